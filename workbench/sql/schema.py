@@ -11,7 +11,7 @@ to migration 1 below. After a release, changes become new migrations appended to
 from __future__ import annotations
 
 from ..fields import record_columns
-from . import quote_ident
+from . import history, linkage, quote_ident
 
 
 def _records_ddl() -> str:
@@ -82,6 +82,8 @@ CREATE TABLE events (
     payload VARCHAR,
     undoes BIGINT
 )""",
+        *linkage.DDL,
+        *history.DDL,
     ],
 ]
 
