@@ -13,9 +13,8 @@ CREATE TABLE labels (
     labelled_at TIMESTAMP NOT NULL,
     event_id BIGINT
 )""",
-    # Constraints every clustering run honours. Undo closes one by writing active = false
-    # in a new row? No: rows are never updated; an undo event adds a row with active = false
-    # and the latest row per pair wins.
+    # Constraints every clustering run honours. Rows are never updated: undoing one adds a
+    # row with active = false, and the latest row per pair wins.
     """
 CREATE TABLE link_constraints (
     record_id_l BIGINT NOT NULL,
