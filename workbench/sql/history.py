@@ -38,3 +38,14 @@ CREATE TABLE notifications (
     delivered_at TIMESTAMP
 )""",
 ]
+
+
+def next_event_id_sql() -> str:
+    return "SELECT coalesce(max(event_id), 0) + 1 FROM events"
+
+
+def insert_event_sql() -> str:
+    return (
+        "INSERT INTO events (event_id, happened_at, actor, kind, target, reason, payload, undoes) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    )

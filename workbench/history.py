@@ -1,0 +1,74 @@
+"""History: the append-only event log, lead stories, undo, and the pool as of any moment.
+
+Every change to the pool is an event (who, when, what, why, payload). State is derived from
+append-only rows tagged with the event that wrote them, so undoing an event writes a new
+event whose rows restore what was there before; nothing is updated in place or deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+import duckdb
+
+from .pool import current_actor, run
+from .sql import history as sql
+
+log = logging.getLogger(__name__)
+
+
+def now() -> datetime:
+    """The time stamped on events: local wall-clock time, to the microsecond."""
+    return datetime.now()
+
+
+def log_event(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    target: str | None,
+    *,
+    actor: str | None = None,
+    reason: str | None = None,
+    payload: dict | list | None = None,
+    undoes: int | None = None,
+) -> int:
+    """Append one event to the audit log and return its id.
+
+    Call it inside the transaction that makes the change, so the event and the change land
+    together or not at all.
+
+    Args:
+        con: an open connection to the pool (inside a transaction).
+        kind: what happened: 'import', 'merge', 'split', 'edit', 'undo', ...
+        target: what it happened to: 'batch:12', 'lead:345', 'cluster:7', ...
+        actor: who did it; defaults to `current_actor()`.
+        reason: why, in the actor's words.
+        payload: JSON-able details that undo and history read.
+        undoes: the event this one reverses, for undo events.
+
+    Returns:
+        The new event's id (ids only grow).
+
+    Example:
+        >>> with pool.transaction() as con:
+        ...     event_id = log_event(con, "import", "batch:3", payload={"rows": 120})
+    """
+    event_id = run(con, sql.next_event_id_sql()).fetchone()[0]
+    run(
+        con,
+        sql.insert_event_sql(),
+        [
+            event_id,
+            now(),
+            actor or current_actor(),
+            kind,
+            target,
+            reason,
+            json.dumps(payload, ensure_ascii=False, default=str) if payload is not None else None,
+            undoes,
+        ],
+    )
+    log.info("event %d: %s %s", event_id, kind, target or "")
+    return int(event_id)
