@@ -11,7 +11,7 @@ to migration 1 below. After a release, changes become new migrations appended to
 from __future__ import annotations
 
 from ..fields import record_columns
-from . import history, linkage, quote_ident
+from . import history, linkage, quality, quote_ident
 
 
 def _records_ddl() -> str:
@@ -84,6 +84,7 @@ CREATE TABLE events (
 )""",
         *linkage.DDL,
         *history.DDL,
+        *quality.DDL,
     ],
 ]
 

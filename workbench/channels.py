@@ -1,0 +1,338 @@
+"""Channel governance: batch quality scores, the channel gate, and channel settings.
+
+A channel whose last three scored batches all fall below its quality threshold (0.90 unless
+set per pool or per channel) is paused: further imports from it are refused until someone
+resumes it. Pausing and resuming are events in the history; a pause also leaves an alert for
+the channel's owner in the outbox (`notifications`).
+
+The batch quality score (see the README, "Quality score"):
+
+    score = 0.4 × reachability + 0.3 × validity + 0.3 × completeness
+
+    reachability  share of the batch's rows with at least one valid mobile, email or WeChat
+    validity      share of present values (every checked field) that pass their check
+    completeness  share of rows with a name and at least one contact field present
+
+Rows of the batch that could not be stored count as neither reachable nor complete.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from .errors import ChannelPaused, InputError, WorkbenchError
+from .history import log_event, now
+from .pool import Pool, current_actor, run
+from .sql import quality as sql
+
+log = logging.getLogger(__name__)
+
+DEFAULT_THRESHOLD = 0.90
+# How many scored batches in a row below the threshold pause a channel.
+GATE_RUN = 3
+# Weights of the batch quality score; reachability first, as the mission asks.
+SCORE_WEIGHTS = {"reachability": 0.4, "validity": 0.3, "completeness": 0.3}
+CHANNEL_KINDS = ("own", "third_party")
+
+
+@dataclass(frozen=True)
+class BatchScore:
+    """The parts of one batch's quality score, each a share between 0 and 1."""
+
+    rows: int
+    reachability: float
+    validity: float
+    completeness: float
+
+    @property
+    def score(self) -> float:
+        return round(
+            SCORE_WEIGHTS["reachability"] * self.reachability
+            + SCORE_WEIGHTS["validity"] * self.validity
+            + SCORE_WEIGHTS["completeness"] * self.completeness,
+            4,
+        )
+
+
+def ensure_open(con: duckdb.DuckDBPyConnection, channel: str) -> None:
+    """Refuse to go on when `channel` is paused; unknown channels are open.
+
+    Called by the importer before anything is written.
+
+    Raises:
+        ChannelPaused: with the reason for the pause and the command that resumes it.
+
+    Example:
+        >>> with pool.transaction() as con:
+        ...     ensure_open(con, "抖音广告")
+    """
+    row = run(con, sql.channel_sql(), [channel]).fetchone()
+    if row is None or row[5] != "paused":
+        return
+    owner = row[3] or "its owner (none set: `workbench channels set NAME --owner ...`)"
+    since = f" since {row[9]:%Y-%m-%d %H:%M}" if row[9] else ""
+    raise ChannelPaused(
+        f"Channel '{channel}' is paused{since}: {row[6] or 'no reason recorded'}. "
+        f"Imports from it are refused. Ask {owner} to fix the data at the source, then resume "
+        f"the channel with `workbench channels resume '{channel}' --reason \"...\"`."
+    )
+
+
+def score_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> BatchScore | None:
+    """The quality score parts of one batch, or None when it has no rows.
+
+    Example:
+        >>> score_batch(con, 3).score
+        0.9512
+    """
+    row = run(con, sql.batch_score_parts_sql(), [batch_id, batch_id]).fetchone()
+    if row is None:
+        raise InputError(
+            f"There is no batch {batch_id} in the pool.",
+            fix="List the batches with `workbench batches` and pass one of their ids.",
+        )
+    rows, reachable, complete, present, valid = (int(v or 0) for v in row)
+    if rows == 0:
+        return None
+    return BatchScore(
+        rows=rows,
+        reachability=reachable / rows,
+        validity=valid / present if present else 0.0,
+        completeness=complete / rows,
+    )
+
+
+def after_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> float:
+    """Score a freshly imported batch, store the score, and pause its channel if it must.
+
+    Called by the importer inside the import transaction after the batch's records are
+    inserted. The batch itself lands; it is the next import from a paused channel that is
+    refused.
+
+    Returns:
+        The batch's quality score between 0 and 1 (NaN for a batch without rows, which is
+        not scored and does not count towards the gate).
+
+    Example:
+        >>> with pool.transaction() as con:
+        ...     after_batch(con, batch_id)
+        0.9512
+    """
+    parts = score_batch(con, batch_id)
+    score = parts.score if parts is not None else None
+    run(con, sql.set_batch_score_sql(), [score, batch_id])
+    channel = run(con, sql.batch_channel_sql(), [batch_id]).fetchone()[0]
+    run(con, sql.ensure_channel_sql(), [channel, now()])
+    log.info("batch %d of %s scored %s", batch_id, channel, score)
+    if score is not None:
+        _check_gate(con, channel)
+    return math.nan if score is None else score
+
+
+def channel_threshold(con: duckdb.DuckDBPyConnection, channel: str) -> float:
+    """The quality threshold of a channel: its own, else the pool's, else 0.90."""
+    row = run(con, sql.channel_sql(), [channel]).fetchone()
+    if row is not None and row[7] is not None:
+        return float(row[7])
+    pool_row = run(con, sql.pool_threshold_sql()).fetchone()
+    return float(pool_row[0]) if pool_row else DEFAULT_THRESHOLD
+
+
+def _check_gate(con: duckdb.DuckDBPyConnection, channel: str) -> None:
+    row = run(con, sql.channel_sql(), [channel]).fetchone()
+    if row[5] == "paused":
+        return
+    threshold = channel_threshold(con, channel)
+    recent = run(con, sql.recent_scores_sql(), [channel, row[8], GATE_RUN]).fetchall()
+    if len(recent) < GATE_RUN or any(score >= threshold for _, score in recent):
+        return
+    batches = sorted(batch_id for batch_id, _ in recent)
+    scores = [round(score, 4) for _, score in sorted(recent)]
+    reason = (
+        f"quality below {threshold:.0%} in {GATE_RUN} batches in a row "
+        f"(batches {', '.join(map(str, batches))}: "
+        f"{', '.join(f'{s:.1%}' for s in scores)})"
+    )
+    _set_status(con, channel, "paused", reason, actor="quality gate",
+                payload={"batches": batches, "scores": scores, "threshold": threshold})
+    log.warning("channel %s paused: %s", channel, reason)
+
+
+def _set_status(
+    con: duckdb.DuckDBPyConnection,
+    channel: str,
+    status: str,
+    reason: str,
+    *,
+    actor: str | None = None,
+    payload: dict | None = None,
+    gate_after_batch: int | None = None,
+) -> int:
+    kind = "channel_paused" if status == "paused" else "channel_resumed"
+    event_id = log_event(con, kind, f"channel:{channel}", actor=actor, reason=reason,
+                         payload=payload)
+    run(con, sql.set_channel_status_sql(), [status, reason, now(), gate_after_batch, channel])
+    if status == "paused":
+        _alert_owner(con, channel, reason, event_id, payload or {})
+    return event_id
+
+
+def _alert_owner(
+    con: duckdb.DuckDBPyConnection, channel: str, reason: str, event_id: int, payload: dict
+) -> None:
+    row = run(con, sql.channel_sql(), [channel]).fetchone()
+    owner, contact = row[3], row[4]
+    message = (
+        f"渠道「{channel}」已暂停接收数据 / Channel '{channel}' is paused: {reason}. "
+        "Please fix the data at the source; imports resume after "
+        f"`workbench channels resume '{channel}' --reason \"...\"`."
+    )
+    notification_id = run(con, sql.next_notification_id_sql()).fetchone()[0]
+    run(
+        con,
+        sql.insert_notification_sql(),
+        [
+            notification_id, now(), owner or contact or "data-team", "channel_paused",
+            f"channel:{channel}", message,
+            json.dumps({**payload, "contact": contact}, ensure_ascii=False), event_id,
+        ],
+    )
+
+
+def list_channels(pool: Pool, *, recent: int = 5) -> pd.DataFrame:
+    """Every channel with owner, priority, status, threshold and its recent batch scores.
+
+    Example:
+        >>> list_channels(Pool("data/leadpool.duckdb"))[["name", "status", "recent_scores"]]
+    """
+    with pool.connect() as con:
+        frame = run(con, sql.list_channels_sql(), [recent]).df()
+        default = channel_threshold(con, "\x00no channel\x00")
+    frame["threshold"] = frame.pop("quality_threshold").fillna(default)
+    frame["recent_scores"] = frame["recent_scores"].map(list)
+    return frame
+
+
+def resume_channel(pool: Pool, channel: str, *, reason: str, actor: str | None = None) -> int:
+    """Resume a paused channel; its earlier batches no longer count towards the gate.
+
+    Returns:
+        The id of the 'channel_resumed' event.
+
+    Example:
+        >>> resume_channel(pool, "抖音广告", reason="渠道已修正手机号格式")
+    """
+    if not reason or not reason.strip():
+        raise InputError(
+            "Resuming a channel needs a reason.",
+            fix="Say what the channel fixed, e.g. --reason \"手机号格式已修正\".",
+        )
+    with pool.transaction() as con:
+        row = _channel_row(con, channel)
+        if row[5] != "paused":
+            raise WorkbenchError(
+                f"Channel '{channel}' is not paused (status: {row[5]}); nothing to resume."
+            )
+        last = run(con, sql.last_batch_id_sql(), [channel]).fetchone()[0]
+        return _set_status(con, channel, "active", reason, actor=actor or current_actor(),
+                           payload={"paused_because": row[6], "gate_after_batch": last},
+                           gate_after_batch=last if last is not None else -1)
+
+
+def pause_channel(pool: Pool, channel: str, *, reason: str, actor: str | None = None) -> int:
+    """Pause a channel by hand (its owner is alerted as when the gate trips).
+
+    Example:
+        >>> pause_channel(pool, "展会名单", reason="文件来源不明")
+    """
+    with pool.transaction() as con:
+        row = _channel_row(con, channel)
+        if row[5] == "paused":
+            raise WorkbenchError(f"Channel '{channel}' is already paused: {row[6]}.")
+        return _set_status(con, channel, "paused", reason, actor=actor or current_actor())
+
+
+def set_channel(
+    pool: Pool,
+    channel: str,
+    *,
+    owner: str | None = None,
+    priority: int | None = None,
+    kind: str | None = None,
+    contact: str | None = None,
+    threshold: float | None = None,
+    actor: str | None = None,
+) -> dict:
+    """Create a channel or change its settings; only the given ones change. An event records it.
+
+    Args:
+        priority: higher wins conflicts (own channels above third parties).
+        kind: 'own' or 'third_party'.
+        threshold: the channel's own quality threshold between 0 and 1.
+
+    Returns:
+        The channel's settings after the change.
+
+    Example:
+        >>> set_channel(pool, "官网表单", owner="张经理", priority=90, kind="own")
+    """
+    changes = {
+        k: v
+        for k, v in dict(owner=owner, priority=priority, kind=kind, contact=contact,
+                         quality_threshold=threshold).items()
+        if v is not None
+    }
+    problems = []
+    if kind is not None and kind not in CHANNEL_KINDS:
+        problems.append(f"kind '{kind}' is not one of {', '.join(CHANNEL_KINDS)}")
+    if threshold is not None and not 0 <= threshold <= 1:
+        problems.append(f"threshold {threshold} is not between 0 and 1 (0.9 means 90%)")
+    if problems:
+        raise InputError(f"Channel '{channel}': " + "; ".join(problems) + ".",
+                         fix="Correct the values and run it again.")
+    with pool.transaction() as con:
+        run(con, sql.ensure_channel_sql(), [channel, now()])
+        before = _channel_dict(con, channel)
+        if changes:
+            run(con, sql.update_channel_sql(list(changes)), [*changes.values(), channel])
+            log_event(con, "channel_changed", f"channel:{channel}", actor=actor,
+                      payload={"before": {k: before[k] for k in changes}, "after": changes})
+        return _channel_dict(con, channel)
+
+
+def set_pool_threshold(pool: Pool, threshold: float) -> None:
+    """Set the pool's default quality threshold (channels without their own use it).
+
+    Example:
+        >>> set_pool_threshold(pool, 0.85)
+    """
+    if not 0 <= threshold <= 1:
+        raise InputError(f"Threshold {threshold} is not between 0 and 1.",
+                         fix="Give a share, e.g. 0.9 for 90%.")
+    with pool.transaction() as con:
+        run(con, sql.set_pool_threshold_sql(), [str(threshold)])
+        log_event(con, "quality_threshold_changed", "pool", payload={"threshold": threshold})
+
+
+_COLUMNS = ("name", "priority", "kind", "owner", "contact", "status", "status_reason",
+            "quality_threshold", "gate_after_batch", "status_changed_at")
+
+
+def _channel_row(con: duckdb.DuckDBPyConnection, channel: str) -> tuple:
+    row = run(con, sql.channel_sql(), [channel]).fetchone()
+    if row is None:
+        raise InputError(
+            f"There is no channel '{channel}' in the pool.",
+            fix="See the channels with `workbench channels list`.",
+        )
+    return row
+
+
+def _channel_dict(con: duckdb.DuckDBPyConnection, channel: str) -> dict:
+    return dict(zip(_COLUMNS, _channel_row(con, channel), strict=True))
