@@ -1,0 +1,982 @@
+"""Standardise raw lead values: one text form per field, plus columns linkage can compare.
+
+`standardise_frame` takes the text frame the reader and header mapping produce and returns,
+for every standard field, `<field>` (the standardised value, None when missing or invalid),
+`<field>_raw` (the value as given) and the derived columns of `fields.DERIVED_COLUMNS`.
+Validity is decided here: a raw value whose standardised value is None is invalid;
+`validate.validate_frame` turns that into statuses.
+
+Every field is worked on its distinct values only (many rows share a channel, a city or a
+birth date), with vectorised pandas string methods where a pattern covers the common shape and
+per-value Python only for the rest.
+
+Example:
+    >>> import pandas as pd
+    >>> std = standardise_frame(pd.DataFrame({"phone": ["+86 138-1234-5678"], "name": ["王先生"]}))
+    >>> std.loc[0, "phone"], std.loc[0, "name"], std.loc[0, "name_pinyin"]
+    ('+8613812345678', '王', 'wang')
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+from pypinyin import Style, lazy_pinyin
+
+from . import regions
+from .fields import DERIVED_COLUMNS, HELPER_FIELDS, STANDARD_FIELDS
+
+log = logging.getLogger(__name__)
+
+# Strings that mean "no value", compared after cleaning and lower-casing.
+PLACEHOLDERS: frozenset[str] = frozenset(
+    s.lower()
+    for s in (
+        "", "-", "--", "---", "/", "//", "无", "暂无", "没有", "N/A", "NA", "n.a.", "null", "None",
+        "nan", "——", "—", "未知", "不详", "?", "？", ".",
+    )
+)
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+# ---------------------------------------------------------------------------------------------
+# Text cleaning shared by every field
+
+
+def clean_text(value: str | None) -> str | None:
+    """Strip, NFKC-normalise (full-width → ASCII) and collapse inner whitespace.
+
+    Placeholder strings ("", "-", "无", "暂无", "N/A", "null", "未知" …) become None.
+
+    Example:
+        >>> clean_text("  １３８  1234 ") , clean_text("暂无")
+        ('138 1234', None)
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
+    if text.lower() in PLACEHOLDERS:
+        return None
+    return text
+
+
+def _clean_series(values: pd.Series) -> pd.Series:
+    """clean_text over a Series of distinct strings, vectorised; result is object with None."""
+    text = values.astype("str").str.normalize("NFKC").str.replace(_WHITESPACE.pattern, " ", regex=True)
+    text = text.str.strip()
+    placeholder = text.str.lower().isin(PLACEHOLDERS) | values.isna().to_numpy()
+    out = text.astype(object)
+    out[placeholder.to_numpy()] = None
+    return out
+
+
+def _none_if_nan(array: np.ndarray) -> np.ndarray:
+    out = np.asarray(array, dtype=object).copy()
+    mask = pd.isna(out)
+    out[mask] = None
+    return out
+
+
+def _per_distinct(raw: pd.Series, work: Callable[[pd.Series], pd.DataFrame]) -> pd.DataFrame:
+    """Run `work` once per distinct non-missing value of `raw`, spread back to every row.
+
+    `work` receives a Series of distinct raw strings (RangeIndex) and returns a DataFrame with one
+    row per input value. Rows whose raw value is missing get None in every column.
+    """
+    codes, uniques = pd.factorize(raw.to_numpy(dtype=object), use_na_sentinel=True)
+    result = work(pd.Series(uniques, dtype=object))
+    out = {}
+    missing = codes < 0
+    safe_codes = np.where(missing, 0, codes)
+    for column in result.columns:
+        values = np.asarray(result[column].to_numpy(dtype=object), dtype=object)
+        if len(values) == 0:
+            spread = np.full(len(raw), None, dtype=object)
+        else:
+            spread = values[safe_codes]
+            spread[missing] = None
+        out[column] = pd.Series(_none_if_nan(spread), index=raw.index, dtype=object)
+    return pd.DataFrame(out, index=raw.index)
+
+
+# ---------------------------------------------------------------------------------------------
+# Phone numbers
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# Separators between several numbers in one cell. "-" is not one: it sits inside numbers.
+_PHONE_SPLIT = re.compile(r"[/,;、|\n]|或|及|和")
+_EXTENSION = re.compile(r"(?:转|分机|ext\.?|x|#)\s*\d{1,6}$", re.IGNORECASE)
+_SCIENTIFIC = re.compile(r"^([+-]?\d)(?:\.(\d+))?e\+?(\d+)$", re.IGNORECASE)
+_FLOAT_TAIL = re.compile(r"^(\+?\d+)\.0+$")
+_SPECIAL_TYPES = {
+    phonenumbers.PhoneNumberType.TOLL_FREE,
+    phonenumbers.PhoneNumberType.SHARED_COST,
+    phonenumbers.PhoneNumberType.UAN,
+    phonenumbers.PhoneNumberType.PREMIUM_RATE,
+}
+_MOBILE_TYPES = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
+
+
+def _unscientific(text: str) -> str | None:
+    """'1.3812345678E+10' → '13812345678'; None when the mantissa lost digits."""
+    match = _SCIENTIFIC.match(text.replace(" ", ""))
+    if not match:
+        return text
+    lead, fraction, exponent = match.group(1), match.group(2) or "", int(match.group(3))
+    digits = lead.lstrip("+-") + fraction
+    if len(digits) - 1 != exponent:
+        # Fewer digits than the number has: Excel rounded the rest away; more: not an integer.
+        # (Trailing zeros are kept by Excel only when they were typed, so a short mantissa
+        # means lost digits.)
+        return None
+    return digits
+
+
+def _parse_one_phone(text: str) -> tuple[str, str] | None:
+    """(E.164, type) for one number written any common way, else None."""
+    text = _EXTENSION.sub("", text.strip()).strip()
+    if not text:
+        return None
+    unsci = _unscientific(text)
+    if unsci is None:
+        return None
+    text = unsci
+    float_tail = _FLOAT_TAIL.match(text)
+    if float_tail:
+        text = float_tail.group(1)
+    compact = re.sub(r"[\s\-.()（）]", "", text)
+    if compact.startswith("0086"):
+        text = "+86" + compact[4:]
+    elif compact.startswith("86") and len(compact) == 13 and compact[2] == "1":
+        text = "+" + compact
+    elif _MOBILE.match(compact):
+        return "+86" + compact, "mobile"
+    if not re.search(r"\d", text) or re.search(r"[a-zA-Z\u4e00-\u9fff@]", text):
+        return None
+    try:
+        number = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    kind = phonenumbers.number_type(number)
+    if kind in _MOBILE_TYPES:
+        label = "mobile"
+    elif kind in _SPECIAL_TYPES:
+        label = "special"
+    else:
+        label = "landline"
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), label
+
+
+@lru_cache(maxsize=100_000)
+def _parse_phone_cell(text: str) -> tuple[tuple[str, str], ...]:
+    """Every valid number in one cell, in order, without repeats."""
+    found: list[tuple[str, str]] = []
+    for part in _PHONE_SPLIT.split(text):
+        part = part.strip()
+        if not part:
+            continue
+        parsed = _parse_one_phone(part)
+        if parsed is not None:
+            found.append(parsed)
+        elif " " in part:
+            # "13812345678 13987654321": whitespace between full numbers.
+            found.extend(p for p in map(_parse_one_phone, part.split()) if p is not None)
+    seen: set[str] = set()
+    unique = []
+    for number, kind in found:
+        if number not in seen:
+            seen.add(number)
+            unique.append((number, kind))
+    return tuple(unique)
+
+
+def standardise_phone(text: str | None) -> list[str]:
+    """Every valid phone number in a cell as E.164, mobiles and landlines alike.
+
+    Accepts "+86 138-1234-5678", "0086…", "86 13812345678", "(010)12345678",
+    "010-12345678转123" (the extension is dropped), "13812345678.0", "1.3812345678E+10"
+    (scientific notation with too few digits is invalid: Excel lost them), and several numbers
+    separated by / , ; 、 或 or spaces.
+
+    Example:
+        >>> standardise_phone("138 1234 5678 / 010-12345678转8")
+        ['+8613812345678', '+861012345678']
+    """
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return []
+    return [number for number, _ in _parse_phone_cell(cleaned)]
+
+
+def phone_type(e164: str | None) -> str:
+    """mobile / landline / special (400, 800 service numbers) / invalid / missing.
+
+    Example:
+        >>> phone_type("+8613812345678"), phone_type("+864008001234"), phone_type(None)
+        ('mobile', 'special', 'missing')
+    """
+    if e164 is None:
+        return "missing"
+    parsed = _parse_one_phone(e164)
+    return parsed[1] if parsed else "invalid"
+
+
+def _phone_columns(values: pd.Series) -> pd.DataFrame:
+    cleaned = _clean_series(values)
+    text = pd.Series(cleaned.to_numpy(dtype=object), dtype="str")
+    fast = text.str.fullmatch(_MOBILE.pattern[1:-1]).fillna(False).to_numpy(dtype=bool)
+    n = len(values)
+    phone = np.full(n, None, dtype=object)
+    kind = np.full(n, "missing", dtype=object)
+    phones = np.full(n, None, dtype=object)
+    fast_numbers = ("+86" + text[fast]).to_numpy(dtype=object)
+    phone[fast] = fast_numbers
+    kind[fast] = "mobile"
+    phones[fast] = [[number] for number in fast_numbers]
+    slow = ~fast & cleaned.notna().to_numpy()
+    for i in np.flatnonzero(slow):
+        found = _parse_phone_cell(cleaned.iat[i])
+        if not found:
+            kind[i] = "invalid"
+            continue
+        first = next((f for f in found if f[1] == "mobile"), found[0])
+        phone[i], kind[i] = first
+        phones[i] = [number for number, _ in found]
+    last8 = pd.Series(phone, dtype="str").str[-8:].to_numpy(dtype=object)
+    return pd.DataFrame(
+        {"phone": phone, "phone_type": kind, "phones": phones, "phone_last8": _none_if_nan(last8)}
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Email
+
+_EMAIL = re.compile(
+    r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}$"
+)
+
+
+def standardise_email(text: str | None) -> str | None:
+    """Lower-cased address without "mailto:", or None when the syntax is not local@domain.tld.
+
+    Example:
+        >>> standardise_email(" MailTo:Zhang.Wei@Example.COM "), standardise_email("zhang@qq")
+        ('zhang.wei@example.com', None)
+    """
+    return _email_columns(pd.Series([text], dtype=object))["email"].iat[0]
+
+
+def _email_columns(values: pd.Series) -> pd.DataFrame:
+    cleaned = _clean_series(values)
+    text = pd.Series(cleaned.to_numpy(dtype=object), dtype="str").str.lower()
+    # Chinese keyboards type 。 for the dot; NFKC leaves it alone.
+    text = text.str.replace("。", ".", regex=False).str.replace(r"^mailto:", "", regex=True)
+    text = text.str.strip().str.strip("<>")
+    ok = text.str.fullmatch(_EMAIL.pattern[1:-1]).fillna(False).to_numpy(dtype=bool)
+    email = np.where(ok, text.to_numpy(dtype=object), None)
+    parts = pd.Series(email, dtype="str").str.rsplit("@", n=1, expand=True)
+    if parts.shape[1] < 2:
+        local = domain = np.full(len(values), None, dtype=object)
+    else:
+        local, domain = _none_if_nan(parts[0].to_numpy()), _none_if_nan(parts[1].to_numpy())
+    return pd.DataFrame({"email": email, "email_local": local, "email_domain": domain})
+
+
+# ---------------------------------------------------------------------------------------------
+# Names
+
+COMPOUND_SURNAMES: frozenset[str] = frozenset(
+    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 令狐 宇文 长孙 司徒 夏侯 轩辕 端木 独孤 "
+    "南宫 西门 万俟 闻人 赫连 澹台 公冶 宗政 濮阳 太叔 申屠 钟离 呼延 百里 东郭 单于 司空 "
+    "拓跋 完颜 纳兰 第五 梁丘 左丘 乐正 公羊 谷梁 段干 亓官 司寇 巫马 仲孙 淳于".split()
+)
+# Readings of surnames that differ from the character's everyday reading (pypinyin 0.55 has
+# no surname mode, so the surname is read here and the given name by pypinyin).
+SURNAME_READINGS: dict[str, str] = {
+    "单": "shan", "曾": "zeng", "解": "xie", "仇": "qiu", "朴": "piao", "查": "zha", "区": "ou",
+    "盖": "ge", "缪": "miao", "乐": "yue", "覃": "qin", "召": "shao", "繁": "po", "员": "yun",
+    "祭": "zhai", "翟": "zhai", "秘": "bi", "句": "gou", "任": "ren", "沈": "shen", "华": "hua",
+    "宁": "ning", "燕": "yan", "都": "du", "柏": "bai", "种": "chong", "石": "shi", "尉": "yu",
+    "薄": "bo", "长": "chang", "厍": "she", "冼": "xian", "折": "she", "禚": "zhuo",
+    "尉迟": "yu chi", "万俟": "mo qi", "长孙": "zhang sun", "单于": "chan yu", "澹台": "tan tai",
+    "令狐": "ling hu", "亓官": "qi guan", "乐正": "yue zheng", "査": "zha",
+    "藏": "zang", "曲": "qu", "重": "chong", "阚": "kan", "车": "che", "朝": "chao",
+}
+_HONORIFICS_ZH = (
+    "先生", "女士", "小姐", "总经理", "总监", "经理", "老师", "老板", "师傅", "医生", "博士",
+    "教授", "主任", "同学", "总", "姐", "哥",
+)
+_HONORIFIC_ZH = re.compile(f"^(.+?)(?:{'|'.join(_HONORIFICS_ZH)})$")
+_HONORIFIC_EN = re.compile(r"^(?:mr|mrs|ms|miss|mx|dr|prof|sir|madam)\.?\s+", re.IGNORECASE)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_NAME_BAD = re.compile(r"[0-9@#$%^&*=+<>{}\[\]\\|/]")
+NAME_MAX_LENGTH = 50
+
+
+def standardise_name(text: str | None) -> str | None:
+    """Trimmed name without honorifics; Chinese names without inner spaces.
+
+    "王先生", "张总", "陈老师" keep the surname only; "Mr. Wang" → "Wang". A name longer than
+    50 characters, or with digits or symbols in it, is invalid (None).
+
+    Example:
+        >>> standardise_name("张 伟"), standardise_name("李女士"), standardise_name("Ms Li")
+        ('张伟', '李', 'Li')
+    """
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    if _CJK.search(cleaned):
+        name = cleaned.replace(" ", "")
+        match = _HONORIFIC_ZH.match(name)
+        if match and _CJK.search(match.group(1)):
+            name = match.group(1)
+    else:
+        name = _HONORIFIC_EN.sub("", cleaned).strip()
+    if not name or len(name) > NAME_MAX_LENGTH or _NAME_BAD.search(name):
+        return None
+    return name
+
+
+def name_family(name: str | None) -> str | None:
+    """The surname: 欧阳 for 欧阳娜娜, 张 for 张伟; for romanised names the upper-case word
+    ("Wei ZHANG" → 'zhang'), else None because the order is not known.
+
+    Example:
+        >>> name_family("诸葛亮"), name_family("Wei ZHANG"), name_family("Wei Zhang")
+        ('诸葛', 'zhang', None)
+    """
+    if not name:
+        return None
+    if _CJK.match(name):
+        if name[:2] in COMPOUND_SURNAMES and len(name) > 2:
+            return name[:2]
+        return name[0]
+    words = name.split()
+    upper = [w for w in words if w.isupper() and len(w) > 1]
+    if len(words) > 1 and len(upper) == 1:
+        return upper[0].lower()
+    return None
+
+
+@lru_cache(maxsize=200_000)
+def name_pinyin(name: str | None) -> str | None:
+    """Lower-case pinyin, surname first and read as a surname; romanised names lower-cased.
+
+    Example:
+        >>> name_pinyin("单雄信"), name_pinyin("曾国藩"), name_pinyin("Wei ZHANG")
+        ('shan xiong xin', 'zeng guo fan', 'wei zhang')
+    """
+    if not name:
+        return None
+    if not _CJK.search(name):
+        return " ".join(re.split(r"[\s.\-·]+", name.lower())).strip() or None
+    family = name_family(name) or ""
+    reading = SURNAME_READINGS.get(family)
+    if reading is None:
+        reading = " ".join(lazy_pinyin(family, style=Style.NORMAL))
+    rest = [p for p in lazy_pinyin(name[len(family):], style=Style.NORMAL) if p.strip("·")]
+    tokens = [reading, *rest] if reading else rest
+    return " ".join(t.lower() for t in tokens if t).replace("ü", "v") or None
+
+
+def _name_columns(values: pd.Series) -> pd.DataFrame:
+    name = [standardise_name(v) for v in values]
+    return pd.DataFrame(
+        {
+            "name": name,
+            "name_pinyin": [name_pinyin(n) for n in name],
+            "name_family": [name_family(n) for n in name],
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Companies
+
+_LEGAL_SUFFIX = re.compile(
+    r"(?:股份有限公司|有限责任公司|集团有限公司|集团股份有限公司|有限公司|集团公司|分公司|总公司|"
+    r"集团|公司|工作室|事务所|商行|"
+    r"\bco\.?,?\s*ltd\.?|\bcompany\s+limited|\blimited|\bltd\.?|\binc\.?|\bllc\.?|\bcorp\.?|"
+    r"\bcorporation|\bco\.?|\bgmbh)[\s.,]*$",
+    re.IGNORECASE,
+)
+_BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕")
+_REGION_PREFIX = re.compile(regions.REGION_PREFIX_PATTERN)
+_REGION_SUFFIX = re.compile(f"(?:{regions.REGION_PREFIX_PATTERN[4:-1]})$")
+
+
+@lru_cache(maxsize=200_000)
+def company_core(company: str | None) -> str | None:
+    """The company name without legal suffix, bracketed parts and region prefix, lower-cased.
+
+    Example:
+        >>> company_core("深圳市华为技术有限公司"), company_core("腾讯科技（深圳）有限公司")
+        ('华为技术', '腾讯科技')
+    """
+    text = clean_text(company)
+    if text is None:
+        return None
+    core = _BRACKETS.sub("", text).strip()
+    for _ in range(4):
+        before = core
+        core = _LEGAL_SUFFIX.sub("", core).strip(" ,.")
+        # 华为技术有限公司深圳分公司: the branch's city sits before 分公司.
+        if _CJK.search(core[-2:] if core else ""):
+            stripped = _REGION_SUFFIX.sub("", core)
+            if len(stripped) >= 2:
+                core = stripped
+        stripped = _REGION_PREFIX.sub("", core)
+        if len(stripped) >= 2:
+            core = stripped.strip()
+        if core == before:
+            break
+    return core.lower() or None
+
+
+COMPANY_MAX_LENGTH = 100
+
+
+def _company_columns(values: pd.Series) -> pd.DataFrame:
+    cleaned = _clean_series(values)
+    company = [c if c is not None and len(c) <= COMPANY_MAX_LENGTH else None for c in cleaned]
+    return pd.DataFrame({"company": company, "company_core": [company_core(c) for c in company]})
+
+
+# ---------------------------------------------------------------------------------------------
+# Regions
+
+
+def province_city(address: str | None) -> tuple[str | None, str | None]:
+    """(province, city), full official names, named at the start of an address.
+
+    Example:
+        >>> province_city("深圳南山区科技园")
+        ('广东省', '深圳市')
+    """
+    return regions.parse_region(clean_text(address))
+
+
+def standardise_province(text: str | None) -> str | None:
+    """Full province name ("广东" → "广东省", "广西" → "广西壮族自治区"), None if unknown.
+
+    Example:
+        >>> standardise_province("广东")
+        '广东省'
+    """
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    found = regions.find_province(cleaned.replace(" ", ""))
+    if found is None:
+        found = regions.parse_region(cleaned)[0]
+    return found
+
+
+def standardise_city(text: str | None) -> str | None:
+    """Full city name ("深圳" → "深圳市", "北京" → "北京市"), None if unknown.
+
+    Example:
+        >>> standardise_city("深圳")
+        '深圳市'
+    """
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    found = regions.find_city(cleaned.replace(" ", ""))
+    if found is not None:
+        return found[0]
+    if cleaned.replace(" ", "") in regions.MUNICIPALITIES or regions.find_province(cleaned) in (
+        regions.MUNICIPALITIES
+    ):
+        return regions.find_province(cleaned)
+    return regions.parse_region(cleaned)[1]
+
+
+def _address_region(address: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    # The region sits in the first characters; distinct prefixes are far fewer than addresses.
+    prefix = pd.Series(address.to_numpy(dtype=object), dtype="str").str.slice(0, 20)
+
+    def work(values: pd.Series) -> pd.DataFrame:
+        pairs = [regions.parse_region(v) for v in values]
+        return pd.DataFrame(pairs, columns=["province", "city"], dtype=object)
+
+    found = _per_distinct(prefix, work)
+    return found["province"].to_numpy(dtype=object), found["city"].to_numpy(dtype=object)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+_DATE_TEXT = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[ T]*(\d{1,2})\s*[:时]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2})(?:\.\d+)?\s*秒?)?)?"
+    r"\s*(?:Z|[+-]\d{2}:?\d{2})?$"
+)
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?$")
+_EXCEL_SERIAL = re.compile(r"^\d{1,5}(?:\.\d+)?$")
+
+
+@lru_cache(maxsize=100_000)
+def parse_datetime(text: str | None) -> datetime | None:
+    """A date or time written any common way, else None.
+
+    Accepts Excel serials ("45123", "45123.5"), 2024/5/3, 2024.05.03, 2024-5-3, 2024年5月3日,
+    20240503, and ISO forms with a time ("2024-05-03T08:30:00+08:00"; the offset is dropped).
+
+    Example:
+        >>> parse_datetime("2024年5月3日"), parse_datetime("45123.5")
+        (datetime.datetime(2024, 5, 3, 0, 0), datetime.datetime(2023, 7, 16, 12, 0))
+    """
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    parts = None
+    match = _DATE_TEXT.match(cleaned) or _DATE_COMPACT.match(cleaned)
+    if match:
+        parts = [int(p) if p else 0 for p in match.groups()]
+    elif _EXCEL_SERIAL.match(cleaned):
+        serial = float(cleaned)
+        # A bare four-digit number between 1900 and 2100 is a year, not a date.
+        if 1900 <= serial <= 2100 and "." not in cleaned:
+            return None
+        if serial < 1:
+            return None
+        moment = _EXCEL_EPOCH + timedelta(days=serial)
+        return moment.replace(microsecond=0) + timedelta(seconds=round(moment.microsecond / 1e6))
+    if parts is None:
+        return None
+    try:
+        return datetime(*parts[:6])
+    except ValueError:
+        return None
+
+
+def standardise_date(text: str | None) -> str | None:
+    """'YYYY-MM-DD', or None when the text is not a date.
+
+    Example:
+        >>> standardise_date("2024/5/3"), standardise_date("20240503"), standardise_date("明天")
+        ('2024-05-03', '2024-05-03', None)
+    """
+    moment = parse_datetime(text)
+    return moment.strftime("%Y-%m-%d") if moment else None
+
+
+def standardise_datetime(text: str | None) -> str | None:
+    """'YYYY-MM-DD HH:MM:SS', or None when the text is not a date or time.
+
+    Example:
+        >>> standardise_datetime("2024-05-03T08:30")
+        '2024-05-03 08:30:00'
+    """
+    moment = parse_datetime(text)
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else None
+
+
+def _date_series(values: pd.Series, with_time: bool) -> np.ndarray:
+    """Standardise distinct date texts: the canonical shapes in C, the rest one by one."""
+    text = pd.Series(values.to_numpy(dtype=object), dtype="str").str.strip()
+    out = np.full(len(values), None, dtype=object)
+    for pattern, fmt in (
+        (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "%Y-%m-%d %H:%M:%S"),
+        (r"\d{4}-\d{2}-\d{2}", "%Y-%m-%d"),
+    ):
+        shape = text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool) & pd.isna(out)
+        if shape.any():
+            parsed = pd.to_datetime(text[shape], format=fmt, errors="coerce")
+            shown = parsed.dt.strftime("%Y-%m-%d %H:%M:%S" if with_time else "%Y-%m-%d")
+            out[shape] = _none_if_nan(shown.to_numpy(dtype=object))
+            # Rows that had the shape but no real date (2024-02-30) stay None: invalid.
+            out[np.flatnonzero(shape)[parsed.isna().to_numpy()]] = ""
+    rest = pd.isna(out)
+    convert = standardise_datetime if with_time else standardise_date
+    for i in np.flatnonzero(rest):
+        out[i] = convert(values.iat[i])
+    out[out == ""] = None
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Identity numbers, gender, numbers
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+@lru_cache(maxsize=100_000)
+def standardise_id_number(text: str | None) -> str | None:
+    """An 18-character resident ID with a valid checksum (upper-case X) or a 15-digit old one.
+
+    Example:
+        >>> standardise_id_number("11010519491231002x"), standardise_id_number("110105194912310021")
+        ('11010519491231002X', None)
+    """
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    number = cleaned.replace(" ", "").upper()
+    if re.fullmatch(r"\d{17}[\dX]", number):
+        total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
+        if _ID_CHECK[total % 11] != number[17]:
+            return None
+        birth = number[6:14]
+    elif re.fullmatch(r"\d{15}", number):
+        birth = "19" + number[6:12]
+    else:
+        return None
+    try:
+        datetime.strptime(birth, "%Y%m%d")
+    except ValueError:
+        return None
+    return number
+
+
+def id_birth_gender(id_number: str | None) -> tuple[str | None, str | None]:
+    """(birth date 'YYYY-MM-DD', gender 男/女) read from a valid resident ID number.
+
+    Example:
+        >>> id_birth_gender("11010519491231002X")
+        ('1949-12-31', '女')
+    """
+    if not id_number:
+        return None, None
+    if len(id_number) == 18:
+        birth, sex_digit = id_number[6:14], id_number[16]
+    else:
+        birth, sex_digit = "19" + id_number[6:12], id_number[14]
+    return f"{birth[:4]}-{birth[4:6]}-{birth[6:]}", ("男" if int(sex_digit) % 2 else "女")
+
+
+_GENDERS = {
+    "男": "男", "女": "女", "m": "男", "f": "女", "male": "男", "female": "女", "先生": "男",
+    "女士": "女", "男性": "男", "女性": "女", "man": "男", "woman": "女", "小姐": "女", "1": "男",
+    "2": "女",
+}
+
+
+def standardise_gender(text: str | None) -> str | None:
+    """'男' or '女' from 男/女/M/F/male/female/先生/女士, else None.
+
+    Example:
+        >>> standardise_gender("Female"), standardise_gender("先生")
+        ('女', '男')
+    """
+    cleaned = clean_text(text)
+    return _GENDERS.get(cleaned.lower()) if cleaned else None
+
+
+_NUMBER_NOISE = re.compile(r"[¥$,\s元块]|rmb|cny|人民币", re.IGNORECASE)
+
+
+def standardise_amount(text: str | None) -> str | None:
+    """A plain decimal number text: "¥1,234.50元" → '1234.5', "1.2万" → '12000'.
+
+    Example:
+        >>> standardise_amount("¥ 1,234.50 元"), standardise_amount("-30"), standardise_amount("abc")
+        ('1234.5', '-30', None)
+    """
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    number = _NUMBER_NOISE.sub("", cleaned)
+    scale = 1
+    if number.endswith("万"):
+        number, scale = number[:-1], 10_000
+    if not re.fullmatch(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?", number, re.IGNORECASE):
+        return None
+    try:
+        value = Decimal(number) * scale
+    except InvalidOperation:
+        return None
+    shown = format(value.normalize(), "f")
+    return "0" if shown in ("-0", "+0") else shown
+
+
+def standardise_age(text: str | None) -> str | None:
+    """A whole number text: "35", "35岁", "35.0" → '35'; "35.5" or "abc" → None.
+
+    Example:
+        >>> standardise_age("35岁"), standardise_age("200"), standardise_age("三十")
+        ('35', '200', None)
+    """
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    match = re.fullmatch(r"([+-]?\d+)(?:\.0+)?\s*(?:岁|周岁|years?)?", cleaned, re.IGNORECASE)
+    return str(int(match.group(1))) if match else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Social accounts
+
+_WECHAT_ID = re.compile(r"^[a-z][a-z0-9_-]{5,19}$")
+_QQ = re.compile(r"^[1-9]\d{4,10}$")
+# Douyin and Kuaishou account IDs: 2 to 30 letters, digits, underscores and dots (the rule
+# both apps show when an ID is chosen); lower-cased because the apps match them without case.
+_SHORT_VIDEO_ID = re.compile(r"^[a-z0-9_.]{2,30}$")
+
+
+def check_wechat(text: str | None) -> str | None:
+    """A WeChat ID (6–20 characters, starts with a letter, then letters, digits, _ or -),
+    lower-cased; or a mobile number used as the ID, kept as its 11 digits.
+
+    Example:
+        >>> check_wechat("Zhang_Wei88"), check_wechat("+86 138 1234 5678"), check_wechat("1abc")
+        ('zhang_wei88', '13812345678', None)
+    """
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    value = cleaned.lower()
+    if _WECHAT_ID.match(value):
+        return value
+    digits = re.sub(r"[\s\-]", "", value)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    return digits if _MOBILE.match(digits) else None
+
+
+def check_qq(text: str | None) -> str | None:
+    """A QQ number: 5–11 digits not starting with 0 ("12345@qq.com" gives its number).
+
+    Example:
+        >>> check_qq("12345678"), check_qq("12345678@qq.com"), check_qq("0123")
+        ('12345678', '12345678', None)
+    """
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    value = cleaned.lower().replace(" ", "")
+    value = re.sub(r"@qq\.com$", "", value)
+    value = re.sub(r"\.0+$", "", value)
+    return value if _QQ.match(value) else None
+
+
+def check_short_video_id(text: str | None) -> str | None:
+    """A Douyin or Kuaishou ID: 2–30 letters, digits, _ and ., lower-cased, without a leading @.
+
+    Example:
+        >>> check_short_video_id("@Dy_Shop.01"), check_short_video_id("店 铺")
+        ('dy_shop.01', None)
+    """
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    value = cleaned.lower().lstrip("@")
+    return value if _SHORT_VIDEO_ID.match(value) else None
+
+
+def _postcode(text: str | None) -> str | None:
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    value = re.sub(r"\.0+$", "", cleaned.replace(" ", ""))
+    return value if re.fullmatch(r"\d{6}", value) else None
+
+
+def _address(text: str | None) -> str | None:
+    cleaned = clean_text(text)
+    # One or two characters, or digits only, do not locate anybody.
+    if cleaned is None or len(cleaned) < 3 or cleaned.replace(" ", "").isdigit():
+        return None
+    return cleaned
+
+
+# ---------------------------------------------------------------------------------------------
+# The frame
+
+
+def _per_value(func: Callable[[str | None], str | None], name: str):
+    def work(values: pd.Series) -> pd.DataFrame:
+        return pd.DataFrame({name: [func(v) for v in values]}, dtype=object)
+
+    return work
+
+
+def _cleaned(name: str):
+    def work(values: pd.Series) -> pd.DataFrame:
+        return pd.DataFrame({name: _clean_series(values).to_numpy(dtype=object)}, dtype=object)
+
+    return work
+
+
+_SIMPLE_FIELDS: dict[str, Callable[[pd.Series], pd.DataFrame]] = {
+    "wechat": _per_value(check_wechat, "wechat"),
+    "qq": _per_value(check_qq, "qq"),
+    "douyin": _per_value(check_short_video_id, "douyin"),
+    "kuaishou": _per_value(check_short_video_id, "kuaishou"),
+    "title": _cleaned("title"),
+    "address": _per_value(_address, "address"),
+    "postcode": _per_value(_postcode, "postcode"),
+    "id_number": _per_value(standardise_id_number, "id_number"),
+    "gender": _per_value(standardise_gender, "gender"),
+    "age": _per_value(standardise_age, "age"),
+    "amount": _per_value(standardise_amount, "amount"),
+    "owner": _cleaned("owner"),
+    "remark": _cleaned("remark"),
+    "channel": _cleaned("channel"),
+    "province": _per_value(standardise_province, "province"),
+    "city": _per_value(standardise_city, "city"),
+    "birth_date": lambda v: pd.DataFrame({"birth_date": _date_series(v, False)}, dtype=object),
+    "updated_at": lambda v: pd.DataFrame({"updated_at": _date_series(v, True)}, dtype=object),
+    "phone": _phone_columns,
+    "email": _email_columns,
+    "name": _name_columns,
+    "company": _company_columns,
+}
+
+
+def _raw_column(raw: pd.DataFrame, field: str) -> pd.Series:
+    if field not in raw.columns:
+        return pd.Series(None, index=raw.index, dtype=object)
+    column = raw[field]
+    values = _none_if_nan(column.to_numpy(dtype=object))
+    return pd.Series(values, index=raw.index, dtype=object)
+
+
+def _assemble_name(raw: pd.DataFrame) -> pd.Series | None:
+    """surname + given_name → a name (Chinese joined without a space)."""
+    if not any(h in raw.columns for h in HELPER_FIELDS):
+        return None
+    surname = _raw_column(raw, "surname").map(clean_text)
+    given = _raw_column(raw, "given_name").map(clean_text)
+    joined = []
+    for s, g in zip(surname, given, strict=True):
+        parts = [p for p in (s, g) if p]
+        if not parts:
+            joined.append(None)
+        elif all(_CJK.search(p) for p in parts):
+            joined.append("".join(parts))
+        else:
+            # Romanised: given name first, surname in capitals so that name_family finds it.
+            joined.append(" ".join([g, s.upper()] if s and g else parts))
+    return pd.Series(joined, index=raw.index, dtype=object)
+
+
+def standardise_frame(raw: pd.DataFrame) -> pd.DataFrame:
+    """Standardise every standard field of a text frame of leads.
+
+    Args:
+        raw: columns named after standard fields (any subset) and the helper fields surname and
+            given_name; values are str or None.
+
+    Returns:
+        A frame with the same index: for each standard field `<field>` (None when missing or
+        invalid) and `<field>_raw` (as given), plus every column of `fields.DERIVED_COLUMNS`.
+        All columns are object dtype holding str, list (phones) or None.
+
+    Example:
+        >>> std = standardise_frame(pd.DataFrame({"city": ["深圳"], "phone": ["12345"]}))
+        >>> std.loc[0, ["city", "province", "phone", "phone_raw", "phone_type"]].tolist()
+        ['深圳市', '广东省', None, '12345', 'invalid']
+    """
+    columns: dict[str, pd.Series] = {}
+    raws = {field: _raw_column(raw, field) for field in STANDARD_FIELDS}
+    for field in STANDARD_FIELDS:
+        result = _per_distinct(raws[field], _SIMPLE_FIELDS[field])
+        for column in result.columns:
+            columns[column] = result[column]
+    n = len(raw)
+    # phone_type is "missing" for rows without any raw phone (the per-distinct spread gave None).
+    columns["phone_type"] = columns["phone_type"].where(columns["phone_type"].notna(), "missing")
+
+    assembled = _assemble_name(raw)
+    if assembled is not None:
+        fill = columns["name"].isna() & raws["name"].isna() & assembled.notna()
+        if fill.any():
+            filled = _per_distinct(assembled[fill], _name_columns)
+            for column in filled.columns:
+                columns[column] = columns[column].astype(object)
+                columns[column].loc[fill] = filled[column]
+
+    # Province and city: a city fills its province, the address fills what is still missing.
+    province = columns["province"].to_numpy(dtype=object).copy()
+    city = columns["city"].to_numpy(dtype=object).copy()
+    city_province = np.array(
+        [regions.CITIES[c][0] if c is not None else None for c in city], dtype=object
+    ) if n else np.array([], dtype=object)
+    use_city = pd.isna(province) & ~pd.isna(city_province)
+    province[use_city] = city_province[use_city]
+    need = (pd.isna(province) | pd.isna(city)) & columns["address"].notna().to_numpy()
+    if need.any():
+        addr_province, addr_city = _address_region(columns["address"][need])
+        p, c = province[need], city[need]
+        p_missing = pd.isna(p)
+        p[p_missing] = addr_province[p_missing]
+        # The address's city is taken only when it agrees with the province we have.
+        take_city = pd.isna(c) & ~pd.isna(addr_city) & (p == addr_province)
+        c[take_city] = addr_city[take_city]
+        province[need], city[need] = p, c
+    columns["province"] = pd.Series(province, index=raw.index, dtype=object)
+    columns["city"] = pd.Series(city, index=raw.index, dtype=object)
+
+    # A valid ID number fills a missing birth date and gender.
+    ids = columns["id_number"]
+    if ids.notna().any():
+        has_id = ids.notna().to_numpy()
+        birth_gender = [id_birth_gender(v) for v in ids[has_id]]
+        births = np.array([b for b, _ in birth_gender], dtype=object)
+        genders = np.array([g for _, g in birth_gender], dtype=object)
+        for column, values in (("birth_date", births), ("gender", genders)):
+            current = columns[column].to_numpy(dtype=object).copy()
+            sub = current[has_id]
+            empty = pd.isna(sub)
+            sub[empty] = values[empty]
+            current[has_id] = sub
+            columns[column] = pd.Series(current, index=raw.index, dtype=object)
+
+    out: dict[str, pd.Series] = {}
+    for field in STANDARD_FIELDS:
+        out[field] = columns[field]
+        out[f"{field}_raw"] = raws[field]
+    for column in DERIVED_COLUMNS:
+        out[column] = columns[column]
+    frame = pd.DataFrame(out, index=raw.index)
+    log.debug("standardised %d rows", n)
+    return frame
+
+
+__all__ = [
+    "PLACEHOLDERS",
+    "check_qq",
+    "check_short_video_id",
+    "check_wechat",
+    "clean_text",
+    "company_core",
+    "id_birth_gender",
+    "name_family",
+    "name_pinyin",
+    "parse_datetime",
+    "phone_type",
+    "province_city",
+    "standardise_age",
+    "standardise_amount",
+    "standardise_city",
+    "standardise_date",
+    "standardise_datetime",
+    "standardise_email",
+    "standardise_frame",
+    "standardise_gender",
+    "standardise_id_number",
+    "standardise_name",
+    "standardise_phone",
+    "standardise_province",
+]
