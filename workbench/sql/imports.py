@@ -1,0 +1,50 @@
+"""SQL of imports: batches (the sync log), records, channel mappings."""
+
+from __future__ import annotations
+
+from . import column_list
+
+
+def batch_by_sha_sql() -> str:
+    return """
+SELECT batch_id FROM batches
+WHERE channel = ? AND file_sha256 = ? AND status <> 'failed'
+ORDER BY batch_id LIMIT 1"""
+
+
+def next_batch_id_sql() -> str:
+    return "SELECT coalesce(max(batch_id), 0) + 1 FROM batches"
+
+
+def next_record_id_sql() -> str:
+    return "SELECT coalesce(max(record_id), 0) + 1 FROM records"
+
+
+def ensure_channel_sql() -> str:
+    return """
+INSERT INTO channels (name, created_at) VALUES (?, now()::TIMESTAMP)
+ON CONFLICT DO NOTHING"""
+
+
+def insert_batch_sql() -> str:
+    return """
+INSERT INTO batches (batch_id, started_at, channel, file, sheet, file_sha256, kind, status,
+                     rows, error_rows, reasons, handler, mapping)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+
+def finish_batch_sql() -> str:
+    return "UPDATE batches SET finished_at = ? WHERE batch_id = ?"
+
+
+def insert_records_sql(columns: list[str]) -> str:
+    names = column_list(columns)
+    return f"INSERT INTO records ({names}) SELECT {names} FROM incoming_records"
+
+
+def save_mapping_sql() -> str:
+    return "INSERT OR REPLACE INTO channel_mappings VALUES (?, ?, ?, ?)"
+
+
+def saved_mapping_sql() -> str:
+    return "SELECT header, nullif(field, '') FROM channel_mappings WHERE channel = ?"
