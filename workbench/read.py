@@ -14,6 +14,7 @@ import io
 import json
 import logging
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -314,18 +315,20 @@ def _read_csv(path: Path, score) -> Sheet:
     # names the row.
     spare = "\x00spare"
     try:
-        body = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            header=None,
-            skiprows=header_index + 1,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            names=[*names, spare],
-            engine="c",
-            index_col=False,
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            body = pd.read_csv(
+                io.StringIO(text),
+                sep=delimiter,
+                header=None,
+                skiprows=header_index + 1,
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                names=[*names, spare],
+                engine="c",
+                index_col=False,
+            )
         ragged = (body[spare].fillna("") != "").any()
     except (pd.errors.ParserError, ValueError) as err:
         log.info("fast CSV parse failed (%s); reading row by row", err)

@@ -247,7 +247,10 @@ def _phone_columns(values: pd.Series) -> pd.DataFrame:
     fast_numbers = ("+86" + text[fast]).to_numpy(dtype=object)
     phone[fast] = fast_numbers
     kind[fast] = "mobile"
-    phones[fast] = [[number] for number in fast_numbers]
+    # An object array of lists: numpy would make a 2-D array of a list of equal-length lists.
+    singles = np.empty(len(fast_numbers), dtype=object)
+    singles[:] = [[number] for number in fast_numbers]
+    phones[fast] = singles
     slow = ~fast & cleaned.notna().to_numpy()
     for i in np.flatnonzero(slow):
         found = _parse_phone_cell(cleaned.iat[i])
