@@ -111,3 +111,27 @@ def export_command(pool: Pool, kind, out, batch, mask):
 
     path, rows = export_table(pool, kind, out, batch=batch, mask=mask)
     click.echo(f"Wrote {rows:,} rows to {path}.")
+
+
+# --- the main job -----------------------------------------------------------------------------
+
+
+@main.command("demo")
+@click.option("--out", "out_dir", default="data", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Where reports and exports go.")
+@click.pass_obj
+def demo_command(pool: Pool, out_dir: Path):
+    """Run the whole path on the bundled sample: import, dedupe, merge what is safe, report."""
+    from .demo import run_demo
+
+    result = run_demo(pool, out_dir=out_dir)
+    for one in result.imports:
+        click.echo(one.summary())
+    for step in result.steps:
+        click.echo(step)
+    click.echo(f"\nThe lead pool is {result.pool}.")
+    if result.look_at:
+        click.echo("Where to look:")
+        for what, where in result.look_at:
+            click.echo(f"  {what}: {where}")

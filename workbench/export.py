@@ -102,7 +102,10 @@ def export_table(
         write_workbook(out, {kind: frame})
     else:
         # utf-8-sig so that Excel opens Chinese text correctly; formula-like text neutralised.
-        safe = frame.apply(lambda s: s.map(neutralise_text) if s.dtype == object else s)
+        safe = frame.apply(
+            lambda s: s.map(neutralise_text)
+            if s.dtype == object or pd.api.types.is_string_dtype(s) else s
+        )
         safe.to_csv(out, index=False, encoding="utf-8-sig")
     log.info("wrote %d rows to %s", len(frame), out)
     return out, len(frame)

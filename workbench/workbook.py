@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_TEXT = 32_767
+_PHONE_NUMBER = re.compile(r"\+\d{6,15}")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -42,7 +43,10 @@ def looks_like_formula(value: object) -> bool:
         >>> looks_like_formula('=HYPERLINK("http://x")'), looks_like_formula("张伟")
         (True, False)
     """
-    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+    if not isinstance(value, str) or not value.startswith(FORMULA_TRIGGERS):
+        return False
+    # An international phone number (+8613812345678) is data, not a formula.
+    return not _PHONE_NUMBER.fullmatch(value)
 
 
 def neutralise_text(value: object) -> object:

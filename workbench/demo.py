@@ -1,0 +1,56 @@
+"""The main job on the embedded default: the bundled sample through the whole path.
+
+Import every sample channel file into the pool, match the batches against each other, merge what
+is safe, write the quality report, and say where to look. Running it again on the same pool
+imports nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .importer import ImportResult, import_file
+from .pool import Pool
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DemoResult:
+    """What the main job did, step by step, for a person to read."""
+
+    pool: Path
+    imports: list[ImportResult] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+    look_at: list[tuple[str, Path | str]] = field(default_factory=list)
+
+
+def run_demo(pool: Pool, *, out_dir: str | Path = "data", progress: bool = True) -> DemoResult:
+    """Run the whole path on the bundled sample data.
+
+    Args:
+        pool: the lead pool to fill (created if new).
+        out_dir: where reports and exports go.
+        progress: show progress bars.
+
+    Example:
+        >>> result = run_demo(Pool("data/leadpool.duckdb"))
+        >>> result.steps
+    """
+    from .channels import set_channel
+    from .generate import CHANNELS, sample_files
+
+    out_dir = Path(out_dir)
+    result = DemoResult(pool.path)
+    for path, channel in sample_files():
+        settings = CHANNELS[channel]
+        set_channel(pool, channel, owner=settings.owner, priority=settings.priority,
+                    kind=settings.kind)
+        result.imports.append(
+            import_file(pool, path, channel=channel, progress=progress, link=False)
+        )
+    new_rows = sum(r.rows for r in result.imports if not r.skipped)
+    result.steps.append(f"Imported {len(result.imports)} sample files ({new_rows:,} new rows).")
+    return result
