@@ -12,8 +12,10 @@ import logging
 from datetime import datetime
 
 import duckdb
+import pandas as pd
 
-from .pool import current_actor, run
+from .errors import InputError
+from .pool import Pool, current_actor, run
 from .sql import history as sql
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,7 @@ def log_event(
         >>> with pool.transaction() as con:
         ...     event_id = log_event(con, "import", "batch:3", payload={"rows": 120})
     """
-    event_id = run(con, sql.next_event_id_sql()).fetchone()[0]
+    event_id = run(con, sql.next_event_id_sql()).fetchall()[0][0]
     run(
         con,
         sql.insert_event_sql(),
@@ -72,3 +74,253 @@ def log_event(
     )
     log.info("event %d: %s %s", event_id, kind, target or "")
     return int(event_id)
+
+
+# --- which events are in force ------------------------------------------------------------
+
+
+def undone_events(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """The ids of events that an undo in force has reversed.
+
+    An undo is itself in force unless a later undo reversed it, so walking the undo events
+    from the newest down settles each one before the event it reverses is looked at.
+    """
+    rows = run(con, sql.undo_events_sql()).fetchall()
+    undone: set[int] = set()
+    for event_id, target in rows:  # newest first
+        if event_id not in undone:
+            undone.add(int(target))
+    return undone
+
+
+def event_row(con: duckdb.DuckDBPyConnection, event_id: int) -> dict:
+    """One event as a dict; InputError when there is none with that id."""
+    cur = run(con, "SELECT * FROM events WHERE event_id = ?", [event_id])
+    rows = cur.fetchall()
+    row = rows[0] if rows else None
+    if row is None:
+        raise InputError(
+            f"There is no event {event_id} in the pool.",
+            fix="List recent events with `workbench events` and pass one of their ids.",
+        )
+    return dict(zip([d[0] for d in cur.description], row, strict=True))
+
+
+# --- undo ---------------------------------------------------------------------------------
+
+
+def undo(pool: Pool, event_id: int | None = None, *, last: bool = False,
+         actor: str | None = None, reason: str | None = None) -> int:
+    """Reverse an event by writing a new one that restores what the event changed.
+
+    Works for merges, splits, review decisions, edits, rule fixes, survivorship rule
+    changes, whole import batches (their records leave the leads; the records stay stored),
+    restores to a past moment, and undos themselves (undoing an undo redoes the event).
+    An event whose records or fields were changed again later is refused, naming the later
+    events to undo first.
+
+    Args:
+        pool: the lead pool.
+        event_id: the event to reverse.
+        last: reverse the newest event that is still in force instead.
+        actor: who undoes it; defaults to `current_actor()`.
+        reason: why.
+
+    Returns:
+        The id of the new 'undo' event.
+
+    Example:
+        >>> undo(pool, 17, reason="merged two different people")
+        >>> undo(pool, last=True)  # redo: reverses the undo just made
+    """
+    from . import merge
+
+    with pool.transaction() as con:
+        undone = undone_events(con)
+        if last:
+            rows = run(con, sql.last_event_in_force_sql(), [sorted(undone)]).fetchall()
+            row = rows[0] if rows else None
+            if row is None:
+                raise InputError("There is no event to undo in this pool.",
+                                 fix="Import a file or make a change first.")
+            event_id = int(row[0])
+        if event_id is None:
+            raise InputError("Which event should be undone?",
+                             fix="Pass an event id (`workbench undo 17`) or `--last`.")
+        event = event_row(con, event_id)
+        if event_id in undone:
+            by = run(con, "SELECT max(event_id) FROM events WHERE undoes = ?",
+                     [event_id]).fetchall()[0][0]
+            raise InputError(
+                f"Event {event_id} ({event['kind']}) is already undone (by event {by}).",
+                fix=f"To bring it back, undo the undo: `workbench undo {by}`.",
+            )
+        merge.admit_records(con)
+        new_id = log_event(con, "undo", f"event:{event_id}", actor=actor, reason=reason,
+                           payload={"kind": event["kind"], "target": event["target"]},
+                           undoes=event_id)
+        did = _reverse(con, event, new_id)
+        if not did:
+            raise InputError(
+                f"Event {event_id} ({event['kind']} {event['target'] or ''}) changed nothing "
+                "that undo can restore.",
+                fix="Only changes to leads, fields, constraints, labels, rules and import "
+                "batches can be undone here.",
+            )
+    log.info("event %d undone by event %d", event_id, new_id)
+    return new_id
+
+
+def _reverse(con: duckdb.DuckDBPyConnection, event: dict, new_id: int) -> bool:
+    from . import merge
+
+    event_id = event["event_id"]
+    did = False
+    message = f"线索已撤销变更 change undone: event {event_id} ({event['kind']})"
+    if event["kind"] == "import" and (event["target"] or "").startswith("batch:"):
+        batch_id = int(event["target"].split(":", 1)[1])
+        merge.apply_moves(
+            con,
+            f"SELECT record_id, NULL::BIGINT AS lead_id FROM records "
+            f"WHERE batch_id = {batch_id} AND NOT coalesce(rejected, false)",
+            new_id, message=message)
+        return True
+    if event["kind"] == "rules":
+        payload = json.loads(event["payload"])
+        run(con, "INSERT OR REPLACE INTO meta VALUES ('survivorship', ?)", [payload["before"]])
+        merge._rebuild(con, merge.load_rules(con))
+        did = True
+    rows = run(con, sql.event_membership_sql(), [event_id, event_id]).fetchall()
+    if rows:
+        stale = [r[0] for r in rows if r[3] != r[4]]
+        if stale:
+            _refuse(con, event, "membership", stale)
+        next_lead = run(con, sql.max_lead_id_sql()).fetchall()[0][0] + 1
+        targets = []
+        for record_id, before, had_row, _after, _now in rows:
+            if had_row:
+                targets.append((record_id, before))
+            else:  # never had a lead before: it is admitted afresh
+                targets.append((record_id, next_lead))
+                next_lead += 1
+        frame = pd.DataFrame(targets, columns=["record_id", "lead_id"])
+        merge.apply_moves(con, frame, new_id, message=message)
+        did = True
+    edits = run(con, sql.event_edits_sql(), [event_id]).fetchall()
+    if edits:
+        stale = [(lead, f) for lead, f, _bv, _ba, av, aa, nv, na in edits
+                 if (av, aa) != (nv, na)]
+        if stale:
+            _refuse(con, event, "edits", stale)
+        for lead, f, bv, ba, _av, _aa, _nv, _na in edits:
+            run(con, sql.insert_edit_sql(), [lead, f, bv, ba, now(), new_id, None, None])
+        merge.touch(con, {e[0] for e in edits})
+        merge.after_change(con, new_id, message=message, conflicts=False)
+        did = True
+    at = now()
+    for l_id, r_id, before_kind, before_active, kind in run(
+            con, sql.event_constraints_sql(), [event_id, event_id]).fetchall():
+        run(con, sql.insert_constraint_sql(),
+            [l_id, r_id, before_kind or kind, at, new_id, bool(before_active)])
+        did = True
+    for l_id, r_id, before_match, before_active, match in run(
+            con, sql.event_labels_sql(), [event_id, event_id]).fetchall():
+        run(con, sql.insert_label_sql(),
+            [l_id, r_id, match if before_match is None else before_match, current_actor(),
+             at, new_id, bool(before_active)])
+        did = True
+    if run(con, "SELECT count(*) FROM review_decisions WHERE event_id = ?",
+           [event_id]).fetchall()[0][0]:
+        did = True  # the decisions drop out of force with the event itself
+    return did
+
+
+def _refuse(con: duckdb.DuckDBPyConnection, event: dict, what: str, keys: list) -> None:
+    if what == "membership":
+        later = run(con, sql.later_membership_events_sql(),
+                    [[int(k) for k in keys], event["event_id"]]).fetchall()
+    else:
+        later = run(con, sql.later_edit_events_sql(),
+                    [[int(k[0]) for k in keys], event["event_id"]]).fetchall()
+    ids = sorted({int(r[0]) for r in later if r[0] is not None}, reverse=True)
+    raise InputError(
+        f"Event {event['event_id']} ({event['kind']}) cannot be undone: later events "
+        f"{ids or '(unknown)'} changed the same {what} ({len(keys)} affected, e.g. {keys[:3]}).",
+        fix="Undo those later events first, newest first, then undo this one.",
+    )
+
+
+# --- the story of a lead, and the pool as of a moment -------------------------------------
+
+
+def lead_history(pool: Pool, lead_id: int) -> pd.DataFrame:
+    """A lead's whole story, oldest first: records joining and leaving, field overrides,
+    conflicts, each with its event's kind, actor and reason.
+
+    Example:
+        >>> lead_history(pool, 42)[["at", "kind", "actor", "what", "detail"]]
+    """
+    with pool.connect(read_only=True) as con:
+        frame = run(con, sql.history_rows_sql(), [lead_id]).df()
+        undone = undone_events(con)
+    if frame.empty:
+        raise InputError(f"There is no lead {lead_id} in the pool's history.",
+                         fix="Find lead ids with `workbench leads`.")
+    frame["undone"] = frame["event_id"].map(lambda e: e in undone if e == e else False)
+    return frame
+
+
+def leads_as_of(pool: Pool, when) -> pd.DataFrame:
+    """The golden leads as they were at `when` (a datetime or 'YYYY-MM-DD HH:MM:SS').
+
+    Example:
+        >>> leads_as_of(pool, "2026-05-01 09:00:00")
+    """
+    from . import merge
+
+    with pool.connect(read_only=True) as con:
+        return merge.golden_leads(con, as_of=_moment(when))
+
+
+def restore_as_of(pool: Pool, when, *, actor: str | None = None,
+                  reason: str | None = None) -> int:
+    """Bring memberships, field overrides, constraints and labels back to their state at
+    `when`, as one new (undoable) event. Records and events stay; only what is in force moves.
+
+    Example:
+        >>> restore_as_of(pool, "2026-05-01 09:00:00", reason="sabotage on 5 May")
+    """
+    from . import merge
+
+    moment = _moment(when)
+    with pool.transaction() as con:
+        merge.admit_records(con)
+        event_id = log_event(con, "restore_as_of", f"time:{moment:%Y-%m-%d %H:%M:%S}",
+                             actor=actor, reason=reason, payload={"as_of": str(moment)})
+        message = f"线索已恢复 lead restored as of {moment:%Y-%m-%d %H:%M:%S}"
+        run(con, f"CREATE OR REPLACE TEMP TABLE _restore AS {sql.membership_restore_sql()}",
+            [moment])
+        merge.apply_moves(con, "SELECT record_id, lead_id FROM _restore", event_id,
+                          message=message)
+        rows = run(con, sql.edits_restore_sql(), [moment]).fetchall()
+        at = now()
+        for lead, f, value, active in rows:
+            run(con, sql.insert_edit_sql(), [lead, f, value, active, at, event_id, actor, reason])
+        if rows:
+            merge.touch(con, {r[0] for r in rows})
+            merge.after_change(con, event_id, message=message)
+        run(con, sql.constraints_restore_sql(), [at, event_id, moment])
+        run(con, sql.labels_restore_sql(), [actor or current_actor(), at, event_id, moment])
+    return event_id
+
+
+def _moment(when) -> datetime:
+    if isinstance(when, datetime):
+        return when
+    try:
+        return datetime.fromisoformat(str(when).strip())
+    except ValueError as err:
+        raise InputError(
+            f"'{when}' is not a moment in time.",
+            fix="Write it as 'YYYY-MM-DD HH:MM:SS' or 'YYYY-MM-DD'.",
+        ) from err

@@ -1,9 +1,20 @@
-"""SQL of review, merge and history: labels, link constraints, leads, and the outbox."""
+"""SQL of review, merge and history: labels, link constraints, membership, edits, conflicts,
+review decisions, golden leads and the outbox.
+
+History tables are append-only: a row is never updated or deleted. The state of a key (a
+record's lead, a lead's field override, a pair's constraint or label) is its latest row by
+`seq`; its state at a past moment is its latest row recorded by then. Every row carries the
+event that wrote it, which is what undo reads. Only `leads` is a derived cache, rebuilt from
+the rest at will.
+"""
 
 from __future__ import annotations
 
+from . import quote_ident
+
 DDL: list[str] = [
-    # Reviewers' pair decisions, used to train and evaluate the model.
+    # Reviewers' pair decisions, used to train and evaluate the model. Undoing a decision
+    # appends the pair again with active = false; read `current_labels`.
     """
 CREATE TABLE labels (
     record_id_l BIGINT NOT NULL,
@@ -11,7 +22,8 @@ CREATE TABLE labels (
     is_match BOOLEAN NOT NULL,
     reviewer VARCHAR NOT NULL,
     labelled_at TIMESTAMP NOT NULL,
-    event_id BIGINT
+    event_id BIGINT,
+    active BOOLEAN NOT NULL DEFAULT TRUE
 )""",
     # Constraints every clustering run honours. Rows are never updated: undoing one adds a
     # row with active = false, and the latest row per pair wins.
@@ -37,6 +49,76 @@ CREATE TABLE notifications (
     event_id BIGINT,
     delivered_at TIMESTAMP
 )""",
+    # Which lead each record belongs to, as a temporal table kept append-only: the latest row
+    # per record (by seq) is its current lead; lead_id NULL means it belongs to none (its
+    # import was undone). `membership_spans` shows the same as valid_from / valid_to.
+    """
+CREATE TABLE membership (
+    seq BIGINT NOT NULL,
+    record_id BIGINT NOT NULL,
+    lead_id BIGINT,
+    recorded_at TIMESTAMP NOT NULL,
+    event_id BIGINT
+)""",
+    # Field overrides of one lead by a person or a rule; latest row per (lead, field) wins,
+    # active = false takes the override away again.
+    """
+CREATE TABLE edits (
+    seq BIGINT NOT NULL,
+    lead_id BIGINT NOT NULL,
+    field VARCHAR NOT NULL,
+    value VARCHAR,
+    active BOOLEAN NOT NULL,
+    recorded_at TIMESTAMP NOT NULL,
+    event_id BIGINT,
+    actor VARCHAR,
+    reason VARCHAR
+)""",
+    # Every field on which a lead's sources disagreed when it was formed.
+    """
+CREATE TABLE conflicts (
+    lead_id BIGINT NOT NULL,
+    field VARCHAR NOT NULL,
+    candidates VARCHAR NOT NULL,        -- JSON [{value, record_id, channel, updated_at}]
+    winner VARCHAR,
+    rule VARCHAR NOT NULL,
+    logged_at TIMESTAMP NOT NULL,
+    event_id BIGINT
+)""",
+    # Decisions on proposed clusters, by a person, a pattern or an Excel file.
+    """
+CREATE TABLE review_decisions (
+    decided_at TIMESTAMP NOT NULL,
+    actor VARCHAR NOT NULL,
+    cluster_id BIGINT NOT NULL,
+    signature VARCHAR NOT NULL,         -- the cluster's sorted record ids, 1,5,9
+    decision VARCHAR NOT NULL,          -- 'merge' | 'split' | 'not_duplicates' | 'skip'
+    leaving VARCHAR,                    -- JSON record ids that leave, for a split
+    pattern VARCHAR,
+    export_id VARCHAR,                  -- the review file it came from, if any
+    event_id BIGINT
+)""",
+    """
+CREATE VIEW current_membership AS
+SELECT record_id, arg_max_null(lead_id, seq) AS lead_id
+FROM membership GROUP BY record_id""",
+    """
+CREATE VIEW membership_spans AS
+SELECT record_id, lead_id, recorded_at AS valid_from,
+       lead(recorded_at) OVER (PARTITION BY record_id ORDER BY seq) AS valid_to, event_id
+FROM membership""",
+    """
+CREATE VIEW current_labels AS
+SELECT * FROM (
+    SELECT *, row_number() OVER (
+        PARTITION BY record_id_l, record_id_r ORDER BY labelled_at DESC, event_id DESC) AS _n
+    FROM labels) WHERE _n = 1 AND active""",
+    """
+CREATE VIEW current_constraints AS
+SELECT * FROM (
+    SELECT *, row_number() OVER (
+        PARTITION BY record_id_l, record_id_r ORDER BY created_at DESC, event_id DESC) AS _n
+    FROM link_constraints) WHERE _n = 1 AND active""",
 ]
 
 
@@ -49,3 +131,344 @@ def insert_event_sql() -> str:
         "INSERT INTO events (event_id, happened_at, actor, kind, target, reason, payload, undoes) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
     )
+
+
+# --- membership ---------------------------------------------------------------------------
+
+
+def membership_state_sql(as_of: bool = False) -> str:
+    """Each record's lead (NULL: none), now or as of `?`."""
+    where = "WHERE recorded_at <= ?" if as_of else ""
+    return f"""
+SELECT record_id, arg_max_null(lead_id, seq) AS lead_id
+FROM membership {where} GROUP BY record_id"""
+
+
+def admit_records_sql() -> str:
+    """Every stored, unrejected record without a membership row becomes a one-record lead.
+
+    The row is stamped with the record's entry time and tagged with its import event, so
+    that undoing the import and asking 'as of' both see it. Params: none.
+    """
+    return """
+INSERT INTO membership
+SELECT (SELECT coalesce(max(seq), 0) FROM membership) + row_number() OVER (ORDER BY r.record_id),
+       r.record_id,
+       (SELECT coalesce(max(lead_id), 0) FROM membership)
+           + row_number() OVER (ORDER BY r.record_id),
+       r.entered_at,
+       e.event_id
+FROM records r
+LEFT JOIN (SELECT target, max(event_id) AS event_id FROM events WHERE kind = 'import'
+           GROUP BY target) e ON e.target = 'batch:' || r.batch_id
+WHERE NOT coalesce(r.rejected, false)
+  AND NOT EXISTS (SELECT 1 FROM membership m WHERE m.record_id = r.record_id)"""
+
+
+def apply_moves_sql() -> str:
+    """Append a membership row for each move in temp table `_moves(record_id, lead_id)` that
+    changes something. A record with no row yet gets one even when the move is to no lead,
+    so that it is not admitted later. Params: recorded_at, event_id."""
+    return """
+INSERT INTO membership
+SELECT (SELECT coalesce(max(seq), 0) FROM membership) + row_number() OVER (ORDER BY m.record_id),
+       m.record_id, m.lead_id, ?, ?
+FROM _moves m LEFT JOIN current_membership c USING (record_id)
+WHERE c.record_id IS NULL OR c.lead_id IS DISTINCT FROM m.lead_id"""
+
+
+def max_lead_id_sql() -> str:
+    return "SELECT coalesce(max(lead_id), 0) FROM membership"
+
+
+def event_membership_sql() -> str:
+    """For each record the event `?` moved: its lead before, the lead the event left it in,
+    whether it had any row before, and its lead now. Params: event_id (x2)."""
+    return """
+WITH mine AS (
+    SELECT record_id, min(seq) AS first_seq, arg_max_null(lead_id, seq) AS after_lead
+    FROM membership WHERE event_id = ? GROUP BY record_id
+), before AS (
+    SELECT m.record_id, arg_max_null(m.lead_id, m.seq) AS before_lead, count(*) AS n
+    FROM membership m JOIN mine USING (record_id) WHERE m.seq < mine.first_seq
+    GROUP BY m.record_id
+)
+SELECT mine.record_id, before.before_lead, coalesce(before.n, 0) > 0 AS had_row,
+       mine.after_lead, c.lead_id AS now_lead
+FROM mine LEFT JOIN before USING (record_id) JOIN current_membership c USING (record_id)
+WHERE ? IS NOT NULL"""
+
+
+# --- edits --------------------------------------------------------------------------------
+
+
+def edits_state_sql(as_of: bool = False) -> str:
+    """The override in force per (lead, field), now or as of `?`."""
+    where = "WHERE recorded_at <= ?" if as_of else ""
+    return f"""
+SELECT lead_id, field, value FROM (
+    SELECT lead_id, field, arg_max_null(value, seq) AS value, arg_max(active, seq) AS active
+    FROM edits {where} GROUP BY lead_id, field) WHERE active"""
+
+
+def insert_edit_sql() -> str:
+    return """
+INSERT INTO edits
+SELECT (SELECT coalesce(max(seq), 0) FROM edits) + 1, ?, ?, ?, ?, ?, ?, ?, ?"""
+
+
+def event_edits_sql() -> str:
+    """For each (lead, field) event `?` set: the row before it (value, active) if any, the
+    value it left, and the current one. Params: event_id."""
+    return """
+WITH mine AS (
+    SELECT lead_id, field, min(seq) AS first_seq, arg_max_null(value, seq) AS after_value,
+           arg_max(active, seq) AS after_active
+    FROM edits WHERE event_id = ? GROUP BY lead_id, field
+), before AS (
+    SELECT e.lead_id, e.field, arg_max_null(e.value, e.seq) AS before_value,
+           arg_max(e.active, e.seq) AS before_active
+    FROM edits e JOIN mine USING (lead_id, field) WHERE e.seq < mine.first_seq
+    GROUP BY e.lead_id, e.field
+), cur AS (
+    SELECT lead_id, field, arg_max_null(value, seq) AS now_value, arg_max(active, seq) AS now_active
+    FROM edits GROUP BY lead_id, field
+)
+SELECT mine.lead_id, mine.field, before.before_value, coalesce(before.before_active, false),
+       mine.after_value, mine.after_active, cur.now_value, cur.now_active
+FROM mine LEFT JOIN before USING (lead_id, field) JOIN cur USING (lead_id, field)"""
+
+
+# --- constraints and labels ---------------------------------------------------------------
+
+
+def insert_constraint_sql() -> str:
+    return "INSERT INTO link_constraints VALUES (?, ?, ?, ?, ?, ?)"
+
+
+def insert_label_sql() -> str:
+    return "INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+
+def event_constraints_sql() -> str:
+    """Each pair event `?` constrained, with the pair's row before it. Params: event_id."""
+    return """
+WITH mine AS (
+    SELECT record_id_l, record_id_r, min(created_at) AS t FROM link_constraints
+    WHERE event_id = ? GROUP BY ALL
+)
+SELECT mine.record_id_l, mine.record_id_r,
+       (SELECT arg_max(c.kind, c.created_at) FROM link_constraints c
+        WHERE c.record_id_l = mine.record_id_l AND c.record_id_r = mine.record_id_r
+          AND c.created_at < mine.t),
+       (SELECT arg_max(c.active, c.created_at) FROM link_constraints c
+        WHERE c.record_id_l = mine.record_id_l AND c.record_id_r = mine.record_id_r
+          AND c.created_at < mine.t),
+       (SELECT arg_max(c.kind, c.created_at) FROM link_constraints c WHERE c.event_id = ?
+        AND c.record_id_l = mine.record_id_l AND c.record_id_r = mine.record_id_r)
+FROM mine"""
+
+
+def event_labels_sql() -> str:
+    """Each pair event `?` labelled, with the pair's label before it. Params: event_id (x2)."""
+    return """
+WITH mine AS (
+    SELECT record_id_l, record_id_r, min(labelled_at) AS t FROM labels
+    WHERE event_id = ? GROUP BY ALL
+)
+SELECT mine.record_id_l, mine.record_id_r,
+       (SELECT arg_max(l.is_match, l.labelled_at) FROM labels l
+        WHERE l.record_id_l = mine.record_id_l AND l.record_id_r = mine.record_id_r
+          AND l.labelled_at < mine.t),
+       (SELECT arg_max(l.active, l.labelled_at) FROM labels l
+        WHERE l.record_id_l = mine.record_id_l AND l.record_id_r = mine.record_id_r
+          AND l.labelled_at < mine.t),
+       (SELECT arg_max(l.is_match, l.labelled_at) FROM labels l WHERE l.event_id = ?
+        AND l.record_id_l = mine.record_id_l AND l.record_id_r = mine.record_id_r)
+FROM mine"""
+
+
+# --- notifications ------------------------------------------------------------------------
+
+
+def notify_owners_sql() -> str:
+    """One 'lead_changed' message per (owner, lead) in temp table `_touched(lead_id)`, to
+    every owner of a record that is or was (before event `?`) in the lead.
+
+    Params: created_at, message prefix, event_id, payload, event_id."""
+    return """
+INSERT INTO notifications
+SELECT (SELECT coalesce(max(notification_id), 0) FROM notifications)
+           + row_number() OVER (ORDER BY o.owner, o.lead_id),
+       ?, o.owner, 'lead_changed', 'lead:' || o.lead_id, ? || ' (lead ' || o.lead_id || ')',
+       ?, ?, NULL
+FROM (
+    SELECT DISTINCT t.lead_id, r.owner
+    FROM _touched t
+    JOIN membership m ON m.lead_id = t.lead_id
+    JOIN records r ON r.record_id = m.record_id
+    WHERE r.owner IS NOT NULL AND r.owner <> ''
+      AND (m.event_id IS NULL OR m.event_id <= ?)
+) o"""
+
+
+# --- golden leads -------------------------------------------------------------------------
+
+
+def leads_ids_filter_sql() -> str:
+    return "lead_id IN (SELECT lead_id FROM _touched)"
+
+
+def golden_sql(selects: list[str], *, as_of: bool, only_touched: bool) -> str:
+    """The golden lead of every lead: survivorship `selects` over its member records, with
+    field overrides applied by the caller. Params: as_of twice when `as_of`."""
+    mem = membership_state_sql(as_of)
+    touched = f"AND m.{leads_ids_filter_sql()}" if only_touched else ""
+    cols = ",\n       ".join(selects)
+    return f"""
+WITH mem AS ({mem}),
+src AS (
+    SELECT m.lead_id, r.*,
+           coalesce(r.updated_at, strftime(r.entered_at, '%Y-%m-%d %H:%M:%S')) AS _updated,
+           coalesce(ch.kind = 'own', false) AS _own,
+           coalesce(ch.priority, 0) AS _priority,
+           -epoch(coalesce(try_strptime(r.updated_at, '%Y-%m-%d %H:%M:%S'), r.entered_at))
+               AS _earliest
+    FROM mem m JOIN records r USING (record_id)
+    LEFT JOIN channels ch ON ch.name = r.channel
+    WHERE m.lead_id IS NOT NULL {touched}
+)
+SELECT lead_id,
+       count(*) AS members,
+       list(record_id ORDER BY record_id) AS record_ids,
+       list(DISTINCT channel ORDER BY channel) FILTER (WHERE channel IS NOT NULL) AS channels,
+       max(_updated) AS last_updated,
+       {cols}
+FROM src GROUP BY lead_id"""
+
+
+def conflict_sql(field: str, valid: str, key: str) -> str:
+    """A field's disagreements in the touched leads as JSON candidate lists."""
+    f = quote_ident(field)
+    return f"""
+SELECT lead_id, '{field}' AS field,
+       to_json(list(DISTINCT {{'value': {f}, 'record_id': record_id, 'channel': channel,
+                              'updated_at': _updated}})) AS candidates
+FROM src WHERE {valid} GROUP BY lead_id HAVING count(DISTINCT {f}) > 1"""
+
+
+def history_rows_sql() -> str:
+    """Everything that happened to lead `?`: membership moves in and out, edits, conflicts and
+    notifications, with their events. Params: lead_id (x4)."""
+    return """
+WITH moves AS (
+    SELECT record_id, seq, lead_id, event_id, recorded_at,
+           lag(lead_id) OVER (PARTITION BY record_id ORDER BY seq) AS prev_lead
+    FROM membership
+), mine AS (
+    SELECT recorded_at AS at, event_id,
+           CASE WHEN lead_id = $1 THEN 'joined' ELSE 'left' END AS what,
+           'record ' || record_id ||
+           CASE WHEN lead_id = $1 THEN coalesce(' from lead ' || prev_lead, '')
+                ELSE coalesce(' to lead ' || lead_id, ' (no lead)') END AS detail
+    FROM moves WHERE lead_id = $1 OR (prev_lead = $1 AND lead_id IS DISTINCT FROM $1)
+    UNION ALL
+    SELECT recorded_at, event_id,
+           CASE WHEN active THEN 'field set' ELSE 'field override removed' END,
+           field || coalesce(' = ' || value, '')
+    FROM edits WHERE lead_id = $1
+    UNION ALL
+    SELECT logged_at, event_id, 'conflict',
+           field || ': ' || candidates || ' -> ' || coalesce(winner, '') || ' by ' || rule
+    FROM conflicts WHERE lead_id = $1
+)
+SELECT mine.at, mine.event_id, e.kind, e.actor, e.reason, mine.what, mine.detail
+FROM mine LEFT JOIN events e USING (event_id)
+ORDER BY mine.at, mine.event_id, mine.what, mine.detail"""
+
+
+# --- undo and restore ---------------------------------------------------------------------
+
+
+def undo_events_sql() -> str:
+    return "SELECT event_id, undoes FROM events WHERE undoes IS NOT NULL ORDER BY event_id DESC"
+
+
+def last_event_in_force_sql() -> str:
+    """The newest event not undone. Params: undone ids."""
+    return """
+SELECT event_id FROM events WHERE event_id NOT IN (SELECT unnest(?::BIGINT[]))
+ORDER BY event_id DESC LIMIT 1"""
+
+
+def later_membership_events_sql() -> str:
+    """Events after `$2` that moved any of the records `$1`."""
+    return """
+SELECT DISTINCT event_id FROM membership
+WHERE record_id IN (SELECT unnest($1::BIGINT[])) AND event_id > $2"""
+
+
+def later_edit_events_sql() -> str:
+    """Events after `$2` that edited any of the leads `$1`."""
+    return """
+SELECT DISTINCT event_id FROM edits
+WHERE lead_id IN (SELECT unnest($1::BIGINT[])) AND event_id > $2"""
+
+
+def membership_restore_sql() -> str:
+    """Each record's lead as of `?` (NULL if it had none then)."""
+    return f"""
+SELECT c.record_id, a.lead_id
+FROM current_membership c LEFT JOIN ({membership_state_sql(True)}) a USING (record_id)"""
+
+
+def edits_restore_sql() -> str:
+    """The (lead, field) overrides whose state now differs from their state at `?`, with the
+    state to go back to."""
+    return """
+WITH cur AS (
+    SELECT lead_id, field, arg_max_null(value, seq) AS v, arg_max(active, seq) AS a
+    FROM edits GROUP BY ALL
+), old AS (
+    SELECT lead_id, field, arg_max_null(value, seq) AS v, arg_max(active, seq) AS a
+    FROM edits WHERE recorded_at <= ? GROUP BY ALL
+)
+SELECT cur.lead_id, cur.field, old.v, coalesce(old.a, false)
+FROM cur LEFT JOIN old USING (lead_id, field)
+WHERE coalesce(old.a, false) <> cur.a OR (cur.a AND cur.v IS DISTINCT FROM old.v)"""
+
+
+def constraints_restore_sql() -> str:
+    """Append the state at `$3` of every constraint pair that changed since.
+    Params: $1 created_at, $2 event_id, $3 moment."""
+    return """
+INSERT INTO link_constraints
+WITH cur AS (
+    SELECT record_id_l, record_id_r, arg_max(kind, created_at) AS k, arg_max(active, created_at) AS a
+    FROM link_constraints GROUP BY ALL
+), old AS (
+    SELECT record_id_l, record_id_r, arg_max(kind, created_at) AS k, arg_max(active, created_at) AS a
+    FROM link_constraints WHERE created_at <= $3 GROUP BY ALL
+)
+SELECT cur.record_id_l, cur.record_id_r, coalesce(old.k, cur.k), $1, $2, coalesce(old.a, false)
+FROM cur LEFT JOIN old USING (record_id_l, record_id_r)
+WHERE coalesce(old.a, false) <> cur.a OR (cur.a AND cur.k IS DISTINCT FROM old.k)"""
+
+
+def labels_restore_sql() -> str:
+    """Append the state at `$4` of every labelled pair that changed since.
+    Params: $1 reviewer, $2 labelled_at, $3 event_id, $4 moment."""
+    return """
+INSERT INTO labels
+WITH cur AS (
+    SELECT record_id_l, record_id_r, arg_max(is_match, labelled_at) AS m,
+           arg_max(active, labelled_at) AS a
+    FROM labels GROUP BY ALL
+), old AS (
+    SELECT record_id_l, record_id_r, arg_max(is_match, labelled_at) AS m,
+           arg_max(active, labelled_at) AS a
+    FROM labels WHERE labelled_at <= $4 GROUP BY ALL
+)
+SELECT cur.record_id_l, cur.record_id_r, coalesce(old.m, cur.m), $1, $2, $3, coalesce(old.a, false)
+FROM cur LEFT JOIN old USING (record_id_l, record_id_r)
+WHERE coalesce(old.a, false) <> cur.a OR (cur.a AND cur.m IS DISTINCT FROM old.m)"""

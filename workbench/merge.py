@@ -1,0 +1,508 @@
+"""Merge: records become golden leads, and decisions on clusters change which lead they join.
+
+Which record belongs to which lead is kept in the append-only `membership` table. Every
+stored record starts as a lead of its own; a merge moves the records of a cluster into one
+lead, a split moves the chosen records out again, and 'not duplicates' keeps them apart. Each
+of these is one event: the rows it wrote are tagged with it, and undo restores what was
+there before. After every change the touched leads' golden records are rebuilt, their
+conflicts logged, and their owners told.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from .errors import InputError
+from .history import log_event, now
+from .pool import Pool, current_actor, run
+from .sql import history as sql
+from .survivorship import GOLDEN_FIELDS, Survivorship, finish_sql, select_sql, valid_sql
+
+log = logging.getLogger(__name__)
+
+DECISIONS: tuple[str, ...] = ("merge", "split", "not_duplicates", "skip")
+DEFAULT_THRESHOLD = 0.95
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A reviewer's decision on one proposed cluster.
+
+    Args:
+        cluster_id: the cluster as linkage proposed it.
+        record_ids: the cluster's records when it was shown to the reviewer.
+        decision: 'merge', 'split', 'not_duplicates' or 'skip'.
+        leaving: for a split, the records that leave the cluster (each becomes its own lead).
+        pattern: the cluster's conflict pattern, when the decision was made for a pattern.
+    """
+
+    cluster_id: int
+    record_ids: tuple[int, ...]
+    decision: str
+    leaving: tuple[int, ...] = field(default_factory=tuple)
+    pattern: str | None = None
+
+    def check(self) -> None:
+        if self.decision not in DECISIONS:
+            raise InputError(
+                f"Unknown decision '{self.decision}' for cluster {self.cluster_id}.",
+                fix=f"Use one of: {', '.join(DECISIONS)}.",
+            )
+        stray = set(self.leaving) - set(self.record_ids)
+        if stray:
+            raise InputError(
+                f"Records {sorted(stray)} are to leave cluster {self.cluster_id}, "
+                f"but it holds only {sorted(self.record_ids)}.",
+                fix="Pick the leaving records among the cluster's own.",
+            )
+        if self.decision == "split" and not self.leaving:
+            raise InputError(
+                f"A split of cluster {self.cluster_id} needs the records that leave.",
+                fix="Mark at least one record to leave, or decide 'not_duplicates'.",
+            )
+
+
+def signature(record_ids: Iterable[int]) -> str:
+    """The cluster's identity for decisions: its sorted record ids, '3,8,21'."""
+    return ",".join(str(r) for r in sorted(set(int(r) for r in record_ids)))
+
+
+# --- rules stored in the pool -------------------------------------------------------------
+
+
+def load_rules(con: duckdb.DuckDBPyConnection) -> Survivorship:
+    """The pool's survivorship rules (`set_rules`), else the standard ones."""
+    rows = run(con, "SELECT value FROM meta WHERE key = 'survivorship'").fetchall()
+    row = rows[0] if rows else None
+    return Survivorship.from_json(row[0]) if row else Survivorship.standard()
+
+
+def set_rules(pool: Pool, rules: Survivorship, *, actor: str | None = None,
+              reason: str | None = None) -> int:
+    """Store survivorship rules in the pool and rebuild every golden lead under them.
+
+    Example:
+        >>> set_rules(pool, Survivorship.standard().with_rule("name", FieldRule("priority")))
+    """
+    rules.validate()
+    with pool.transaction() as con:
+        old = load_rules(con)
+        event_id = log_event(con, "rules", "survivorship", actor=actor, reason=reason,
+                             payload={"before": old.to_json(), "after": rules.to_json()})
+        run(con, "INSERT OR REPLACE INTO meta VALUES ('survivorship', ?)", [rules.to_json()])
+        _rebuild(con, rules)
+    return event_id
+
+
+# --- membership ---------------------------------------------------------------------------
+
+
+def admit_records(con: duckdb.DuckDBPyConnection) -> int:
+    """Give every newly imported, unrejected record a lead of its own. Returns how many."""
+    before = run(con, "SELECT count(*) FROM membership").fetchall()[0][0]
+    run(con, sql.admit_records_sql())
+    admitted = run(con, "SELECT count(*) FROM membership").fetchall()[0][0] - before
+    if admitted:
+        log.info("%d new records became leads", admitted)
+    return admitted
+
+
+def current_leads_of(con: duckdb.DuckDBPyConnection, record_ids: Sequence[int]) -> dict[int, int]:
+    """The current lead of each record that has one."""
+    rows = run(
+        con,
+        "SELECT record_id, lead_id FROM current_membership "
+        "WHERE record_id IN (SELECT unnest(?::BIGINT[])) AND lead_id IS NOT NULL",
+        [list(record_ids)],
+    ).fetchall()
+    return {int(r): int(lead) for r, lead in rows}
+
+
+def apply_moves(con: duckdb.DuckDBPyConnection, moves: pd.DataFrame | str, event_id: int,
+                *, message: str, rules: Survivorship | None = None) -> int:
+    """Move records between leads as one step of event `event_id`, then refresh what it touched.
+
+    Args:
+        con: a connection inside the event's transaction.
+        moves: a frame or a SELECT with columns record_id, lead_id (NULL: no lead).
+        event_id: the event the rows belong to.
+        message: what changed, for the owners' notifications.
+        rules: survivorship rules; the pool's own by default.
+
+    Returns:
+        How many records changed lead.
+    """
+    if isinstance(moves, pd.DataFrame):
+        con.register("_moves_frame", moves.astype({"record_id": "int64", "lead_id": "Int64"}))
+        source = "SELECT record_id::BIGINT AS record_id, lead_id::BIGINT AS lead_id FROM _moves_frame"
+    else:
+        source = moves
+    run(con, f"CREATE OR REPLACE TEMP TABLE _moves AS {source}")
+    if isinstance(moves, pd.DataFrame):
+        con.unregister("_moves_frame")
+    run(con, """CREATE OR REPLACE TEMP TABLE _touched AS
+        SELECT DISTINCT lead_id FROM (
+            SELECT m.lead_id FROM _moves m JOIN current_membership c USING (record_id)
+            WHERE c.lead_id IS DISTINCT FROM m.lead_id
+            UNION ALL
+            SELECT c.lead_id FROM _moves m JOIN current_membership c USING (record_id)
+            WHERE c.lead_id IS DISTINCT FROM m.lead_id)
+        WHERE lead_id IS NOT NULL""")
+    before = run(con, "SELECT count(*) FROM membership").fetchall()[0][0]
+    run(con, sql.apply_moves_sql(), [now(), event_id])
+    changed = run(con, "SELECT count(*) FROM membership").fetchall()[0][0] - before
+    after_change(con, event_id, message=message, rules=rules)
+    return changed
+
+
+def after_change(con: duckdb.DuckDBPyConnection, event_id: int, *, message: str,
+                 rules: Survivorship | None = None, conflicts: bool = True) -> None:
+    """Rebuild and notify owners of the leads in temp table `_touched`; when their members
+    changed (`conflicts`), log the fields on which the members disagree."""
+    rules = rules or load_rules(con)
+    if conflicts:
+        log_conflicts(con, event_id, rules)
+    _refresh(con, rules)
+    run(con, sql.notify_owners_sql(), [now(), message, json.dumps({"event_id": event_id}),
+                                       event_id, event_id])
+
+
+def touch(con: duckdb.DuckDBPyConnection, lead_ids: Iterable[int]) -> None:
+    """Mark leads as touched by the current change (temp table `_touched`)."""
+    con.register("_touch_frame", pd.DataFrame({"lead_id": [int(x) for x in lead_ids]},
+                                               dtype="int64"))
+    run(con, "CREATE OR REPLACE TEMP TABLE _touched AS SELECT DISTINCT lead_id FROM _touch_frame")
+    con.unregister("_touch_frame")
+
+
+# --- golden leads -------------------------------------------------------------------------
+
+
+def golden_leads_sql(rules: Survivorship, *, as_of: bool = False,
+                     only_touched: bool = False) -> str:
+    """The golden leads' SELECT; params: as_of twice when `as_of`."""
+    golden = sql.golden_sql(select_sql(rules), as_of=as_of, only_touched=only_touched)
+    return finish_sql(rules, golden, sql.edits_state_sql(as_of))
+
+
+def golden_leads(con: duckdb.DuckDBPyConnection, *, as_of=None,
+                 rules: Survivorship | None = None) -> pd.DataFrame:
+    """Every golden lead, now or as of a past moment, computed from the history.
+
+    Example:
+        >>> golden_leads(con, as_of="2026-05-01 12:00:00")[["lead_id", "name", "phone"]]
+    """
+    rules = rules or load_rules(con)
+    params = [as_of, as_of] if as_of is not None else None
+    return run(con, golden_leads_sql(rules, as_of=as_of is not None) + " ORDER BY lead_id",
+               params).df()
+
+
+def _rebuild(con: duckdb.DuckDBPyConnection, rules: Survivorship) -> int:
+    run(con, f"CREATE OR REPLACE TABLE leads AS {golden_leads_sql(rules)}")
+    return run(con, "SELECT count(*) FROM leads").fetchall()[0][0]
+
+
+def rebuild_leads(pool: Pool, rules: Survivorship | None = None) -> int:
+    """Rebuild the `leads` table (the golden leads) from membership, records and edits.
+
+    `leads` is a cache: dropping and rebuilding it loses nothing. Returns the number of leads.
+
+    Example:
+        >>> rebuild_leads(pool)
+        8123
+    """
+    with pool.transaction() as con:
+        admit_records(con)
+        return _rebuild(con, rules or load_rules(con))
+
+
+def _refresh(con: duckdb.DuckDBPyConnection, rules: Survivorship) -> None:
+    exists = run(con, "SELECT count(*) FROM information_schema.tables "
+                      "WHERE table_name = 'leads' AND table_schema = 'main'").fetchall()[0][0]
+    if not exists:
+        _rebuild(con, rules)
+        return
+    # The cache row of a touched lead is replaced; the history it came from is not touched.
+    run(con, "DELETE FROM leads WHERE lead_id IN (SELECT lead_id FROM _touched)")
+    try:
+        run(con, f"INSERT INTO leads BY NAME {golden_leads_sql(rules, only_touched=True)}")
+    except Exception:  # noqa: BLE001 - the cache's columns predate a rules change
+        _rebuild(con, rules)
+
+
+def log_conflicts(con: duckdb.DuckDBPyConnection, event_id: int, rules: Survivorship) -> int:
+    """Write every field on which a touched lead's members disagree to `conflicts`."""
+    before = run(con, "SELECT count(*) FROM conflicts").fetchall()[0][0]
+    _insert_conflicts(con, event_id, rules)
+    return run(con, "SELECT count(*) FROM conflicts").fetchall()[0][0] - before
+
+
+def _q(name: str) -> str:
+    return '"' + name + '"'
+
+
+def _insert_conflicts(con: duckdb.DuckDBPyConnection, event_id: int, rules: Survivorship) -> None:
+    golden = sql.golden_sql(select_sql(rules), as_of=False, only_touched=True)
+    with_part, select_part = golden.split("\nSELECT lead_id,\n", 1)
+    union = "\nUNION ALL\n".join(
+        sql.conflict_sql(f, valid_sql(f), "") for f in GOLDEN_FIELDS
+    )
+    keys = ", ".join(f"'{f}'" for f in GOLDEN_FIELDS)
+    vals = ", ".join(f"{_q(f)}::VARCHAR" for f in GOLDEN_FIELDS)
+    rule_names = ", ".join(f"'{rules.rule_for(f).rule}'" for f in GOLDEN_FIELDS)
+    run(con, f"""
+INSERT INTO conflicts
+{with_part},
+g AS (SELECT lead_id,\n{select_part}),
+c AS ({union}),
+w AS (SELECT lead_id, map([{keys}], [{vals}]) AS winners FROM g)
+SELECT c.lead_id, c.field, c.candidates::VARCHAR, map_extract(w.winners, c.field)[1],
+       map_extract(map([{keys}], [{rule_names}]), c.field)[1], ?, ?
+FROM c JOIN w USING (lead_id)""", [now(), event_id])
+
+
+# --- decisions ----------------------------------------------------------------------------
+
+
+def _pairs(ids: Iterable[int]) -> list[tuple[int, int]]:
+    return [(min(a, b), max(a, b)) for a, b in itertools.combinations(sorted(set(ids)), 2)]
+
+
+def apply_decisions(con: duckdb.DuckDBPyConnection, decisions: Sequence[Decision], *,
+                    actor: str | None = None, reason: str | None = None,
+                    export_id: str | None = None, kind: str = "review") -> int:
+    """Apply reviewers' decisions as one event: membership moves, labels and constraints.
+
+    Merge joins the cluster's records into one lead (must link); split moves the leaving
+    records into leads of their own (cannot link to those who stay); not duplicates gives each
+    record its own lead (cannot link, pairwise); skip only records that it was seen. Pair
+    labels (match / not a match) feed the linkage model.
+
+    Returns:
+        The event id, which undoes the whole batch of decisions at once.
+
+    Example:
+        >>> with pool.transaction() as con:
+        ...     apply_decisions(con, [Decision(7, (3, 8), "merge")], reason="same mobile")
+    """
+    for d in decisions:
+        d.check()
+    actor = actor or current_actor()
+    admit_records(con)
+    counts = {k: sum(d.decision == k for d in decisions) for k in DECISIONS}
+    event_id = log_event(
+        con, kind if kind != "review" else "review",
+        f"clusters:{len(decisions)}" if len(decisions) != 1 else f"cluster:{decisions[0].cluster_id}",
+        actor=actor, reason=reason,
+        payload={"counts": counts, "export_id": export_id,
+                 "decisions": [[d.cluster_id, d.decision, list(d.leaving)] for d in decisions[:1000]]},
+    )
+    at = now()
+    moves: dict[int, int] = {}
+    labels: list[tuple] = []
+    constraints: list[tuple] = []
+    all_ids = sorted({r for d in decisions for r in d.record_ids})
+    leads = current_leads_of(con, all_ids)
+    next_lead = run(con, sql.max_lead_id_sql()).fetchall()[0][0] + 1
+    for d in decisions:
+        run(con, "INSERT INTO review_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [at, actor, d.cluster_id, signature(d.record_ids), d.decision,
+             json.dumps(sorted(d.leaving)) if d.leaving else None, d.pattern, export_id,
+             event_id])
+        ids = [r for r in sorted(set(d.record_ids)) if r in leads]
+        if d.decision == "skip" or len(ids) < 1:
+            continue
+        leaving = set(d.leaving) if d.decision == "split" else set()
+        staying = [r for r in ids if r not in leaving]
+        if d.decision in ("merge", "split") and staying:
+            target = min(leads[r] for r in staying)
+            for r in staying:
+                moves[r] = target
+                leads[r] = target
+            labels += [(a, b, True) for a, b in _pairs(staying)]
+            constraints += [(min(staying[0], r), max(staying[0], r), "must_link")
+                            for r in staying[1:]]
+        if d.decision == "split":
+            # A leaver that shares its lead with a stayer (or another leaver) gets a new lead.
+            crowded = {leads[s] for s in staying} | {
+                lead for lead in (leads[r] for r in leaving & set(ids))
+                if sum(1 for x in leaving & set(ids) if leads[x] == lead) > 1}
+            crowded |= set(_other_members(con, [leads[r] for r in leaving & set(ids)], ids))
+            for r in sorted(leaving & set(ids)):
+                labels += [(min(r, s), max(r, s), False) for s in staying]
+                constraints += [(min(r, s), max(r, s), "cannot_link") for s in staying]
+                if leads[r] in crowded:
+                    moves[r] = next_lead
+                    leads[r] = next_lead
+                    next_lead += 1
+        if d.decision == "not_duplicates":
+            labels += [(a, b, False) for a, b in _pairs(ids)]
+            constraints += [(a, b, "cannot_link") for a, b in _pairs(ids)]
+            seen: set[int] = set()
+            for r in ids:
+                if leads[r] in seen:
+                    moves[r] = next_lead
+                    leads[r] = next_lead
+                    next_lead += 1
+                seen.add(leads[r])
+    if labels:
+        con.executemany(sql.insert_label_sql(),
+                        [[a, b, m, actor, at, event_id, True] for a, b, m in labels])
+    if constraints:
+        con.executemany(sql.insert_constraint_sql(),
+                        [[a, b, k, at, event_id, True] for a, b, k in constraints])
+    if moves:
+        frame = pd.DataFrame({"record_id": list(moves), "lead_id": list(moves.values())})
+        apply_moves(con, frame, event_id, message=_message(counts, actor))
+    return event_id
+
+
+def _other_members(con: duckdb.DuckDBPyConnection, lead_ids: list[int],
+                   record_ids: list[int]) -> list[int]:
+    """Those of `lead_ids` that hold records other than `record_ids`."""
+    rows = run(con, """
+        SELECT DISTINCT lead_id FROM current_membership
+        WHERE lead_id IN (SELECT unnest(?::BIGINT[]))
+          AND record_id NOT IN (SELECT unnest(?::BIGINT[]))""",
+               [list(lead_ids), list(record_ids)]).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def _message(counts: dict[str, int], actor: str) -> str:
+    done = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+    return f"线索已变更 lead changed: review by {actor} ({done})"
+
+
+def decide(pool: Pool, decisions: Decision | Sequence[Decision], *, actor: str | None = None,
+           reason: str | None = None) -> int:
+    """Apply one decision or a batch of them in one transaction; returns the event id.
+
+    Example:
+        >>> decide(pool, Decision(7, (3, 8, 11), "split", leaving=(11,)), reason="different person")
+    """
+    items = [decisions] if isinstance(decisions, Decision) else list(decisions)
+    with pool.transaction() as con:
+        return apply_decisions(con, items, actor=actor, reason=reason)
+
+
+# --- committing safe merges ---------------------------------------------------------------
+
+
+def safe_clusters_sql() -> str:
+    """Pending clusters whose every scored pair (latest run per pair) reaches threshold `?`,
+    with no cannot-link constraint inside and no decision of a reviewer on them."""
+    return """
+WITH cm AS (
+    SELECT c.cluster_id, c.record_id, m.lead_id
+    FROM clusters c JOIN current_membership m USING (record_id)
+    WHERE m.lead_id IS NOT NULL
+), pending AS (
+    SELECT cluster_id, string_agg(record_id::VARCHAR, ',' ORDER BY record_id) AS sig
+    FROM cm GROUP BY cluster_id HAVING count(DISTINCT lead_id) > 1
+), latest_pairs AS (
+    SELECT record_id_l, record_id_r, arg_max(match_probability, run_id) AS p
+    FROM pairs GROUP BY ALL
+), weakest AS (
+    SELECT a.cluster_id, min(p.p) AS p_min
+    FROM latest_pairs p
+    JOIN cm a ON a.record_id = p.record_id_l
+    JOIN cm b ON b.record_id = p.record_id_r AND b.cluster_id = a.cluster_id
+    GROUP BY a.cluster_id
+), blocked AS (
+    SELECT DISTINCT a.cluster_id
+    FROM current_constraints k
+    JOIN cm a ON a.record_id = k.record_id_l
+    JOIN cm b ON b.record_id = k.record_id_r AND b.cluster_id = a.cluster_id
+    WHERE k.kind = 'cannot_link'
+)
+SELECT p.cluster_id FROM pending p JOIN weakest w USING (cluster_id)
+WHERE w.p_min >= ?
+  AND p.cluster_id NOT IN (SELECT cluster_id FROM blocked)
+  AND p.sig NOT IN (SELECT signature FROM review_decisions d
+                    WHERE d.decision <> 'skip' AND d.event_id NOT IN (SELECT unnest(?::BIGINT[])))"""
+
+
+def commit_merges(pool: Pool, threshold: float = DEFAULT_THRESHOLD, *,
+                  actor: str | None = None, reason: str | None = None) -> dict:
+    """Merge every pending cluster that is safe at `threshold`, as one undoable event.
+
+    A cluster is safe when every scored pair inside it has at least `threshold` match
+    probability, no constraint keeps two of its records apart, and no reviewer decided it
+    otherwise. Each merged cluster becomes one lead (the smallest lead id of its records).
+
+    Returns:
+        {'event_id', 'clusters', 'records_moved', 'leads'}.
+
+    Example:
+        >>> commit_merges(pool, 0.98, reason="nightly auto-merge")
+        {'event_id': 41, 'clusters': 1200, 'records_moved': 1730, 'leads': 80213}
+    """
+    from .history import undone_events
+
+    with pool.transaction() as con:
+        admit_records(con)
+        undone = sorted(undone_events(con))
+        run(con, f"CREATE OR REPLACE TEMP TABLE _safe AS {safe_clusters_sql()}",
+            [threshold, undone])
+        n = run(con, "SELECT count(*) FROM _safe").fetchall()[0][0]
+        if n == 0:
+            return {"event_id": None, "clusters": 0, "records_moved": 0,
+                    "leads": run(con, "SELECT count(DISTINCT lead_id) FROM current_membership")
+                    .fetchall()[0][0]}
+        event_id = log_event(con, "merge", f"clusters:{n}", actor=actor, reason=reason,
+                             payload={"threshold": threshold, "clusters": n})
+        moved = apply_moves(con, """
+            SELECT c.record_id, min(m.lead_id) OVER (PARTITION BY c.cluster_id) AS lead_id
+            FROM clusters c JOIN current_membership m USING (record_id)
+            WHERE m.lead_id IS NOT NULL AND c.cluster_id IN (SELECT cluster_id FROM _safe)""",
+            event_id, message=f"线索已合并 leads merged automatically at {threshold:g}")
+        leads = run(con, "SELECT count(*) FROM leads").fetchall()[0][0]
+    log.info("merged %d clusters (%d records moved)", n, moved)
+    return {"event_id": event_id, "clusters": int(n), "records_moved": int(moved),
+            "leads": int(leads)}
+
+
+# --- field edits --------------------------------------------------------------------------
+
+
+def edit_lead(pool_or_con, lead_id: int, field_name: str, value: str | None, *,
+              actor: str | None = None, reason: str | None = None, kind: str = "edit") -> int:
+    """Override one field of one lead (a person's correction or a rule's fix); returns the event.
+
+    `value=None` removes an earlier override, so the field follows survivorship again.
+
+    Example:
+        >>> edit_lead(pool, 42, "title", "采购总监", reason="called the customer")
+    """
+    if field_name not in GOLDEN_FIELDS:
+        raise InputError(f"'{field_name}' is not a field of a lead.",
+                         fix=f"Use one of: {', '.join(GOLDEN_FIELDS)}.")
+    if isinstance(pool_or_con, Pool):
+        with pool_or_con.transaction() as con:
+            return edit_lead(con, lead_id, field_name, value, actor=actor, reason=reason,
+                             kind=kind)
+    con = pool_or_con
+    admit_records(con)
+    exists = run(con, "SELECT count(*) FROM current_membership WHERE lead_id = ?",
+                 [lead_id]).fetchall()[0][0]
+    if not exists:
+        raise InputError(f"There is no lead {lead_id} in the pool.",
+                         fix="Find the lead id with `workbench leads` or `workbench export leads`.")
+    actor = actor or current_actor()
+    event_id = log_event(con, kind, f"lead:{lead_id}", actor=actor, reason=reason,
+                         payload={"field": field_name, "value": value})
+    run(con, sql.insert_edit_sql(), [lead_id, field_name, value, value is not None, now(),
+                                     event_id, actor, reason])
+    touch(con, [lead_id])
+    what = f"{field_name} = {value}" if value is not None else f"{field_name} override removed"
+    after_change(con, event_id, message=f"线索已修改 lead edited by {actor}: {what}",
+                 conflicts=False)
+    return event_id
