@@ -50,6 +50,20 @@ class BatchScore:
     validity: float
     completeness: float
 
+    @classmethod
+    def from_counts(
+        cls, rows: int, reachable: int, complete: int, present: int, valid: int
+    ) -> BatchScore | None:
+        """The score parts from counts of rows and values; None when there are no rows."""
+        if rows == 0:
+            return None
+        return cls(
+            rows=rows,
+            reachability=reachable / rows,
+            validity=valid / present if present else 0.0,
+            completeness=complete / rows,
+        )
+
     @property
     def score(self) -> float:
         return round(
@@ -91,21 +105,13 @@ def score_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> BatchScore | N
         >>> score_batch(con, 3).score
         0.9512
     """
-    row = run(con, sql.batch_score_parts_sql(), [batch_id, batch_id]).fetchone()
+    row = run(con, sql.batch_score_parts_sql(), [batch_id]).fetchone()
     if row is None:
         raise InputError(
             f"There is no batch {batch_id} in the pool.",
             fix="List the batches with `workbench batches` and pass one of their ids.",
         )
-    rows, reachable, complete, present, valid = (int(v or 0) for v in row)
-    if rows == 0:
-        return None
-    return BatchScore(
-        rows=rows,
-        reachability=reachable / rows,
-        validity=valid / present if present else 0.0,
-        completeness=complete / rows,
-    )
+    return BatchScore.from_counts(*(int(v or 0) for v in row))
 
 
 def after_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> float:
@@ -211,9 +217,15 @@ def list_channels(pool: Pool, *, recent: int = 5) -> pd.DataFrame:
     Example:
         >>> list_channels(Pool("data/leadpool.duckdb"))[["name", "status", "recent_scores"]]
     """
-    with pool.connect() as con:
-        frame = run(con, sql.list_channels_sql(), [recent]).df()
-        default = channel_threshold(con, "\x00no channel\x00")
+    with pool.connect(read_only=True) as con:
+        return channel_table(con, recent=recent)
+
+
+def channel_table(con: duckdb.DuckDBPyConnection, *, recent: int = 5) -> pd.DataFrame:
+    """`list_channels` on an open connection."""
+    frame = run(con, sql.list_channels_sql(), [recent]).df()
+    pool_row = run(con, sql.pool_threshold_sql()).fetchone()
+    default = float(pool_row[0]) if pool_row else DEFAULT_THRESHOLD
     frame["threshold"] = frame.pop("quality_threshold").fillna(default)
     frame["recent_scores"] = frame["recent_scores"].map(list)
     return frame

@@ -141,6 +141,31 @@ def mask_pinyin(value: object) -> object:
     return mask_name(value)
 
 
+_ID_IN_TEXT = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
+_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Seven or more digits, possibly with +, spaces or dashes between: phone numbers in any format.
+_PHONE_IN_TEXT = re.compile(r"\+?\d[\d\s-]{5,}\d")
+
+
+def mask_free_text(value: object) -> object:
+    """Mask ID numbers, emails and phone numbers wherever they appear in free text.
+
+    Used on remarks and on messages that quote values (reject reasons, problem notes).
+
+    Example:
+        >>> mask_free_text("phone '13812345678' is not valid, 邮箱 zw@163.com")
+        "phone '138****5678' is not valid, 邮箱 z***@163.com"
+    """
+    if _is_blank(value) or not isinstance(value, str):
+        return value
+    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group()), value)
+    text = _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group()), text)
+    return _PHONE_IN_TEXT.sub(
+        lambda m: mask_phone(m.group()) if len(re.sub(r"\D", "", m.group())) >= 7 else m.group(),
+        text,
+    )
+
+
 def _mask_list(masker: Callable[[object], object]) -> Callable[[object], object]:
     def mask(value: object) -> object:
         if value is None or isinstance(value, str) or not hasattr(value, "__iter__"):
@@ -171,6 +196,11 @@ DERIVED_MASKERS: dict[str, Callable[[object], object]] = {
 }
 
 
+# Columns of free text that may quote personal values: searched and masked where found.
+FREE_TEXT_COLUMNS = ("remark", "remark_raw", "extra", "reject_reason", "problems", "reasons",
+                     "message")
+
+
 def personal_columns(columns: Iterable[str]) -> dict[str, Callable[[object], object]]:
     """The columns among `columns` that hold personal data, with the masker of each."""
     found: dict[str, Callable[[object], object]] = {}
@@ -180,6 +210,8 @@ def personal_columns(columns: Iterable[str]) -> dict[str, Callable[[object], obj
             found[column] = MASKERS[field]
         elif column in DERIVED_MASKERS:
             found[column] = DERIVED_MASKERS[column]
+        elif column in FREE_TEXT_COLUMNS:
+            found[column] = mask_free_text
     return found
 
 
@@ -187,7 +219,8 @@ def mask_frame(frame: pd.DataFrame, columns: Mapping[str, str] | None = None) ->
     """A copy of `frame` with its personal columns masked.
 
     Columns are recognised by their standard names (`phone`, `phone_raw`, `phones`, ...);
-    `columns` maps other column names to the field they hold (e.g. {"手机号": "phone"}).
+    free-text columns (remarks, reject reasons) have phones, emails and ID numbers in them
+    masked; `columns` maps other column names to the field they hold (e.g. {"手机号": "phone"}).
 
     Example:
         >>> mask_frame(pd.DataFrame({"name": ["张伟"], "phone": ["+8613812345678"]}))

@@ -24,30 +24,6 @@ def _ok(field: str) -> str:
     return f"({quote_ident(f'{field}_status')} = 'ok')"
 
 
-def batch_score_parts_sql() -> str:
-    """Rows, reachable, complete, present and valid value counts of one batch (`?` = batch_id).
-
-    Rows that were read but not stored as records (batches.rows above the record count) count
-    as rows that are neither reachable nor complete.
-    """
-    present = " + ".join(f"count(*) FILTER ({_present(f)})" for f in CHECKED_FIELDS)
-    valid = " + ".join(f"count(*) FILTER ({_ok(f)})" for f in CHECKED_FIELDS)
-    any_contact = " OR ".join(_present(f) for f in CONTACT_FIELDS)
-    return f"""
-WITH r AS (
-    SELECT
-        count(*) AS records,
-        count(*) FILTER (WHERE reachable) AS reachable,
-        count(*) FILTER (WHERE {_present('name')} AND ({any_contact})) AS complete,
-        {present} AS present,
-        {valid} AS valid
-    FROM records WHERE batch_id = ?
-)
-SELECT greatest(coalesce(b.rows, 0), r.records) AS rows, r.reachable, r.complete, r.present, r.valid
-FROM batches b, r
-WHERE b.batch_id = ?"""
-
-
 def set_batch_score_sql() -> str:
     return "UPDATE batches SET quality_score = ? WHERE batch_id = ?"
 
@@ -76,14 +52,16 @@ def set_pool_threshold_sql() -> str:
 
 
 def recent_scores_sql() -> str:
-    """The channel's latest scored batches after the gate's reset point, newest first.
+    """The channel's latest scored file batches after the gate's reset point, newest first.
 
-    Parameters: channel, gate_after_batch, limit.
+    Records entered by hand (kind 'manual') are the specialists' work, not the channel's, so
+    they do not count towards the gate. Parameters: channel, gate_after_batch, limit.
     """
     return """
 SELECT batch_id, quality_score
 FROM batches
-WHERE channel = ? AND quality_score IS NOT NULL AND batch_id > coalesce(?, -1)
+WHERE channel = ? AND kind = 'file' AND quality_score IS NOT NULL
+  AND batch_id > coalesce(?, -1)
 ORDER BY batch_id DESC
 LIMIT ?"""
 
@@ -138,3 +116,145 @@ def insert_notification_sql() -> str:
 INSERT INTO notifications
     (notification_id, created_at, recipient, kind, subject, message, payload, event_id)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
+
+
+# --- measures for the quality report ---------------------------------------------------------
+
+# Batch kinds that carry no lead data (scheduled report runs in the sync log).
+NON_DATA_KINDS = ("scheduled_run",)
+
+
+def batch_filter_sql(*, since=None, until=None, channels=None) -> tuple[str, list]:
+    """A CTE `b` of the batches a report covers, with its parameters."""
+    where, params = [f"kind NOT IN ({', '.join('?' for _ in NON_DATA_KINDS)})"], [*NON_DATA_KINDS]
+    if since is not None:
+        where.append("started_at >= ?")
+        params.append(since)
+    if until is not None:
+        where.append("started_at < ?")
+        params.append(until)
+    if channels:
+        where.append(f"channel IN ({', '.join('?' for _ in channels)})")
+        params.extend(channels)
+    return f"b AS (SELECT * FROM batches WHERE {' AND '.join(where)})", params
+
+
+def batch_parts_sql(batches_cte: str) -> str:
+    """Per batch: the counts every rate of the report is made of.
+
+    rows counts rows read but not stored too (batches.rows above the record count); such rows
+    are neither reachable nor complete.
+    """
+    present = " + ".join(f"count(*) FILTER ({_present(f)})" for f in CHECKED_FIELDS)
+    valid = " + ".join(f"count(*) FILTER ({_ok(f)})" for f in CHECKED_FIELDS)
+    any_contact = " OR ".join(_present(f) for f in CONTACT_FIELDS)
+    return f"""
+WITH {batches_cte},
+parts AS (
+    SELECT r.batch_id,
+        count(*) AS records,
+        count(*) FILTER (WHERE r.rejected) AS rejected,
+        count(*) FILTER (WHERE r.reachable) AS reachable,
+        count(*) FILTER (WHERE {_present('name')} AND ({any_contact})) AS complete,
+        {present} AS present,
+        {valid} AS valid
+    FROM records r JOIN b USING (batch_id)
+    GROUP BY r.batch_id
+)
+SELECT b.batch_id, b.channel, b.kind, b.started_at, b.file, b.status, b.quality_score,
+    greatest(coalesce(b.rows, 0), coalesce(p.records, 0)) AS rows,
+    coalesce(p.records, 0) AS records, coalesce(p.rejected, 0) AS rejected,
+    coalesce(p.reachable, 0) AS reachable, coalesce(p.complete, 0) AS complete,
+    coalesce(p.present, 0) AS present, coalesce(p.valid, 0) AS valid
+FROM b LEFT JOIN parts p USING (batch_id)
+ORDER BY b.batch_id"""
+
+
+def batch_score_parts_sql() -> str:
+    """rows, reachable, complete, present, valid of one batch (`?` = batch_id)."""
+    return f"""
+SELECT rows, reachable, complete, present, valid
+FROM ({batch_parts_sql("b AS (SELECT * FROM batches WHERE batch_id = ?)")})"""
+
+
+def field_counts_sql(batches_cte: str) -> str:
+    """Per batch and checked field: records, present values, valid values."""
+    selects = "\nUNION ALL\n".join(
+        f"SELECT r.batch_id, '{f}' AS field, count(*) AS records, "
+        f"count(*) FILTER ({_present(f)}) AS present, count(*) FILTER ({_ok(f)}) AS valid "
+        "FROM records r JOIN b USING (batch_id) GROUP BY r.batch_id"
+        for f in CHECKED_FIELDS
+    )
+    return f"WITH {batches_cte}\n{selects}"
+
+
+def has_clusters_sql() -> str:
+    return "SELECT count(*) > 0 FROM clusters"
+
+
+def batch_links_sql(batches_cte: str) -> str:
+    """Per batch: linked records, duplicates, already known records, new leads.
+
+    A record is a duplicate when its cluster has more than one record, and already known when
+    its cluster holds a record of an earlier batch (of any channel, inside the report or not).
+    """
+    return f"""
+WITH {batches_cte},
+linked AS (
+    SELECT c.record_id, c.cluster_id, r.batch_id
+    FROM clusters c JOIN records r USING (record_id)
+),
+sizes AS (
+    SELECT cluster_id, count(*) AS size, min(batch_id) AS first_batch
+    FROM linked GROUP BY cluster_id
+)
+SELECT r.batch_id,
+    count(l.record_id) AS linked,
+    count(*) FILTER (WHERE s.size > 1) AS duplicates,
+    count(*) FILTER (WHERE s.first_batch < r.batch_id) AS known,
+    count(DISTINCT l.cluster_id) FILTER (WHERE s.first_batch = r.batch_id) AS new_leads
+FROM records r JOIN b USING (batch_id)
+LEFT JOIN linked l USING (record_id)
+LEFT JOIN sizes s ON s.cluster_id = l.cluster_id
+GROUP BY r.batch_id"""
+
+
+def channel_overlap_sql(batches_cte: str) -> str:
+    """Pairs of channels with the number of leads (clusters) that have records from both."""
+    return f"""
+WITH {batches_cte},
+lead_channels AS (
+    SELECT DISTINCT c.cluster_id, b.channel
+    FROM clusters c JOIN records r USING (record_id) JOIN b USING (batch_id)
+)
+SELECT x.channel AS channel_a, y.channel AS channel_b, count(*) AS shared
+FROM lead_channels x JOIN lead_channels y USING (cluster_id)
+GROUP BY 1, 2"""
+
+
+def problem_rows_sql(batches_cte: str, raw_columns: list[str]) -> str:
+    """Records with a problem: rejected, unreachable, or a value that is invalid or abnormal.
+
+    The last parameter is the row limit.
+    """
+    flagged = " OR ".join(
+        f"{quote_ident(f + '_status')} IN ('invalid', 'abnormal')" for f in CHECKED_FIELDS
+    )
+    notes = ", ".join(
+        f"CASE WHEN {quote_ident(f + '_status')} IN ('invalid', 'abnormal') "
+        f"THEN '{f}: ' || {quote_ident(f + '_status')} END"
+        for f in CHECKED_FIELDS
+    )
+    return f"""
+WITH {batches_cte}
+SELECT r.batch_id, b.channel, r.record_id, r.source_file, r.source_sheet, r.source_row,
+    concat_ws('; ',
+        CASE WHEN r.rejected THEN 'rejected: ' || coalesce(r.reject_reason, '') END,
+        CASE WHEN NOT coalesce(r.reachable, FALSE) AND NOT coalesce(r.rejected, FALSE)
+             THEN 'not reachable' END,
+        {notes}) AS problems,
+    {', '.join('r.' + quote_ident(c) for c in raw_columns)}
+FROM records r JOIN b USING (batch_id)
+WHERE coalesce(r.rejected, FALSE) OR NOT coalesce(r.reachable, FALSE) OR {flagged}
+ORDER BY r.batch_id, r.record_id
+LIMIT ?"""
