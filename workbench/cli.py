@@ -135,3 +135,258 @@ def demo_command(pool: Pool, out_dir: Path):
         click.echo("Where to look:")
         for what, where in result.look_at:
             click.echo(f"  {what}: {where}")
+
+
+# --- review, merge, history, backup -----------------------------------------------------------
+
+
+@main.group("review")
+def review_group():
+    """Review proposed clusters: patterns, batch decisions, and the Excel round-trip."""
+
+
+@review_group.command("export")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--pattern", help="Only clusters of this pattern (see `review patterns`).")
+@click.option("--limit", type=int, help="At most this many clusters.")
+@click.pass_obj
+def review_export_command(pool: Pool, out, pattern, limit):
+    """Write the review queue to OUT (.xlsx) with a decision drop-down per cluster."""
+    from .review import export_review
+
+    path, n = export_review(pool, out, pattern=pattern, limit=limit)
+    click.echo(f"Wrote {n:,} clusters to {path}. Choose a decision per cluster (for a split, "
+               f"mark leaving records with x), then `workbench review apply {path}`.")
+
+
+@review_group.command("apply")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--strict", is_flag=True, help="Refuse the whole file if any cluster changed.")
+@click.option("--reason", help="Why, for the history.")
+@click.pass_obj
+def review_apply_command(pool: Pool, file, strict, reason):
+    """Apply the decisions in a review FILE written by `review export`."""
+    from .review import apply_review
+
+    click.echo(apply_review(pool, file, strict=strict, reason=reason).summary())
+
+
+@review_group.command("patterns")
+@click.pass_obj
+def review_patterns_command(pool: Pool):
+    """Pending clusters grouped by pattern (which fields agree, which conflict), with counts."""
+    from .review import queue_patterns
+
+    frame = queue_patterns(pool)
+    if frame.empty:
+        click.echo("The review queue is empty.")
+        return
+    for row in frame.itertuples():
+        click.echo(f"{row.clusters:>7,} clusters {row.records:>8,} records   {row.pattern}"
+                   f"   (e.g. cluster {row.example_cluster})")
+
+
+@review_group.command("decide")
+@click.option("--pattern", help="Decide every pending cluster of this pattern.")
+@click.option("--cluster", "cluster_id", type=int, help="Decide one cluster.")
+@click.option("--decision", required=True,
+              type=click.Choice(["merge", "split", "not_duplicates", "skip"]))
+@click.option("--leave", help="For a split: the record ids that leave, comma-separated.")
+@click.option("--yes", is_flag=True, help="Apply without showing the preview first.")
+@click.option("--reason", help="Why, for the history.")
+@click.pass_obj
+def review_decide_command(pool: Pool, pattern, cluster_id, decision, leave, yes, reason):
+    """Decide one cluster, or a whole pattern at once (同类项批处理) after a preview."""
+    from .errors import InputError
+    from .merge import Decision, decide
+    from .review import decide_pattern, preview_pattern, review_queue
+
+    if bool(pattern) == bool(cluster_id):
+        raise InputError("Give either --pattern or --cluster.",
+                         fix="See the patterns with `workbench review patterns`.")
+    if pattern:
+        preview = preview_pattern(pool, pattern, decision)
+        click.echo(preview.to_string(index=False, max_rows=20))
+        if not yes and not click.confirm(f"Apply '{decision}' to these {len(preview)} clusters?"):
+            return
+        event_id = decide_pattern(pool, pattern, decision, reason=reason)
+    else:
+        queue = review_queue(pool)
+        row = queue[queue.cluster_id == cluster_id]
+        if row.empty:
+            raise InputError(f"Cluster {cluster_id} is not in the review queue.",
+                             fix="See the pending clusters with `workbench review export`.")
+        ids = tuple(int(x) for x in row.iloc[0].signature.split(","))
+        leaving = tuple(int(x) for x in leave.split(",")) if leave else ()
+        event_id = decide(pool, Decision(cluster_id, ids, decision, leaving=leaving),
+                          reason=reason)
+    click.echo(f"Done as event {event_id} (undo with `workbench undo {event_id}`).")
+
+
+@main.command("merge")
+@click.option("--threshold", type=float, default=0.95, show_default=True,
+              help="Merge clusters whose every scored pair has at least this probability.")
+@click.option("--reason", help="Why, for the history.")
+@click.pass_obj
+def merge_command(pool: Pool, threshold, reason):
+    """Commit the safe merges: pending clusters above THRESHOLD become one lead each."""
+    from .merge import commit_merges
+
+    result = commit_merges(pool, threshold, reason=reason)
+    if not result["clusters"]:
+        click.echo(f"No pending cluster is safe at {threshold:g}; {result['leads']:,} leads.")
+        return
+    click.echo(f"Merged {result['clusters']:,} clusters ({result['records_moved']:,} records "
+               f"moved) as event {result['event_id']}; the pool has {result['leads']:,} leads.")
+
+
+@main.command("edit")
+@click.argument("lead_id", type=int)
+@click.argument("field")
+@click.argument("value", required=False)
+@click.option("--clear", is_flag=True, help="Remove the override; survivorship decides again.")
+@click.option("--reason", help="Why, for the history.")
+@click.pass_obj
+def edit_command(pool: Pool, lead_id, field, value, clear, reason):
+    """Override FIELD of lead LEAD_ID with VALUE (or --clear the override)."""
+    from .errors import InputError
+    from .merge import edit_lead
+
+    if value is None and not clear:
+        raise InputError("Give a VALUE or --clear.", fix="e.g. `workbench edit 42 title 采购总监`.")
+    event_id = edit_lead(pool, lead_id, field, None if clear else value, reason=reason)
+    click.echo(f"Lead {lead_id}: {field} {'override removed' if clear else '= ' + value} "
+               f"(event {event_id}).")
+
+
+@main.command("leads")
+@click.option("--as-of", "as_of", help="Show the leads as they were then (YYYY-MM-DD HH:MM:SS).")
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write them to a .csv or .xlsx file instead of showing a summary.")
+@click.option("--rebuild", is_flag=True, help="Rebuild the golden leads table first.")
+@click.pass_obj
+def leads_command(pool: Pool, as_of, out, rebuild):
+    """The golden leads, now or as of a past moment."""
+    from .history import leads_as_of
+    from .merge import golden_leads, rebuild_leads
+    from .workbook import write_workbook
+
+    if rebuild:
+        click.echo(f"Rebuilt {rebuild_leads(pool):,} golden leads.")
+    if as_of:
+        frame = leads_as_of(pool, as_of)
+    else:
+        with pool.connect() as con:
+            frame = golden_leads(con)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        flat = frame.apply(lambda s: s.map(lambda v: ", ".join(map(str, v))
+                                           if hasattr(v, "__len__") and not isinstance(v, str)
+                                           else v))
+        if out.suffix.lower() == ".xlsx":
+            write_workbook(out, {"leads": flat})
+        else:
+            flat.to_csv(out, index=False, encoding="utf-8-sig")
+        click.echo(f"Wrote {len(frame):,} leads to {out}.")
+        return
+    click.echo(f"{len(frame):,} leads{' as of ' + as_of if as_of else ''}, "
+               f"{int(frame['members'].sum()) if len(frame) else 0:,} records.")
+    cols = [c for c in ("lead_id", "name", "phone", "email", "company", "owner", "members")
+            if c in frame]
+    click.echo(frame[cols].head(20).to_string(index=False))
+
+
+@main.command("history")
+@click.argument("lead_id", type=int)
+@click.pass_obj
+def history_command(pool: Pool, lead_id):
+    """The whole story of lead LEAD_ID: who joined and left it, edits, conflicts, undos."""
+    from .history import lead_history
+
+    frame = lead_history(pool, lead_id)
+    for row in frame.itertuples():
+        flag = "  [undone]" if row.undone else ""
+        reason = f" — {row.reason}" if isinstance(row.reason, str) and row.reason else ""
+        click.echo(f"{row.at:%Y-%m-%d %H:%M:%S}  event {row.event_id:<5} {row.kind or '':<10} "
+                   f"{row.actor or '':<10} {row.what}: {row.detail}{reason}{flag}")
+
+
+@main.command("events")
+@click.option("--limit", type=int, default=20, show_default=True)
+@click.pass_obj
+def events_command(pool: Pool, limit):
+    """The latest events of the history, newest first."""
+    from .history import undone_events
+
+    with pool.connect(read_only=True) as con:
+        rows = con.execute("SELECT event_id, happened_at, actor, kind, target, reason, undoes "
+                           "FROM events ORDER BY event_id DESC LIMIT ?", [limit]).fetchall()
+        undone = undone_events(con)
+    for e, at, actor, kind, target, reason, undoes in rows:
+        extra = f" (undoes {undoes})" if undoes else ""
+        flag = "  [undone]" if e in undone else ""
+        click.echo(f"{e:>6}  {at:%Y-%m-%d %H:%M:%S}  {actor:<10} {kind:<12} {target or ''}"
+                   f"{extra}{' — ' + reason if reason else ''}{flag}")
+
+
+@main.command("undo")
+@click.argument("event_id", type=int, required=False)
+@click.option("--last", is_flag=True, help="Undo the newest event still in force.")
+@click.option("--reason", help="Why, for the history.")
+@click.pass_obj
+def undo_command(pool: Pool, event_id, last, reason):
+    """Reverse EVENT_ID (or --last) by writing a new event; undo an undo to redo."""
+    from .history import undo
+
+    new_id = undo(pool, event_id, last=last, reason=reason)
+    click.echo(f"Undone as event {new_id} (undo that to bring it back).")
+
+
+@main.command("backup")
+@click.option("--dest", type=click.Path(file_okay=False, path_type=Path),
+              help="Where snapshots go (default: backups/ beside the pool).")
+@click.option("--keep", type=int, default=30, show_default=True,
+              help="How many snapshots of this pool to keep.")
+@click.pass_obj
+def backup_command(pool: Pool, dest, keep):
+    """Write a consistent snapshot of the pool and print its path."""
+    from .backup import backup
+
+    click.echo(str(backup(pool, dest, keep=keep)))
+
+
+@main.command("backups")
+@click.option("--dest", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+def backups_command(pool: Pool, dest):
+    """List this pool's snapshots, newest first."""
+    from .backup import list_backups
+
+    frame = list_backups(pool, dest)
+    click.echo(frame.to_string(index=False) if len(frame) else "No snapshots yet.")
+
+
+@main.command("restore")
+@click.argument("snapshot", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--as-of", "as_of",
+              help="Instead of a snapshot: bring leads, edits and constraints back to this "
+                   "moment as a new, undoable event.")
+@click.option("--reason", help="Why, for the history.")
+@click.pass_obj
+def restore_command(pool: Pool, snapshot, as_of, reason):
+    """Restore the pool from SNAPSHOT (checked first; the current pool is kept aside)."""
+    from .errors import InputError
+
+    if bool(snapshot) == bool(as_of):
+        raise InputError("Give either a SNAPSHOT or --as-of TIME.",
+                         fix="List snapshots with `workbench backups`.")
+    if as_of:
+        from .history import restore_as_of
+
+        event_id = restore_as_of(pool, as_of, reason=reason)
+        click.echo(f"The pool's leads are back as of {as_of} (event {event_id}).")
+        return
+    from .backup import restore
+
+    aside = restore(pool, snapshot, reason=reason)
+    click.echo(f"Restored {snapshot}. The previous pool is kept at {aside}.")

@@ -49,10 +49,17 @@ def rejects_frame(con, batch: int | None = None) -> pd.DataFrame:
     return frame.dropna(axis=1, how="all")
 
 
+def _leads_frame(con, batch: int | None = None) -> pd.DataFrame:
+    from .merge import leads_frame  # golden leads with their member records (review/merge area)
+
+    return leads_frame(con, batch)
+
+
 EXPORTS: dict[str, Callable] = {
     "records": records_frame,
     "batches": batches_frame,
     "rejects": rejects_frame,
+    "leads": _leads_frame,
 }
 PERSONAL = {"records", "rejects", "leads"}
 

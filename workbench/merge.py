@@ -506,3 +506,46 @@ def edit_lead(pool_or_con, lead_id: int, field_name: str, value: str | None, *,
     after_change(con, event_id, message=f"线索已修改 lead edited by {actor}: {what}",
                  conflicts=False)
     return event_id
+
+
+# --- export -------------------------------------------------------------------------------
+
+_MEMBER_FIELDS = ("name", "phone", "email", "wechat", "company", "title", "city", "owner",
+                  "channel", "updated_at")
+
+
+def leads_frame(con: duckdb.DuckDBPyConnection, batch: int | None = None) -> pd.DataFrame:
+    """The golden leads, each followed by its member records, for `export leads`.
+
+    A 'lead' row holds the golden values; the 'record' rows under it hold what each source
+    said. With `batch`, only leads with a record from that batch.
+
+    Example:
+        >>> leads_frame(con).query("row == 'lead'")[["lead_id", "name", "phone"]]
+    """
+    golden = golden_leads(con)
+    if batch is not None:
+        ids = {int(r[0]) for r in run(
+            con, "SELECT DISTINCT m.lead_id FROM current_membership m JOIN records r "
+                 "USING (record_id) WHERE r.batch_id = ?", [batch]).fetchall()}
+        golden = golden[golden.lead_id.isin(ids)]
+    cols = ", ".join(f"r.{c}" for c in _MEMBER_FIELDS)
+    members = run(con, f"""
+        SELECT m.lead_id, r.record_id, r.batch_id, {cols}
+        FROM current_membership m JOIN records r USING (record_id)
+        WHERE m.lead_id IS NOT NULL ORDER BY m.lead_id, r.record_id""").df()
+    members = members[members.lead_id.isin(set(golden.lead_id))]
+    lead_rows = golden.copy()
+    for c in lead_rows.columns:
+        if lead_rows[c].map(lambda v: isinstance(v, list | tuple) or hasattr(v, "tolist")).any():
+            lead_rows[c] = lead_rows[c].map(
+                lambda v: ", ".join(map(str, list(v))) if v is not None and not isinstance(v, str)
+                and hasattr(v, "__iter__") else v)
+    lead_rows.insert(0, "row", "lead")
+    members.insert(0, "row", "record")
+    frame = pd.concat([lead_rows, members], ignore_index=True, sort=False)
+    frame["_order"] = frame["row"].map({"lead": 0, "record": 1})
+    frame = frame.sort_values(["lead_id", "_order", "record_id"], na_position="first",
+                              kind="stable").drop(columns="_order")
+    first = ["row", "lead_id", "record_id", "batch_id"]
+    return frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True)
