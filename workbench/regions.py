@@ -127,10 +127,13 @@ def _alternation(names) -> str:
 
 _PROVINCE_PREFIX = re.compile(f"^(?:中国)?({_alternation(_PROVINCE_BY_NAME)})")
 _CITY_PREFIX = re.compile(f"^({_alternation(_CITY_BY_NAME)})")
-# A region name at the very start of a company name, with or without 省/市.
-REGION_PREFIX_PATTERN: str = (
-    f"^(?:{_alternation(list(_PROVINCE_BY_NAME) + list(_CITY_BY_NAME))})"
-)
+# Province and city names, with or without 省/市, that companies put before their name.
+# Prefectures, leagues and autonomous prefectures are left out: their short names begin
+# ordinary words (阿里 in 阿里巴巴, 红河, 大理石).
+COMPANY_REGION_PATTERN: str = "^(?:" + _alternation(
+    list(_PROVINCE_BY_NAME)
+    + [name for name, full in _CITY_BY_NAME.items() if full.endswith("市")]
+) + ")"
 
 
 def find_province(text: str | None) -> str | None:

@@ -236,22 +236,41 @@ def phone_type(e164: str | None) -> str:
     return parsed[1] if parsed else "invalid"
 
 
+@lru_cache(maxsize=50_000)
+def _national_shape_type(key: str) -> str | None:
+    """mobile / landline / special for a Chinese national number shape, None if invalid."""
+    parsed = _parse_one_phone("+86" + key)
+    return parsed[1] if parsed else None
+
+
 def _phone_columns(values: pd.Series) -> pd.DataFrame:
     cleaned = _clean_series(values)
     text = pd.Series(cleaned.to_numpy(dtype=object), dtype="str")
-    fast = text.str.fullmatch(_MOBILE.pattern[1:-1]).fillna(False).to_numpy(dtype=bool)
+    # Most cells hold one Chinese number with spaces, dashes, a country code or a float tail.
+    # Reduce those to the national number in C; parse only the other shapes one by one.
+    compact = text.str.replace(r"[\s\-()]", "", regex=True).str.replace(r"\.0+$", "", regex=True)
+    compact = compact.str.replace(r"^(?:\+86|0086)", "", regex=True)
+    compact = compact.str.replace(r"^86(1[3-9]\d{9})$", r"\1", regex=True)
+    national = compact.str.replace(r"^0([1-9])", r"\1", regex=True)
+    plain = national.str.fullmatch(r"[1-9]\d{6,11}").fillna(False).to_numpy(dtype=bool)
+    mobile = national.str.fullmatch(r"1[3-9]\d{9}").fillna(False).to_numpy(dtype=bool)
+    national_values = national.to_numpy(dtype=object)
     n = len(values)
     phone = np.full(n, None, dtype=object)
     kind = np.full(n, "missing", dtype=object)
     phones = np.full(n, None, dtype=object)
-    fast_numbers = ("+86" + text[fast]).to_numpy(dtype=object)
-    phone[fast] = fast_numbers
-    kind[fast] = "mobile"
-    # An object array of lists: numpy would make a 2-D array of a list of equal-length lists.
-    singles = np.empty(len(fast_numbers), dtype=object)
-    singles[:] = [[number] for number in fast_numbers]
+    kind[mobile] = "mobile"
+    # Other plain numbers (landlines, 400/800): validity and type depend on the first digits
+    # (area code, service prefix) and the length, so one parse per shape decides them all.
+    for i in np.flatnonzero(plain & ~mobile):
+        number = national_values[i]
+        kind[i] = _national_shape_type(number[:6] + "5" * (len(number) - 6)) or "invalid"
+    fast = plain & (kind != "invalid")
+    phone[fast] = "+86" + national[fast].to_numpy(dtype=object)
+    singles = np.empty(int(fast.sum()), dtype=object)
+    singles[:] = [[number] for number in phone[fast]]
     phones[fast] = singles
-    slow = ~fast & cleaned.notna().to_numpy()
+    slow = ~plain & cleaned.notna().to_numpy()
     for i in np.flatnonzero(slow):
         found = _parse_phone_cell(cleaned.iat[i])
         if not found:
@@ -368,7 +387,7 @@ def name_family(name: str | None) -> str | None:
     if not name:
         return None
     if _CJK.match(name):
-        if name[:2] in COMPOUND_SURNAMES and len(name) > 2:
+        if name[:2] in COMPOUND_SURNAMES:
             return name[:2]
         return name[0]
     words = name.split()
@@ -376,6 +395,12 @@ def name_family(name: str | None) -> str | None:
     if len(words) > 1 and len(upper) == 1:
         return upper[0].lower()
     return None
+
+
+@lru_cache(maxsize=100_000)
+def _given_pinyin(given: str) -> tuple[str, ...]:
+    # Given names repeat far more than full names: read each once.
+    return tuple(p for p in lazy_pinyin(given, style=Style.NORMAL) if p.strip("·"))
 
 
 @lru_cache(maxsize=200_000)
@@ -394,8 +419,9 @@ def name_pinyin(name: str | None) -> str | None:
     reading = SURNAME_READINGS.get(family)
     if reading is None:
         reading = " ".join(lazy_pinyin(family, style=Style.NORMAL))
-    rest = [p for p in lazy_pinyin(name[len(family):], style=Style.NORMAL) if p.strip("·")]
-    tokens = [reading, *rest] if reading else rest
+    tokens = [reading, *_given_pinyin(name[len(family):])] if reading else list(
+        _given_pinyin(name[len(family):])
+    )
     return " ".join(t.lower() for t in tokens if t).replace("ü", "v") or None
 
 
@@ -421,8 +447,8 @@ _LEGAL_SUFFIX = re.compile(
     re.IGNORECASE,
 )
 _BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕")
-_REGION_PREFIX = re.compile(regions.REGION_PREFIX_PATTERN)
-_REGION_SUFFIX = re.compile(f"(?:{regions.REGION_PREFIX_PATTERN[4:-1]})$")
+_REGION_PREFIX = re.compile(regions.COMPANY_REGION_PATTERN)
+_REGION_SUFFIX = re.compile(f"(?:{regions.COMPANY_REGION_PATTERN[4:-1]})$")
 
 
 @lru_cache(maxsize=200_000)
@@ -530,7 +556,7 @@ def _address_region(address: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _DATE_TEXT = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:[ T]*(\d{1,2})\s*[:时]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2})(?:\.\d+)?\s*秒?)?)?"
+    r"(?:[ T]*(\d{1,2})\s*[:时点]\s*(\d{1,2})\s*分?(?:\s*:?\s*(\d{1,2})(?:\.\d+)?\s*秒?)?)?"
     r"\s*(?:Z|[+-]\d{2}:?\d{2})?$"
 )
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?$")
@@ -849,7 +875,7 @@ _SIMPLE_FIELDS: dict[str, Callable[[pd.Series], pd.DataFrame]] = {
 
 def _raw_column(raw: pd.DataFrame, field: str) -> pd.Series:
     if field not in raw.columns:
-        return pd.Series(None, index=raw.index, dtype=object)
+        return pd.Series(np.full(len(raw), None, dtype=object), index=raw.index, dtype=object)
     column = raw[field]
     values = _none_if_nan(column.to_numpy(dtype=object))
     return pd.Series(values, index=raw.index, dtype=object)
@@ -859,8 +885,8 @@ def _assemble_name(raw: pd.DataFrame) -> pd.Series | None:
     """surname + given_name → a name (Chinese joined without a space)."""
     if not any(h in raw.columns for h in HELPER_FIELDS):
         return None
-    surname = _raw_column(raw, "surname").map(clean_text)
-    given = _raw_column(raw, "given_name").map(clean_text)
+    surname = [clean_text(v) for v in _raw_column(raw, "surname")]
+    given = [clean_text(v) for v in _raw_column(raw, "given_name")]
     joined = []
     for s, g in zip(surname, given, strict=True):
         parts = [p for p in (s, g) if p]

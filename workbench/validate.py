@@ -207,7 +207,7 @@ _RANK = {STATUS_OK: 0, STATUS_MISSING: 1, STATUS_ABNORMAL: 2, STATUS_INVALID: 3}
 def _column(std: pd.DataFrame, name: str) -> pd.Series:
     if name in std.columns:
         return std[name]
-    return pd.Series(None, index=std.index, dtype=object)
+    return pd.Series(np.full(len(std), None, dtype=object), index=std.index, dtype=object)
 
 
 def _shown(value) -> str | None:
