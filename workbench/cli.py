@@ -390,3 +390,173 @@ def restore_command(pool: Pool, snapshot, as_of, reason):
 
     aside = restore(pool, snapshot, reason=reason)
     click.echo(f"Restored {snapshot}. The previous pool is kept at {aside}.")
+
+
+# --- quality reports, channels, scheduled runs ------------------------------------------------
+
+
+def _percent(value) -> str:
+    return "—" if value is None or value != value else f"{value:.1%}"
+
+
+@main.group("channels", invoke_without_command=True)
+@click.pass_context
+def channels_group(ctx: click.Context):
+    """Channels with owner, priority, status and recent quality scores (the default)."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(channels_list)
+
+
+@channels_group.command("list")
+@click.option("--recent", default=5, show_default=True, help="How many recent scores to show.")
+@click.pass_obj
+def channels_list(pool: Pool, recent: int = 5):
+    """List channels: owner, priority, status, threshold, recent batch scores."""
+    from .channels import list_channels
+
+    frame = list_channels(pool, recent=recent)
+    if frame.empty:
+        click.echo("No channels yet: they appear with their first import.")
+        return
+    for row in frame.itertuples():
+        scores = " ".join(_percent(s) for s in row.recent_scores) or "no scored batch"
+        status = click.style(row.status, fg="red" if row.status == "paused" else "green")
+        click.echo(f"{row.name}  [{status}]  owner: {row.owner or '—'}  priority: {row.priority}"
+                   f"  kind: {row.kind}  threshold: {_percent(row.threshold)}  "
+                   f"batches: {row.batches}  recent: {scores}")
+        if row.status == "paused":
+            click.echo(f"    paused: {row.status_reason}")
+
+
+@channels_group.command("set")
+@click.argument("name")
+@click.option("--owner", help="Who answers for the channel (gets its alerts).")
+@click.option("--contact", help="How to reach the owner (email, phone, WeCom id).")
+@click.option("--priority", type=int, help="Higher wins conflicts; own channels above others.")
+@click.option("--kind", type=click.Choice(["own", "third_party"]))
+@click.option("--threshold", type=float, help="The channel's own quality threshold, e.g. 0.85.")
+@click.pass_obj
+def channels_set(pool: Pool, name, owner, contact, priority, kind, threshold):
+    """Create channel NAME or change its settings."""
+    from .channels import set_channel
+
+    after = set_channel(pool, name, owner=owner, contact=contact, priority=priority, kind=kind,
+                        threshold=threshold)
+    click.echo(", ".join(f"{k}: {v}" for k, v in after.items() if k in
+                         ("name", "owner", "contact", "priority", "kind", "quality_threshold",
+                          "status")))
+
+
+@channels_group.command("resume")
+@click.argument("name")
+@click.option("--reason", required=True, help="What the channel fixed (kept in the history).")
+@click.pass_obj
+def channels_resume(pool: Pool, name, reason):
+    """Resume paused channel NAME: imports from it are accepted again."""
+    from .channels import resume_channel
+
+    event_id = resume_channel(pool, name, reason=reason)
+    click.echo(f"Channel '{name}' is active again (event {event_id}); its earlier batches no "
+               "longer count towards the gate.")
+
+
+@channels_group.command("pause")
+@click.argument("name")
+@click.option("--reason", required=True, help="Why (kept in the history, sent to the owner).")
+@click.pass_obj
+def channels_pause(pool: Pool, name, reason):
+    """Pause channel NAME by hand; its owner is alerted."""
+    from .channels import pause_channel
+
+    event_id = pause_channel(pool, name, reason=reason)
+    click.echo(f"Channel '{name}' is paused (event {event_id}).")
+
+
+@channels_group.command("threshold")
+@click.argument("value", type=float)
+@click.pass_obj
+def channels_threshold(pool: Pool, value):
+    """Set the pool's default quality threshold VALUE (e.g. 0.9) for the channel gate."""
+    from .channels import set_pool_threshold
+
+    set_pool_threshold(pool, value)
+    click.echo(f"Channels without their own threshold now pause below {value:.0%}.")
+
+
+@main.command("quality")
+@click.option("--since", help="Only batches imported on or after YYYY-MM-DD (or e.g. 30d).")
+@click.option("--channel", "channels", multiple=True, help="Only this channel (repeatable).")
+@click.pass_obj
+def quality_command(pool: Pool, since, channels):
+    """Show the pool's quality figures: overall and per channel."""
+    from .quality import quality_report, summary_table
+
+    report = quality_report(pool, since=since, channels=list(channels) or None)
+    for row in summary_table(report).itertuples():
+        click.echo(f"{row.measure:>16}  {row.value}")
+    if not report.channels.empty:
+        columns = ["channel", "batches", "rows", "completeness", "validity", "reachability",
+                   "duplicate_rate", "score"]
+        table = report.channels[columns].copy()
+        for column in columns[3:]:
+            table[column] = table[column].map(_percent)
+        click.echo("")
+        click.echo(table.to_string(index=False))
+
+
+@main.command("report")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the HTML report, the workbook and the executed notebook.")
+@click.option("--since", help="Only batches imported on or after YYYY-MM-DD (or e.g. 30d).")
+@click.option("--until", help="Only batches imported before YYYY-MM-DD.")
+@click.option("--channel", "channels", multiple=True, help="Only this channel (repeatable).")
+@click.option("--unmasked", is_flag=True,
+              help="Show personal data in full (recorded in the history; needs --reason).")
+@click.option("--reason", help="Why an unmasked report is needed.")
+@click.pass_obj
+def report_command(pool: Pool, out_dir, since, until, channels, unmasked, reason):
+    """Write the quality report: HTML with charts and an .xlsx workbook, personal data masked."""
+    from .report import write_report
+
+    files = write_report(pool, out_dir, since=since, until=until, channels=list(channels),
+                         masked=not unmasked, reason=reason)
+    click.echo(f"Report: {files.html}")
+    if files.workbook:
+        click.echo(f"Workbook: {files.workbook}")
+    click.echo(f"Executed notebook: {files.notebook}")
+
+
+@main.command("schedule")
+@click.option("--file", "schedule_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("schedule.toml"), show_default=True, help="The schedule file.")
+@click.option("--job", "jobs", multiple=True, help="Run this job now, due or not (repeatable).")
+@click.option("--list", "list_only", is_flag=True, help="Show the jobs and when they last ran.")
+@click.pass_obj
+def schedule_command(pool: Pool, schedule_file, jobs, list_only):
+    """Run the scheduled notebooks that are due (start it from cron or a systemd timer)."""
+    import datetime as dt
+
+    from .schedule import last_runs, load_schedule, run_due
+
+    schedule = load_schedule(schedule_file)
+    if list_only:
+        last, now = last_runs(pool), dt.datetime.now()
+        for job in schedule.jobs:
+            ran = last.get(job.name)
+            due = "due" if job.is_due(now, ran) else "not due"
+            click.echo(f"{job.name}: {job.notebook}, every {job.every} at {job.at}; "
+                       f"last run {ran or 'never'} ({due})")
+        return
+    outcomes = run_due(schedule, pool, only=list(jobs) or None)
+    if not outcomes:
+        click.echo("Nothing is due.")
+    failed = False
+    for outcome in outcomes:
+        if outcome.status == "success":
+            click.echo(f"{outcome.job}: ok → {outcome.out_dir}")
+        else:
+            failed = True
+            click.secho(f"{outcome.job}: failed after {outcome.attempts} attempts: "
+                        f"{outcome.error}", fg="red", err=True)
+    if failed:
+        sys.exit(1)

@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from .channels import BatchScore, channel_table
+from .errors import InputError
 from .fields import CHECKED_FIELDS, STANDARD_FIELDS
 from .pool import Pool, run
 from .privacy import mask_frame
@@ -41,7 +42,7 @@ _COUNTS = ["rows", "records", "rejected", "reachable", "complete", "present", "v
            "linked", "duplicates", "known", "new_leads"]
 NO_CLUSTERS_NOTE = (
     "No clusters yet: duplicate rate, new vs known leads and channel overlap appear once "
-    "linkage has run (`workbench link`)."
+    "linkage has matched the pool."
 )
 
 
@@ -104,7 +105,8 @@ def quality_report(
 
     Args:
         pool: the lead pool.
-        since: only batches imported on or after this date.
+        since: only batches imported on or after this date ('YYYY-MM-DD', or '30d' for the
+            last 30 days).
         until: only batches imported before this date.
         channels: only these channels.
         problem_limit: at most this many problem rows.
@@ -151,9 +153,19 @@ def quality_report(
 
 
 def _as_date(value):
+    """A date from a date, 'YYYY-MM-DD', or 'Nd' (N days before today, for scheduled runs)."""
     if value is None or value == "":
         return None
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if text.endswith("d") and text[:-1].isdigit():
+        return dt.date.today() - dt.timedelta(days=int(text[:-1]))
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as err:
+        raise InputError(f"'{text}' is not a date.",
+                         fix="Give YYYY-MM-DD, or e.g. 30d for the last 30 days.") from err
 
 
 def _with_links(batches: pd.DataFrame, links: pd.DataFrame | None) -> pd.DataFrame:

@@ -258,3 +258,9 @@ FROM records r JOIN b USING (batch_id)
 WHERE coalesce(r.rejected, FALSE) OR NOT coalesce(r.reachable, FALSE) OR {flagged}
 ORDER BY r.batch_id, r.record_id
 LIMIT ?"""
+
+
+def last_scheduled_runs_sql() -> str:
+    """When each scheduled job last ran (`?` = the batch kind of scheduled runs)."""
+    return """
+SELECT channel, max(started_at) FROM batches WHERE kind = ? GROUP BY channel"""
