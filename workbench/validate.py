@@ -6,7 +6,7 @@ A `Check` is a small value made by a named constructor (`Check.valid("email")`,
 `rejected` and `reject_reason`, plus a table of failures (row, field, check, value, reason) that
 reports and the rejects export read. Nothing parses messages.
 
-Statuses: `missing` (no raw value), `invalid` (a raw value that standardised to nothing, or that
+Statuses: `missing` (no raw value, or a placeholder such as 暂无), `invalid` (a raw value that standardised to nothing, or that
 failed a check of severity invalid), `abnormal` (a standardised value out of its plausible range:
 it is kept, and does not reject the record), else `ok`.
 
@@ -39,6 +39,7 @@ from .fields import (
     STATUS_MISSING,
     STATUS_OK,
 )
+from .standardise import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +211,13 @@ def _column(std: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(np.full(len(std), None, dtype=object), index=std.index, dtype=object)
 
 
+def _given(raw: np.ndarray) -> np.ndarray:
+    """True where a raw value was given: not None and not a placeholder such as 暂无 or '-'."""
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    given = np.array([clean_text(v) is not None for v in uniques], dtype=bool)
+    return (codes >= 0) & (given[np.where(codes < 0, 0, codes)] if len(given) else False)
+
+
 def _shown(value) -> str | None:
     return None if value is None or (isinstance(value, float) and value != value) else str(value)
 
@@ -241,7 +249,7 @@ def validate_frame(
     for name in CHECKED_FIELDS:
         value = _column(std, name).to_numpy(dtype=object)
         raw = _column(std, f"{name}_raw").to_numpy(dtype=object)
-        has_value, has_raw = ~pd.isna(value), ~pd.isna(raw)
+        has_value, has_raw = ~pd.isna(value), _given(raw)
         status = np.full(n, STATUS_MISSING, dtype=object)
         status[has_value] = STATUS_OK
         status[~has_value & has_raw] = STATUS_INVALID
@@ -252,7 +260,7 @@ def validate_frame(
         value = _column(std, check.field)
         raw = _column(std, f"{check.field}_raw").to_numpy(dtype=object)
         if check.test is None:
-            failed = pd.isna(value.to_numpy(dtype=object)) & ~pd.isna(raw)
+            failed = pd.isna(value.to_numpy(dtype=object)) & _given(raw)
         else:
             failed = np.asarray(check.test(value), dtype=bool)
         if not failed.any():
