@@ -857,7 +857,7 @@ _STYLES: dict[str, _FileStyle] = {
         "qq": "QQ", "company": "公司", "title": "职务", "province": "省份", "city": "城市",
         "updated_at": "提交时间"}, encoding="utf-8-sig"),
     "微信公众号": _FileStyle(".jsonl", {
-        "lead_id": "lead_id", "name": "nickname_or_name", "phone": "mobile", "wechat": "wechat_id",
+        "lead_id": "lead_id", "name": "name", "phone": "mobile", "wechat": "wechat_id",
         "gender": "sex", "province": "province", "city": "city", "updated_at": "update_time"},
         dates="iso"),
     "线下门店": _FileStyle(".xlsx", {
@@ -984,8 +984,12 @@ def _write_xlsx(table: pd.DataFrame, path: Path, style: _FileStyle) -> None:
     ws.write_row(row, 0, headers, bold)
     row += 1
     serial = ((when - _EXCEL_EPOCH) / pd.Timedelta(days=1)).round(6).to_numpy()
-    stamps = when.dt.to_pydatetime()
+    stamps = list(when.dt.to_pydatetime())
     at = fields.index("updated_at")
+    shift = 1 if style.landline_header else 0
+    # Ages and amounts typed into Excel are numbers (a '¥' or '.00' keeps a cell text).
+    numeric = {fields.index(f) + (shift if fields.index(f) > phone_at else 0)
+               for f in ("age", "amount") if f in fields}
     for k, values in enumerate(table.itertuples(index=False, name=None)):
         cells = list(values)
         phone = cells[phone_at]
@@ -994,7 +998,7 @@ def _write_xlsx(table: pd.DataFrame, path: Path, style: _FileStyle) -> None:
             cells.insert(phone_at + 1, phone if is_land else "")
             if is_land:
                 cells[phone_at] = ""
-        col_at = at + (1 if style.landline_header else 0)
+        col_at = at + shift
         for c, v in enumerate(cells):
             if c == col_at:
                 if style.dates == "excel":
@@ -1002,6 +1006,8 @@ def _write_xlsx(table: pd.DataFrame, path: Path, style: _FileStyle) -> None:
                 else:
                     ws.write_number(row, c, serial[k])
             elif c == phone_at and style.phone_numbers and v.isdigit() and len(v) == 11:
+                ws.write_number(row, c, int(v))
+            elif c in numeric and v.lstrip("-").isdigit():
                 ws.write_number(row, c, int(v))
             elif v != "":
                 ws.write_string(row, c, v)
