@@ -1020,13 +1020,16 @@ def _write_xlsx(table: pd.DataFrame, path: Path, style: _FileStyle) -> None:
 def write_truth(frame: pd.DataFrame, path: str | Path) -> Path:
     """Writes the ground truth, `lead_id,entity_id`, as a UTF-8 CSV.
 
+    For a person file (`generate_people`) the id column is `rec_id`.
+
     Example:
         >>> write_truth(generate_leads(100), "truth.csv").name
         'truth.csv'
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame[["lead_id", "entity_id"]].to_csv(path, index=False, encoding="utf-8")
+    key = "lead_id" if "lead_id" in frame.columns else "rec_id"
+    frame[[key, "entity_id"]].to_csv(path, index=False, encoding="utf-8")
     return path
 
 
