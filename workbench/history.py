@@ -39,7 +39,9 @@ def log_event(
     """Append one event to the audit log and return its id.
 
     Call it inside the transaction that makes the change, so the event and the change land
-    together or not at all.
+    together or not at all. An 'import' event also makes the batch's new records leads of
+    their own (membership rows tagged with the event), so that undoing the import takes
+    them out of the leads again.
 
     Args:
         con: an open connection to the pool (inside a transaction).
@@ -73,6 +75,10 @@ def log_event(
         ],
     )
     log.info("event %d: %s %s", event_id, kind, target or "")
+    if kind == "import":
+        from .merge import admit_records
+
+        admit_records(con)
     return int(event_id)
 
 

@@ -547,5 +547,6 @@ def leads_frame(con: duckdb.DuckDBPyConnection, batch: int | None = None) -> pd.
     frame["_order"] = frame["row"].map({"lead": 0, "record": 1})
     frame = frame.sort_values(["lead_id", "_order", "record_id"], na_position="first",
                               kind="stable").drop(columns="_order")
+    frame = frame.astype({"record_id": "Int64", "batch_id": "Int64"})
     first = ["row", "lead_id", "record_id", "batch_id"]
     return frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True)
