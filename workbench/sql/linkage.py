@@ -33,7 +33,8 @@ CREATE TABLE pairs (
     record_id_r BIGINT NOT NULL,
     match_weight DOUBLE NOT NULL,
     match_probability DOUBLE NOT NULL,
-    gammas VARCHAR                      -- JSON {comparison: level} for explanations
+    gammas VARCHAR,                     -- JSON {comparison: level} for explanations
+    weights VARCHAR                     -- JSON {comparison: match weight incl. tf adjustment}
 )""",
     # The current cluster of every linked record; cluster ids are stable across runs.
     """
@@ -43,3 +44,186 @@ CREATE TABLE clusters (
     run_id BIGINT NOT NULL
 )""",
 ]
+
+
+# --- preparing records for linkage ---------------------------------------------------------
+
+# Values that say "nothing here" in any text field.
+PLACEHOLDER_TEXT: tuple[str, ...] = (
+    "无", "没有", "暂无", "未知", "不详", "空", "-", "--", "/", ".", "0", "null", "none", "n/a",
+    "na", "nil", "test", "测试", "x", "xx", "xxx", "abc", "123", "123456",
+)
+# Mobile numbers people type when they will not give theirs.
+PLACEHOLDER_PHONES: tuple[str, ...] = (
+    "+8613800138000", "+8613800000000", "+8613888888888", "+8613999999999",
+    "+8613000000000", "+8612345678901", "+8613812345678", "+8618888888888",
+)
+PLACEHOLDER_LAST8: tuple[str, ...] = ("12345678", "23456789", "87654321", "01234567")
+PLACEHOLDER_EMAILS: tuple[str, ...] = (
+    "test@test.com", "a@a.com", "abc@abc.com", "test@qq.com", "123@qq.com", "123456@qq.com",
+    "none@none.com", "no@email.com", "xxx@xxx.com", "email@email.com",
+)
+PLACEHOLDER_DOMAINS: tuple[str, ...] = ("test.com", "example.com", "example.org", "xxx.com")
+# Local parts of shared inboxes: many unrelated people give info@ their company.
+ROLE_LOCAL_PARTS: tuple[str, ...] = (
+    "info", "admin", "sales", "service", "support", "contact", "hr", "office", "marketing",
+    "noreply", "no-reply", "webmaster", "kefu", "postmaster", "mail", "email", "hello", "team",
+    "job", "jobs", "business", "market", "public", "test", "none", "null",
+)
+
+# Columns the linkage input table carries, with the standardised column each comes from.
+LINK_SOURCE_COLUMNS: tuple[str, ...] = (
+    "name", "name_pinyin", "name_family", "phone", "phones", "phone_type", "phone_last8",
+    "email", "email_local", "email_domain", "wechat", "company_core", "company", "city",
+    "province", "title", "address", "postcode", "birth_date", "id_number", "qq", "douyin",
+    "kuaishou",
+)
+
+
+def _sql_list(values) -> str:
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+def generic_values_sql(source: str, min_names: int) -> str:
+    """Contact values carried by `min_names` or more different names: switchboards, shared
+    inboxes, an agent's own number. The table reads `source`; `min_names` is a literal int.
+    """
+    n = int(min_names)
+    return f"""
+CREATE OR REPLACE TEMP TABLE wb_generic_values AS
+WITH n AS (
+    -- One key for every spelling of a name: the sorted letters of its pinyin.
+    SELECT phone, email, email_local, wechat, name_pinyin AS spaced,
+           array_to_string(list_sort(string_split(replace(lower(name_pinyin), ' ', ''), '')), '')
+               AS name_pinyin
+    FROM {source}
+),
+v AS (
+    SELECT 'phone' AS field, phone AS value, name_pinyin, spaced FROM n WHERE phone IS NOT NULL
+    UNION ALL
+    SELECT 'email', email, name_pinyin, spaced FROM n WHERE email IS NOT NULL
+    UNION ALL
+    SELECT 'email_local', email_local, name_pinyin, spaced FROM n WHERE email_local IS NOT NULL
+    UNION ALL
+    SELECT 'wechat', wechat, name_pinyin, spaced FROM n WHERE wechat IS NOT NULL
+)
+SELECT field, value, count(DISTINCT name_pinyin) AS names
+FROM v
+-- A surname alone (张先生 -> 张) says little: count full names only.
+WHERE contains(spaced, ' ') OR length(spaced) > 3
+GROUP BY field, value
+HAVING count(DISTINCT name_pinyin) >= {n}"""
+
+
+def _text(col: str) -> str:
+    """A trimmed, lower-cased text value, or NULL for empty and placeholder values."""
+    return (
+        f"CASE WHEN lower(trim(CAST({col} AS VARCHAR))) IN {_sql_list(PLACEHOLDER_TEXT)} "
+        f"OR trim(CAST({col} AS VARCHAR)) = '' THEN NULL "
+        f"ELSE lower(trim(CAST({col} AS VARCHAR))) END"
+    )
+
+
+def link_input_sql(source: str, id_column: str) -> str:
+    """The linkage input: one row per record with the columns the model compares, generic
+    and placeholder contact values set to NULL so that they neither block nor agree.
+
+    `source` must have every column of LINK_SOURCE_COLUMNS (NULL where unknown) and
+    `id_column`; `wb_generic_values` must exist (see `generic_values_sql`).
+    """
+    g = "wb_generic_values"
+    phone_ok = (
+        f"s.phone IS NOT NULL AND coalesce(s.phone_type, '') NOT IN ('special', 'invalid') "
+        f"AND s.phone NOT IN {_sql_list(PLACEHOLDER_PHONES)} "
+        f"AND right(s.phone, 8) NOT IN {_sql_list(PLACEHOLDER_LAST8)} "
+        "AND length(list_distinct(string_split(right(s.phone, 8), ''))) > 2 "
+        f"AND s.phone NOT IN (SELECT value FROM {g} WHERE field = 'phone')"
+    )
+    email_ok = (
+        f"s.email IS NOT NULL AND s.email NOT IN {_sql_list(PLACEHOLDER_EMAILS)} "
+        f"AND coalesce(s.email_domain, '') NOT IN {_sql_list(PLACEHOLDER_DOMAINS)} "
+        f"AND coalesce(s.email_local, '') NOT IN {_sql_list(ROLE_LOCAL_PARTS)} "
+        f"AND s.email NOT IN (SELECT value FROM {g} WHERE field = 'email')"
+    )
+    local_ok = (
+        f"{email_ok} AND s.email_local NOT IN (SELECT value FROM {g} WHERE field = 'email_local')"
+        " AND length(s.email_local) >= 3"
+    )
+    wechat = _text("s.wechat")
+    wechat_ok = f"{wechat} IS NOT NULL AND s.wechat NOT IN (SELECT value FROM {g} WHERE field = 'wechat')"
+    name = _text("s.name")
+    pinyin = _text("s.name_pinyin")
+    family = _text("s.name_family")
+    # A surname alone (王先生 -> 王) is not a name: two of them agree without meaning anything.
+    full = (f"{name} IS NOT NULL AND {pinyin} IS NOT NULL AND {name} IS DISTINCT FROM {family} "
+            f"AND (contains({pinyin}, ' ') OR length({name}) >= 2)")
+    return f"""
+SELECT
+    s.{id_column} AS unique_id,
+    CASE WHEN {full} THEN {name} END AS name,
+    CASE WHEN {full} THEN {pinyin} END AS name_pinyin,
+    CASE WHEN {full} THEN replace({pinyin}, ' ', '') END AS name_flat,
+    -- The letters of the name in order: equal for 王俊轩, 'Wang Junxuan' and 'Junxuan Wang'.
+    CASE WHEN {full} THEN
+        array_to_string(list_sort(string_split(replace({pinyin}, ' ', ''), '')), '') END
+        AS name_key,
+    -- The surname in pinyin; a record that gives only 王先生 keeps this and nothing more.
+    CASE WHEN {full} THEN split_part({pinyin}, ' ', 1) ELSE {pinyin} END AS name_family,
+    CASE WHEN {phone_ok} THEN s.phone END AS phone,
+    CASE WHEN {phone_ok} THEN right(s.phone, 8) END AS phone_last8,
+    CASE WHEN {phone_ok} THEN s.phones END AS phones,
+    CASE WHEN {email_ok} THEN lower(s.email) END AS email,
+    CASE WHEN {local_ok} THEN lower(s.email_local) END AS email_local,
+    CASE WHEN {wechat_ok} THEN {wechat} END AS wechat,
+    CASE WHEN {wechat_ok} AND regexp_full_match({wechat}, '1[3-9][0-9]{{9}}')
+         THEN '+86' || {wechat} END AS wechat_phone,
+    {_text("coalesce(s.company_core, s.company)")} AS company_core,
+    {_text("coalesce(s.city, s.province)")} AS city,
+    {_text("s.title")} AS title,
+    {_text("s.address")} AS address,
+    {_text("s.postcode")} AS postcode,
+    {_text("s.birth_date")} AS birth_date,
+    {_text("s.id_number")} AS id_number,
+    {_text("s.qq")} AS qq,
+    {_text("s.douyin")} AS douyin,
+    {_text("s.kuaishou")} AS kuaishou
+FROM {source} AS s"""
+
+
+# --- models --------------------------------------------------------------------------------
+
+def insert_model_sql() -> str:
+    return """
+INSERT INTO models (version, created_at, created_by, settings, threshold, threshold_kind,
+                    training, note)
+SELECT coalesce(max(version), 0) + 1, now(), ?, ?, ?, ?, ?, ? FROM models
+RETURNING version"""
+
+
+def latest_model_sql() -> str:
+    return """
+SELECT version, settings, threshold, threshold_kind, training FROM models
+ORDER BY version DESC LIMIT 1"""
+
+
+def model_version_sql() -> str:
+    return "SELECT version, settings, threshold, threshold_kind, training FROM models WHERE version = ?"
+
+
+def active_labels_sql() -> str:
+    """The latest label of each pair, smaller id on the left."""
+    return """
+SELECT least(record_id_l, record_id_r) AS id_l, greatest(record_id_l, record_id_r) AS id_r,
+       arg_max(is_match, labelled_at) AS is_match
+FROM labels GROUP BY ALL"""
+
+
+def active_constraints_sql() -> str:
+    """The link constraints in force: the latest row per pair wins, undone ones drop out."""
+    return """
+WITH latest AS (
+    SELECT least(record_id_l, record_id_r) AS id_l, greatest(record_id_l, record_id_r) AS id_r,
+           arg_max(kind, created_at) AS kind, arg_max(active, created_at) AS active
+    FROM link_constraints GROUP BY ALL
+)
+SELECT id_l, id_r, kind FROM latest WHERE active"""
