@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from leadpool_cases import import_rows, lead_of, propose_clusters
+
 from workbench.errors import InputError
 from workbench.export import export_table
 from workbench.merge import Decision, commit_merges, decide, edit_lead, golden_leads

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from leadpool_cases import import_rows, propose_clusters
+
 from workbench.channels import set_channel
 from workbench.errors import InputError
 from workbench.merge import Decision, apply_decisions, golden_leads
