@@ -287,13 +287,14 @@ def _make_unique(values: np.ndarray, owners: np.ndarray, keep: np.ndarray | None
     Real addresses and account IDs belong to one person; `keep` marks values that are shared
     on purpose (a shared inbox) and stay as they are.
     """
-    frame = pd.DataFrame({"v": values, "o": owners})
-    clash = frame.duplicated("v") & (frame["v"] != "")
-    if keep is not None:
-        clash &= ~pd.Series(keep)
-    idx = np.flatnonzero(clash.to_numpy())
-    values[idx] = [f"{v.split('@')[0]}{o % 1000}" + (f"@{v.split('@')[1]}" if "@" in v else "")
-                   for v, o in zip(values[idx], owners[idx], strict=True)]
+    keep = np.zeros(len(values), dtype=bool) if keep is None else keep
+    while True:
+        clash = pd.Series(values).duplicated().to_numpy() & ~keep & (values != "")
+        idx = np.flatnonzero(clash)
+        if not len(idx):
+            return
+        values[idx] = [f"{v.split('@')[0]}{o % 1000}" + (f"@{v.split('@')[1]}" if "@" in v else "")
+                       for v, o in zip(values[idx], owners[idx], strict=True)]
 
 
 _FULL_WIDTH = str.maketrans("0123456789+-", "０１２３４５６７８９＋－")
@@ -350,8 +351,10 @@ def _companies(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
                        + _digits(rng, n, 4), "")
     domain = core_py + _pick(rng, ["", "tech", "group", "-cn"], n) + _pick(
         rng, [".com", ".com.cn", ".cn", ".net"], n, [0.55, 0.25, 0.15, 0.05])
+    # Each firm has one shared inbox (info@, hr@ ...) that colleagues leave as their e-mail.
+    inbox = _pick(rng, _SHARED_INBOXES, n)
     return {"full": full, "core": core, "short": core + industry, "city_idx": city_idx,
-            "switchboard": switchboard, "hotline": hotline, "domain": domain}
+            "switchboard": switchboard, "hotline": hotline, "domain": domain, "inbox": inbox}
 
 
 @cache
@@ -410,8 +413,7 @@ def _entities(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     domain = np.where(style == 5, "qq.com", np.where(work, comp["domain"][c_idx], free))
     email = local + "@" + domain
     shared = rng.random(n) < 0.04
-    email = np.where(shared, _pick(rng, _SHARED_INBOXES, n) + "@" + comp["domain"][c_idx],
-                     email)
+    email = np.where(shared, comp["inbox"][c_idx] + "@" + comp["domain"][c_idx], email)
     owners = np.arange(n)
     _make_unique(email, owners, keep=shared)
 
@@ -550,7 +552,9 @@ def generate_leads(
                        col("gender"))
 
     # Phones: the person's mobile, after a change the new one; the switchboard for some.
-    changed_at = rng.integers(1, np.maximum(count, 2))
+    # One change point per person (not per record), so the old number never comes back.
+    per_entity = np.bincount(e, minlength=n_ent)
+    changed_at = (1 + rng.random(n_ent) * np.maximum(per_entity - 1, 1)).astype(np.int64)[e]
     new = col("changes_phone") & (count > 1) & (rank >= changed_at)
     mobile = np.where(new, col("new_mobile"), col("mobile"))
     hotline = col("hotline")
@@ -612,7 +616,7 @@ def generate_leads(
     years = when.astype("datetime64[Y]").astype(np.int64) - col("born").astype(
         "datetime64[Y]").astype(np.int64)
     draw = u(n)
-    years = np.select([draw < 0.004, draw < 0.006], [200, -3], default=years)
+    years = np.select([draw < 0.01, draw < 0.015], [200, -3], default=years)
     f["age"] = np.where(u(n) < 0.5, _str(years), "")
     amt = col("amount").astype(np.int64) * np.where(u(n) < 0.01, -1, 1)
     draw = u(n)
