@@ -128,6 +128,9 @@ def _alternation(names) -> str:
 _PROVINCE_PREFIX = re.compile(f"^(?:中国)?({_alternation(_PROVINCE_BY_NAME)})")
 _CITY_PREFIX = re.compile(f"^({_alternation(_CITY_BY_NAME)})")
 # Province and city names, with or without 省/市, that companies put before their name.
+COMPANY_REGION_NAMES: frozenset[str] = frozenset(
+    list(_PROVINCE_BY_NAME) + [n for n, full in _CITY_BY_NAME.items() if full.endswith("市")]
+)
 # Prefectures, leagues and autonomous prefectures are left out: their short names begin
 # ordinary words (阿里 in 阿里巴巴, 红河, 大理石).
 COMPANY_REGION_PATTERN: str = "^(?:" + _alternation(

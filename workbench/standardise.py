@@ -30,6 +30,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 from pypinyin import Style, lazy_pinyin
 
 from . import regions
@@ -46,6 +48,7 @@ PLACEHOLDERS: frozenset[str] = frozenset(
     )
 )
 
+_PLACEHOLDER_ARRAY = pa.array(sorted(PLACEHOLDERS), type=pa.string())
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -72,12 +75,20 @@ def clean_text(value: str | None) -> str | None:
 
 def _clean_series(values: pd.Series) -> pd.Series:
     """clean_text over a Series of distinct strings, vectorised; result is object with None."""
-    text = values.astype("str").str.normalize("NFKC").str.replace(_WHITESPACE.pattern, " ", regex=True)
-    text = text.str.strip()
-    placeholder = text.str.lower().isin(PLACEHOLDERS) | values.isna().to_numpy()
-    out = text.astype(object)
-    out[placeholder.to_numpy()] = None
-    return out
+    array = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    # NFKC has no Arrow kernel: run it in Python on the non-ASCII values only.
+    non_ascii = np.flatnonzero(~pc.fill_null(pc.string_is_ascii(array), True).to_numpy(
+        zero_copy_only=False))
+    if len(non_ascii):
+        texts = array.to_numpy(zero_copy_only=False).astype(object)
+        texts[non_ascii] = [unicodedata.normalize("NFKC", t) for t in texts[non_ascii]]
+        array = pa.array(texts, type=pa.string(), from_pandas=True)
+    # After NFKC every space is ASCII, which Arrow's \s covers.
+    array = pc.utf8_trim_whitespace(pc.replace_substring_regex(array, r"\s+", " "))
+    placeholder = pc.fill_null(pc.is_in(pc.utf8_lower(array), value_set=_PLACEHOLDER_ARRAY), True)
+    out = np.asarray(array.to_numpy(zero_copy_only=False), dtype=object)
+    out[placeholder.to_numpy(zero_copy_only=False)] = None
+    return pd.Series(out, dtype=object)
 
 
 def _none_if_nan(array: np.ndarray) -> np.ndarray:
@@ -447,8 +458,18 @@ _LEGAL_SUFFIX = re.compile(
     re.IGNORECASE,
 )
 _BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕")
-_REGION_PREFIX = re.compile(regions.COMPANY_REGION_PATTERN)
-_REGION_SUFFIX = re.compile(f"(?:{regions.COMPANY_REGION_PATTERN[4:-1]})$")
+_REGION_LENGTHS = sorted({len(n) for n in regions.COMPANY_REGION_NAMES}, reverse=True)
+
+
+def _strip_region(core: str, at_start: bool) -> str:
+    """Drop the longest region name at the start (or end) when at least 2 characters remain."""
+    for size in _REGION_LENGTHS:
+        if len(core) - size < 2:
+            continue
+        part = core[:size] if at_start else core[-size:]
+        if part in regions.COMPANY_REGION_NAMES:
+            return core[size:] if at_start else core[:-size]
+    return core
 
 
 @lru_cache(maxsize=200_000)
@@ -467,13 +488,7 @@ def company_core(company: str | None) -> str | None:
         before = core
         core = _LEGAL_SUFFIX.sub("", core).strip(" ,.")
         # 华为技术有限公司深圳分公司: the branch's city sits before 分公司.
-        if _CJK.search(core[-2:] if core else ""):
-            stripped = _REGION_SUFFIX.sub("", core)
-            if len(stripped) >= 2:
-                core = stripped
-        stripped = _REGION_PREFIX.sub("", core)
-        if len(stripped) >= 2:
-            core = stripped.strip()
+        core = _strip_region(_strip_region(core, at_start=False), at_start=True).strip()
         if core == before:
             break
     return core.lower() or None

@@ -211,11 +211,16 @@ def _column(std: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(np.full(len(std), None, dtype=object), index=std.index, dtype=object)
 
 
-def _given(raw: np.ndarray) -> np.ndarray:
+def _given(raw: np.ndarray, has_value: np.ndarray) -> np.ndarray:
     """True where a raw value was given: not None and not a placeholder such as 暂无 or '-'."""
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    given = np.array([clean_text(v) is not None for v in uniques], dtype=bool)
-    return (codes >= 0) & (given[np.where(codes < 0, 0, codes)] if len(given) else False)
+    given = ~pd.isna(raw)
+    # Only raw values that standardised to nothing can be placeholders; look at those alone.
+    unsure = np.flatnonzero(given & ~has_value)
+    if len(unsure):
+        codes, uniques = pd.factorize(raw[unsure])
+        real = np.array([clean_text(v) is not None for v in uniques], dtype=bool)
+        given[unsure] = real[codes]
+    return given
 
 
 def _shown(value) -> str | None:
@@ -249,7 +254,8 @@ def validate_frame(
     for name in CHECKED_FIELDS:
         value = _column(std, name).to_numpy(dtype=object)
         raw = _column(std, f"{name}_raw").to_numpy(dtype=object)
-        has_value, has_raw = ~pd.isna(value), _given(raw)
+        has_value = ~pd.isna(value)
+        has_raw = _given(raw, has_value)
         status = np.full(n, STATUS_MISSING, dtype=object)
         status[has_value] = STATUS_OK
         status[~has_value & has_raw] = STATUS_INVALID
@@ -260,7 +266,8 @@ def validate_frame(
         value = _column(std, check.field)
         raw = _column(std, f"{check.field}_raw").to_numpy(dtype=object)
         if check.test is None:
-            failed = pd.isna(value.to_numpy(dtype=object)) & _given(raw)
+            has_value = ~pd.isna(value.to_numpy(dtype=object))
+            failed = ~has_value & _given(raw, has_value)
         else:
             failed = np.asarray(check.test(value), dtype=bool)
         if not failed.any():
