@@ -14,9 +14,12 @@ from .errors import (
 )
 from .fields import STANDARD_FIELDS
 from .pool import Pool
+from .standardise import standardise_frame
+from .validate import Check, validate_frame
 
 __all__ = [
     "ChannelPaused",
+    "Check",
     "InputError",
     "LinkageError",
     "Pool",
@@ -25,4 +28,6 @@ __all__ = [
     "STANDARD_FIELDS",
     "SqlError",
     "WorkbenchError",
+    "standardise_frame",
+    "validate_frame",
 ]
