@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 import openpyxl
+import pandas as pd
 import pytest
 import xlsxwriter
 
@@ -126,7 +127,7 @@ def test_csv_with_title_line_blank_lines_and_semicolons(tmp_path):
     assert list(one.frame.columns) == ["姓名", "电话", "备注"]
     assert one.frame["姓名"].tolist() == ["张伟", "王芳"]
     assert one.rows == [4, 6]
-    assert one.frame.loc[0, "备注"] is None
+    assert pd.isna(one.frame.loc[0, "备注"])
 
 
 def test_csv_row_with_too_many_cells_names_the_row(tmp_path):

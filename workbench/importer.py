@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 from tqdm.auto import tqdm
 
 from . import channels as channel_rules
@@ -39,31 +40,62 @@ RECORD_META = ["record_id", "batch_id", "source_file", "source_sheet", "source_r
 
 @dataclass
 class PreparedBatch:
-    """A file read, mapped, standardised and validated, not yet in the pool.
+    """A file read and mapped, ready to be standardised, validated and landed.
+
+    Standardising happens chunk by chunk as the batch is committed, so a file of a million rows
+    never sits in memory in its standardised form. For a preview, `check()` standardises the
+    whole batch once and keeps the result, which the commit then reuses.
 
     Attributes:
-        records: one row per data row: standardised and raw values, statuses, source row.
-        failures: one row per problem found (row, field, check, value, reason).
+        raw: one row per data row, under the standard field names, as text; plus the columns
+            `extra` (unmapped values as JSON), `source_sheet` and `source_row`.
         mappings: per sheet, how each header was mapped.
     """
 
     channel: str
     source: str
     kind: str
-    records: pd.DataFrame
-    failures: pd.DataFrame
+    raw: pd.DataFrame
     mappings: dict[str, list[HeaderMatch]]
     sha256: str | None = None
     sheet: str | None = None
     seconds: float = 0.0
+    _checked: tuple[pd.DataFrame, pd.DataFrame] | None = field(default=None, repr=False)
 
     @property
     def rows(self) -> int:
-        return len(self.records)
+        return len(self.raw)
+
+    def check(self, *, progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Standardise and validate the whole batch (once); return (records, failures)."""
+        if self._checked is None:
+            parts = list(self.chunks(progress=progress))
+            records = pd.concat([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
+            failures = pd.concat([p[1] for p in parts], ignore_index=True)
+            self._checked = (records, failures)
+        return self._checked
 
     @property
-    def rejected(self) -> int:
-        return int(self.records["rejected"].sum()) if len(self.records) else 0
+    def records(self) -> pd.DataFrame:
+        """Standardised values, raw values, statuses and source rows of every row."""
+        return self.check()[0]
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        """One row per problem: row, source_row, field, check, value, reason."""
+        return self.check()[1]
+
+    def chunks(self, *, progress: bool = False):
+        """Yield (records, failures) chunk by chunk, with a progress bar of rows done."""
+        if self._checked is not None:
+            yield self._checked
+            return
+        with tqdm(total=len(self.raw), unit="rows", desc="standardise",
+                  disable=not progress, leave=False) as bar:
+            for start in range(0, max(len(self.raw), 1), CHUNK_ROWS):
+                chunk = self.raw.iloc[start : start + CHUNK_ROWS]
+                yield standardise_and_validate(chunk)
+                bar.update(len(chunk))
 
     def mapping_table(self) -> pd.DataFrame:
         """The header mapping as a table: sheet, header, field, confidence, how."""
@@ -167,13 +199,11 @@ def prepare_file(
             "template.",
         )
     raw = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    records, failures = standardise_and_validate(raw, progress=progress, label=path.name)
     return PreparedBatch(
         channel=channel,
         source=str(path),
         kind="file",
-        records=records,
-        failures=failures,
+        raw=raw,
         mappings=mappings,
         sha256=_file_sha256(path),
         sheet=sheet,
@@ -192,33 +222,24 @@ def prepare_values(
     matches = map_headers(list(frame.columns), given=mapping)
     if not any(m.field in CONTACT_FIELDS for m in matches):
         raise _no_contact_column(one, matches)
-    records, failures = standardise_and_validate(_to_standard(one, matches))
-    return PreparedBatch(channel, "manual entry", "manual", records, failures,
+    return PreparedBatch(channel, "manual entry", "manual", _to_standard(one, matches),
                          {"manual entry": matches}, seconds=time.perf_counter() - started)
 
 
-def standardise_and_validate(
-    raw: pd.DataFrame, *, progress: bool = False, label: str = ""
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Standardise and validate in chunks, with a progress bar of rows done."""
-    out, failures = [], []
-    with tqdm(total=len(raw), unit="rows", desc=f"standardise {label}".strip(),
-              disable=not progress, leave=False) as bar:
-        for start in range(0, len(raw), CHUNK_ROWS):
-            chunk = raw.iloc[start : start + CHUNK_ROWS]
-            std = standardise_frame(chunk[[c for c in chunk.columns if c in _INPUT_FIELDS]])
-            checked, problems = validate_frame(std)
-            for column in ("source_sheet", "source_row", "extra"):
-                checked[column] = chunk[column].to_numpy()
-            out.append(checked)
-            failures.append(problems)
-            bar.update(len(chunk))
-    records = pd.concat(out) if len(out) > 1 else out[0]
-    failures_frame = pd.concat(failures, ignore_index=True) if failures else pd.DataFrame()
-    if not failures_frame.empty:
-        failures_frame.insert(1, "source_row", records.loc[failures_frame["row"], "source_row"]
-                              .to_numpy())
-    return records, failures_frame
+def standardise_and_validate(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Standardise and validate mapped text rows; keep their source rows and extras.
+
+    Returns:
+        (records, failures): records carry every column of `fields.record_columns()` plus
+        source_sheet and source_row; failures have one row per problem.
+    """
+    std = standardise_frame(raw[[c for c in raw.columns if c in _INPUT_FIELDS]])
+    records, failures = validate_frame(std)
+    for column in ("source_sheet", "source_row", "extra"):
+        records[column] = raw[column].to_numpy()
+    if not failures.empty:
+        failures.insert(1, "source_row", raw.loc[failures["row"], "source_row"].to_numpy())
+    return records, failures
 
 
 _INPUT_FIELDS = set(STANDARD_FIELDS) | set(HELPER_FIELDS)
@@ -283,12 +304,14 @@ def commit_batch(
     handler: str | None = None,
     force: bool = False,
     save_mapping: bool = True,
+    progress: bool = False,
 ) -> ImportResult:
     """Land a prepared batch in the pool, whole or not at all.
 
     A file already imported into the same channel (same bytes) is skipped unless `force`.
     Bad rows do not sink a batch: they land as rejected and the batch is 'partial'; a batch
-    with no usable row is 'failed'.
+    with no usable row is 'failed'. Records are standardised and inserted chunk by chunk
+    inside the one transaction, so memory stays bounded however large the file.
     """
     started = time.perf_counter()
     handler = handler or current_actor()
@@ -303,29 +326,34 @@ def commit_batch(
                                     0, skipped=True, duplicate_of=int(earlier[0]))
         batch_id = run(con, sql.next_batch_id_sql()).fetchone()[0]
         first_record = run(con, sql.next_record_id_sql()).fetchone()[0]
-        rejected = batch.rejected
-        status = "success" if rejected == 0 else ("failed" if rejected == batch.rows else "partial")
-        reasons = _reasons(batch)
         mapping = {
             sheet: {m.header: m.field for m in matches if m.field}
             for sheet, matches in batch.mappings.items()
         }
         run(con, sql.insert_batch_sql(), [
             batch_id, now, batch.channel, batch.source, batch.sheet, batch.sha256, batch.kind,
-            status, batch.rows, rejected, reasons, handler,
-            json.dumps(mapping, ensure_ascii=False),
+            "running", batch.rows, 0, None, handler, json.dumps(mapping, ensure_ascii=False),
         ])
-        _insert_records(con, batch, batch_id, first_record, handler, now)
+        rejected, reasons = 0, pd.Series(dtype="int64")
+        next_id = first_record
+        for records, _failures in batch.chunks(progress=progress):
+            _insert_records(con, records, batch, batch_id, next_id, handler, now)
+            next_id += len(records)
+            bad = records.loc[records["rejected"].astype(bool), "reject_reason"]
+            rejected += len(bad)
+            reasons = reasons.add(bad.value_counts(), fill_value=0)
+        status = "success" if rejected == 0 else ("failed" if rejected == batch.rows else "partial")
+        run(con, sql.close_batch_sql(), [status, rejected, _reasons(reasons), batch_id])
         if save_mapping and batch.kind == "file":
             for matches in batch.mappings.values():
                 for m in matches:
-                    if m.how in ("given", "exact", "contains", "fuzzy", "saved"):
+                    if m.how != "duplicate":
                         run(con, sql.save_mapping_sql(), [batch.channel, m.header,
                                                          m.field or "", now])
         log_event(con, "import", f"batch:{batch_id}", actor=handler, payload={
             "batch_id": batch_id, "channel": batch.channel, "source": batch.source,
             "rows": batch.rows, "rejected": rejected, "sha256": batch.sha256,
-            "first_record_id": first_record, "last_record_id": first_record + batch.rows - 1,
+            "first_record_id": first_record, "last_record_id": next_id - 1,
         })
         score = channel_rules.after_batch(con, batch_id)
         run(con, sql.finish_batch_sql(), [dt.datetime.now().replace(microsecond=0), batch_id])
@@ -334,38 +362,52 @@ def commit_batch(
                         quality_score=score, seconds=seconds)
 
 
-def _insert_records(con, batch: PreparedBatch, batch_id: int, first_record: int,
-                    handler: str, now: dt.datetime) -> None:
-    records = batch.records
+_ARROW_TYPES = {"VARCHAR": pa.string(), "VARCHAR[]": pa.list_(pa.string()),
+                "BOOLEAN": pa.bool_()}
+
+
+def _insert_records(con, records: pd.DataFrame, batch: PreparedBatch, batch_id: int,
+                    first_record: int, handler: str, now: dt.datetime) -> None:
+    """Insert records through Arrow, which DuckDB scans without touching Python objects."""
     columns = record_columns()
-    frame = pd.DataFrame(index=records.index)
-    frame["record_id"] = range(first_record, first_record + len(records))
-    frame["batch_id"] = batch_id
-    frame["source_file"] = batch.source
-    frame["source_sheet"] = records["source_sheet"].to_numpy()
-    frame["source_row"] = records["source_row"].to_numpy()
-    frame["entered_by"] = handler
-    frame["entered_at"] = now
-    for column in columns:
-        frame[column] = records[column].to_numpy() if column in records else None
-    # The batch's channel is the record's channel; what the file said stays in channel_raw.
-    frame["channel"] = batch.channel
-    for start in range(0, len(frame), CHUNK_ROWS):
-        part = frame.iloc[start : start + CHUNK_ROWS]
-        con.register("incoming_records", part)
+    for start in range(0, len(records), CHUNK_ROWS):
+        part = records.iloc[start : start + CHUNK_ROWS]
+        n = len(part)
+        arrays = {
+            "record_id": pa.array(range(first_record + start, first_record + start + n),
+                                  pa.int64()),
+            "batch_id": pa.array([batch_id] * n, pa.int64()),
+            "source_file": pa.array([batch.source] * n, pa.string()),
+            "source_sheet": pa.array(part["source_sheet"].to_numpy(dtype=object), pa.string()),
+            "source_row": pa.array(part["source_row"].to_numpy(dtype="int64"), pa.int32()),
+            "entered_by": pa.array([handler] * n, pa.string()),
+            "entered_at": pa.array([now] * n, pa.timestamp("us")),
+        }
+        for column, sql_type in columns.items():
+            kind = _ARROW_TYPES[sql_type]
+            if column == "channel":
+                # The batch's channel is the record's; what the file said stays in channel_raw.
+                arrays[column] = pa.array([batch.channel] * n, kind)
+            elif column in part:
+                values = part[column]
+                values = values.to_numpy(dtype=object) if values.dtype != bool else values
+                arrays[column] = pa.array(values, kind, from_pandas=True)
+            else:
+                arrays[column] = pa.nulls(n, kind)
+        con.register("incoming_records", pa.table(arrays))
         try:
             run(con, sql.insert_records_sql(RECORD_META + list(columns)))
         finally:
             con.unregister("incoming_records")
 
 
-def _reasons(batch: PreparedBatch) -> str | None:
+def _reasons(counts: pd.Series) -> str | None:
     """The batch's problems in brief, for the sync log: the commonest reject reasons."""
-    if not batch.rejected:
+    if counts.empty:
         return None
-    counts = batch.records.loc[batch.records["rejected"], "reject_reason"].value_counts()
-    top = [{"reason": reason, "rows": int(n)} for reason, n in counts.head(5).items()]
-    return json.dumps(top, ensure_ascii=False)
+    top = counts.sort_values(ascending=False).head(5)
+    return json.dumps([{"reason": r, "rows": int(n)} for r, n in top.items()],
+                      ensure_ascii=False)
 
 
 def saved_mapping(pool: Pool, channel: str) -> dict[str, str]:
@@ -413,7 +455,7 @@ def import_file(
     """
     batch = prepare_file(path, channel=channel, sheet=sheet, mapping=mapping,
                          saved_mapping=saved_mapping(pool, channel), progress=progress)
-    result = commit_batch(pool, batch, handler=handler, force=force)
+    result = commit_batch(pool, batch, handler=handler, force=force, progress=progress)
     if link and result.batch_id is not None and result.imported:
         result.linked = link_new_batch(pool, result.batch_id)
     return result

@@ -33,6 +33,10 @@ INSERT INTO batches (batch_id, started_at, channel, file, sheet, file_sha256, ki
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
+def close_batch_sql() -> str:
+    return "UPDATE batches SET status = ?, error_rows = ?, reasons = ? WHERE batch_id = ?"
+
+
 def finish_batch_sql() -> str:
     return "UPDATE batches SET finished_at = ? WHERE batch_id = ?"
 
