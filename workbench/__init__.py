@@ -3,6 +3,7 @@
 The names in `__all__` are what notebooks, the CLI and tests use.
 """
 
+from .channels import list_channels, resume_channel, set_channel
 from .errors import (
     ChannelPaused,
     InputError,
@@ -14,8 +15,11 @@ from .errors import (
 )
 from .fields import STANDARD_FIELDS
 from .pool import Pool
+from .privacy import mask_frame
+from .quality import quality_report
 from .standardise import standardise_frame
 from .validate import Check, validate_frame
+from .workbook import write_workbook
 
 __all__ = [
     "ChannelPaused",
@@ -28,6 +32,12 @@ __all__ = [
     "STANDARD_FIELDS",
     "SqlError",
     "WorkbenchError",
+    "list_channels",
+    "mask_frame",
+    "quality_report",
+    "resume_channel",
+    "set_channel",
     "standardise_frame",
     "validate_frame",
+    "write_workbook",
 ]
