@@ -55,6 +55,10 @@ def _expected(kinds):
 def test_pool_channel_and_batch_figures_are_exact(pool):
     report = quality_report(pool)
     assert _figures(report.summary) == _expected(A_KINDS + B_KINDS)
+    # 0.8786 and 0.8432: both below 90%, no channel paused yet (that takes three)
+    assert (expected(A_KINDS)["score"], expected(B_KINDS)["score"]) == (0.8786, 0.8432)
+    assert report.summary["batches_below_threshold"] == 2
+    assert report.summary["channels_paused"] == 0
     channels = report.channels.set_index("channel")
     assert _figures(channels.loc["官网"]) == _expected(A_KINDS)
     assert _figures(channels.loc["抖音"]) == _expected(B_KINDS)

@@ -199,16 +199,32 @@ def _alert_owner(
         "Please fix the data at the source; imports resume after "
         f"`workbench channels resume '{channel}' --reason \"...\"`."
     )
-    notification_id = run(con, sql.next_notification_id_sql()).fetchone()[0]
-    run(
-        con,
-        sql.insert_notification_sql(),
-        [
-            notification_id, now(), owner or contact or "data-team", "channel_paused",
-            f"channel:{channel}", message,
-            json.dumps({**payload, "contact": contact}, ensure_ascii=False), event_id,
-        ],
-    )
+    queue_alert(con, owner or contact or "data-team", "channel_paused", f"channel:{channel}",
+                message, payload={**payload, "contact": contact}, event_id=event_id)
+
+
+def queue_alert(
+    con: duckdb.DuckDBPyConnection,
+    recipient: str,
+    kind: str,
+    subject: str,
+    message: str,
+    *,
+    payload: dict | None = None,
+    event_id: int | None = None,
+) -> int:
+    """Put an alert for a person in the outbox (`notifications`); returns its id.
+
+    Example:
+        >>> queue_alert(con, "张经理", "channel_paused", "channel:抖音广告", "渠道已暂停 …")
+    """
+    notification_id = int(run(con, sql.next_notification_id_sql()).fetchone()[0])
+    run(con, sql.insert_notification_sql(), [
+        notification_id, now(), recipient, kind, subject, message,
+        None if payload is None else json.dumps(payload, ensure_ascii=False, default=str),
+        event_id,
+    ])
+    return notification_id
 
 
 def list_channels(pool: Pool, *, recent: int = 5) -> pd.DataFrame:

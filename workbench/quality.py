@@ -135,7 +135,7 @@ def quality_report(
         generated_at=dt.datetime.now(),
         pool=str(pool.path),
         filters={"since": since, "until": until, "channels": channels},
-        summary=_summary(batches, has_clusters),
+        summary=_summary(batches, has_clusters, channel_info),
         batches=_batch_table(batches),
         channels=_channel_table(batches, channel_info),
         fields=_field_table(field_counts, None),
@@ -202,14 +202,18 @@ def _grouped(batches: pd.DataFrame, by: str) -> pd.DataFrame:
     return frame
 
 
-def _summary(batches: pd.DataFrame, has_clusters: bool) -> dict:
+def _summary(batches: pd.DataFrame, has_clusters: bool, channel_info: pd.DataFrame) -> dict:
     totals = {k: int(batches[k].sum()) for k in _COUNTS}
+    thresholds = batches["channel"].map(channel_info.set_index("name")["threshold"])
+    reported = channel_info[channel_info["name"].isin(batches["channel"])]
     return {
         "batches": len(batches),
         "channels": int(batches["channel"].nunique()),
         **totals,
         **_rates(totals, has_clusters),
-        "batches_below_90": int((batches["quality_score"] < 0.9).sum()),
+        # each batch against its own channel's threshold, as the gate sees it
+        "batches_below_threshold": int((batches["quality_score"] < thresholds).sum()),
+        "channels_paused": int((reported["status"] == "paused").sum()),
     }
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from .channels import queue_alert
 from .errors import InputError, WorkbenchError
 from .history import log_event
 from .pool import Pool, current_actor, run
@@ -319,9 +320,6 @@ def _log_run(pool: Pool, job: Job, outcome: RunOutcome, started: dt.datetime,
                 f"'{outcome.out_dir}'. Fix the cause, then run `workbench schedule --job "
                 f"{job.name}`."
             )
-            notification_id = run(con, sql.next_notification_id_sql()).fetchone()[0]
-            run(con, sql.insert_notification_sql(), [
-                notification_id, dt.datetime.now(), job.alert, "run_failed", f"job:{job.name}",
-                message, json.dumps(details, ensure_ascii=False, default=str), event_id,
-            ])
+            queue_alert(con, job.alert, "run_failed", f"job:{job.name}", message,
+                        payload=details, event_id=event_id)
     return int(batch_id)
