@@ -162,3 +162,31 @@ def test_pause_by_hand_alerts_and_refuses(pool, tmp_path):
     with pytest.raises(ChannelPaused, match="来源不明"):
         import_batch(pool, tmp_path, "外包", GOOD, start=100)
     assert _rows(pool, "SELECT recipient FROM notifications") == [("data-team",)]
+
+
+def test_cli_refuses_a_paused_channel_and_resumes_it(pool, tmp_path):
+    from click.testing import CliRunner
+    from quality_data import write_batch
+
+    from workbench.cli import main
+
+    runner = CliRunner()
+    base = ["--pool", str(pool.path)]
+    for n in range(3):
+        path = write_batch(tmp_path / f"bad{n}.csv", BAD, start=100 * n)
+        result = runner.invoke(main, [*base, "import", str(path), "-c", "抖音", "--no-link"])
+        assert result.exit_code == 0, result.output
+    listing = runner.invoke(main, [*base, "channels"])
+    assert "抖音  [paused]" in listing.output and "85.4% 85.4% 85.4%" in listing.output
+    assert "paused: quality below 90% in 3 batches in a row" in listing.output
+
+    good = write_batch(tmp_path / "good.csv", GOOD, start=900)
+    refused = runner.invoke(main, [*base, "import", str(good), "-c", "抖音", "--no-link"])
+    assert refused.exit_code == 2
+    assert "is paused" in refused.output and "workbench channels resume '抖音'" in refused.output
+
+    resumed = runner.invoke(main, [*base, "channels", "resume", "抖音", "--reason", "已整改"])
+    assert resumed.exit_code == 0, resumed.output
+    again = runner.invoke(main, [*base, "import", str(good), "-c", "抖音", "--no-link"])
+    assert again.exit_code == 0, again.output
+    assert "[active]" in runner.invoke(main, [*base, "channels"]).output
