@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 # A contact value carried by this many different names belongs to no one person.
 GENERIC_MIN_NAMES = 3
+# Below this many records, sampling and EM learn noise: the model keeps its prior m and u.
+MIN_TRAIN_RECORDS = 300
 DEFAULT_THRESHOLD = 0.95  # match probability
 # u of agreeing on a personal identifier (mobile, e-mail, WeChat, ID number) once generic values
 # are gone: random sampling overstates it, because the sample's own duplicates agree.
@@ -379,6 +381,11 @@ def make_linker(con: duckdb.DuckDBPyConnection, settings: dict, table: str = "li
     """A Splink linker over `table` in `con` (a fresh DuckDBAPI each time)."""
     from splink import DuckDBAPI, Linker
 
+    splink_log = logging.getLogger("splink")
+    if splink_log.level == logging.NOTSET:
+        # Splink narrates every step at INFO and warns about levels a small pool never shows;
+        # our own log says what matters. `-v` on the CLI still lets them through.
+        splink_log.setLevel(logging.INFO if log.isEnabledFor(logging.INFO) else logging.ERROR)
     db_api = DuckDBAPI(con)
     frame = db_api.register(table)
     return Linker(frame, json.loads(json.dumps(settings)), log_level=None)
@@ -445,20 +452,26 @@ def train_model(
     passes: list[str] = []
     try:
         if deterministic:
-            linker.training.estimate_probability_two_random_records_match(
-                deterministic, recall=0.7
-            )
-        linker.training.estimate_u_using_random_sampling(
-            max_pairs=max_u_pairs, seed=seed, num_chunks=1
-        )
-        for rule in training_rules(coverage):
             try:
-                linker.training.estimate_parameters_using_expectation_maximisation(
-                    rule, max_pairs=max_em_pairs, estimate_without_term_frequencies=True
+                linker.training.estimate_probability_two_random_records_match(
+                    deterministic, recall=0.7
                 )
-                passes.append(rule)
-            except Exception as err:  # a pass with too few pairs teaches nothing; go on
-                log.warning("EM pass on %s skipped: %s", rule, err)
+            except Exception as err:  # no pair agrees exactly: keep the prior
+                log.info("prior probability of a match not estimated: %s", err)
+        if n >= MIN_TRAIN_RECORDS:
+            linker.training.estimate_u_using_random_sampling(
+                max_pairs=max_u_pairs, seed=seed, num_chunks=1
+            )
+            for rule in training_rules(coverage):
+                try:
+                    linker.training.estimate_parameters_using_expectation_maximisation(
+                        rule, max_pairs=max_em_pairs, estimate_without_term_frequencies=True
+                    )
+                    passes.append(rule)
+                except Exception as err:  # a pass with too few pairs teaches nothing; go on
+                    log.warning("EM pass on %s skipped: %s", rule, err)
+        else:
+            log.info("%d records are too few to train on; the model keeps its priors", n)
         used_labels = 0
         if labels is not None and len(labels) and bool(labels["is_match"].any()):
             used_labels = _train_from_labels(linker, con, labels)

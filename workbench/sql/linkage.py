@@ -211,19 +211,81 @@ def model_version_sql() -> str:
 
 
 def active_labels_sql() -> str:
-    """The latest label of each pair, smaller id on the left."""
+    """Reviewers' labels in force (the review area's `current_labels` view), smaller id left."""
     return """
 SELECT least(record_id_l, record_id_r) AS id_l, greatest(record_id_l, record_id_r) AS id_r,
-       arg_max(is_match, labelled_at) AS is_match
-FROM labels GROUP BY ALL"""
+       is_match
+FROM current_labels"""
 
 
 def active_constraints_sql() -> str:
-    """The link constraints in force: the latest row per pair wins, undone ones drop out."""
+    """The link constraints in force (latest row per pair wins; undone ones drop out)."""
     return """
-WITH latest AS (
-    SELECT least(record_id_l, record_id_r) AS id_l, greatest(record_id_l, record_id_r) AS id_r,
-           arg_max(kind, created_at) AS kind, arg_max(active, created_at) AS active
-    FROM link_constraints GROUP BY ALL
-)
-SELECT id_l, id_r, kind FROM latest WHERE active"""
+SELECT least(record_id_l, record_id_r) AS id_l, greatest(record_id_l, record_id_r) AS id_r, kind
+FROM current_constraints"""
+
+
+def linkable_records_sql(columns: list[str], batch_only: bool = False) -> str:
+    """Records that take part in linkage (not rejected), optionally those of one batch."""
+    cols = ", ".join(f'"{c}"' for c in columns)
+    where = "WHERE NOT coalesce(rejected, false)"
+    if batch_only:
+        where += " AND batch_id = ?"
+    return f"SELECT record_id, {cols} FROM records {where}"
+
+
+def batch_record_ids_sql() -> str:
+    return "SELECT record_id FROM records WHERE batch_id = ? AND NOT coalesce(rejected, false)"
+
+
+def current_clusters_sql() -> str:
+    return "SELECT record_id, cluster_id FROM clusters"
+
+
+def max_cluster_id_sql() -> str:
+    return "SELECT coalesce(max(cluster_id), 0) FROM clusters"
+
+
+def next_run_id_sql() -> str:
+    return "SELECT coalesce(max(run_id), 0) + 1 FROM linkage_runs"
+
+
+def insert_run_sql() -> str:
+    return """
+INSERT INTO linkage_runs (run_id, started_at, finished_at, kind, model_version, threshold,
+                          batch_id, pairs, clusters)
+VALUES (?, ?, now(), ?, ?, ?, ?, ?, ?)"""
+
+
+def insert_pairs_sql(frame: str) -> str:
+    """Pairs from a registered frame (run_id, id_l, id_r, weight, probability, gammas, weights)."""
+    return f"""
+INSERT INTO pairs (run_id, record_id_l, record_id_r, match_weight, match_probability, gammas,
+                   weights)
+SELECT run_id, id_l, id_r, match_weight, match_probability, gammas, weights FROM {frame}"""
+
+
+def pairs_among_sql(ids_table: str) -> str:
+    """The latest score of every stored pair whose two records are both in `ids_table`."""
+    return f"""
+SELECT record_id_l AS id_l, record_id_r AS id_r, arg_max(match_weight, run_id) AS match_weight
+FROM pairs
+WHERE record_id_l IN (SELECT record_id FROM {ids_table})
+  AND record_id_r IN (SELECT record_id FROM {ids_table})
+GROUP BY ALL"""
+
+
+def replace_clusters_sql(frame: str) -> str:
+    return f"INSERT INTO clusters (record_id, cluster_id, run_id) SELECT record_id, cluster_id, run_id FROM {frame}"
+
+
+def delete_clusters_of_sql(frame: str) -> str:
+    return f"DELETE FROM clusters WHERE record_id IN (SELECT record_id FROM {frame})"
+
+
+def pair_sql() -> str:
+    """The latest stored score of one pair."""
+    return """
+SELECT match_weight, match_probability, gammas, weights, run_id FROM pairs
+WHERE record_id_l = least(?, ?) AND record_id_r = greatest(?, ?)
+ORDER BY run_id DESC LIMIT 1"""

@@ -1,0 +1,420 @@
+"""Link records: the whole pool, or one new batch against the pool, into scored pairs and
+clusters; and explain a pair for the reviewer.
+
+The whole-pool run (`dedupe_pool`) trains a model when the pool has none, scores every blocked
+pair, clusters, and replaces the stored pairs and clusters. The incremental run (`link_batch`),
+which the importer calls after each batch, scores only the new records against the pool
+(Splink's `predict_between`) and among themselves (`predict_within`), and re-clusters only the
+clusters the new links touch: the pool's pairs among themselves are never recomputed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass, field
+
+import duckdb
+import pandas as pd
+
+from .cluster import assign_stable_ids, cluster_pairs
+from .errors import LinkageError
+from .model import (
+    LinkageModel,
+    blocking_counts,
+    load_model,
+    make_linker,
+    prepare_link_input,
+    save_model,
+    splink_connection,
+    train_model,
+)
+from .pool import Pool, run
+from .sql import linkage as sql
+
+log = logging.getLogger(__name__)
+
+# Pairs scored below this weight are kept out of the pool: they are clearly different people
+# and only the clustering of the same run needs them.
+STORE_MIN_WEIGHT = -8.0
+
+
+@dataclass
+class LinkResult:
+    """What a linkage run did."""
+
+    run_id: int
+    kind: str  # 'full' | 'incremental'
+    model_version: int
+    threshold: float
+    threshold_kind: str
+    records: int
+    pairs_scored: int
+    links: int  # pairs at or above the threshold
+    clusters: int  # clusters written (all of them for a full run, the touched ones otherwise)
+    duplicates: int  # records in a cluster with another record
+    trained: bool = False
+    batch_id: int | None = None
+    seconds: float = 0.0
+    blocking: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        what = "the whole pool" if self.kind == "full" else f"batch {self.batch_id}"
+        trained = f", trained model v{self.model_version}" if self.trained else ""
+        return (
+            f"Linked {what}: {self.records} records, {self.pairs_scored} pairs scored, "
+            f"{self.links} links at {self.threshold_kind} {self.threshold:g}, {self.clusters} "
+            f"clusters, {self.duplicates} records with a duplicate ({self.seconds:.1f} s"
+            f"{trained}, model v{self.model_version})."
+        )
+
+
+# --- reading from the pool -------------------------------------------------------------------
+
+def _record_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    cols = {r[0] for r in run(con, "DESCRIBE records").fetchall()}
+    return [c for c in sql.LINK_SOURCE_COLUMNS if c in cols]
+
+
+def _constraints(con: duckdb.DuckDBPyConnection) -> tuple[list, list]:
+    rows = run(con, sql.active_constraints_sql()).fetchall()
+    must = [(a, b) for a, b, kind in rows if kind == "must_link"]
+    cannot = [(a, b) for a, b, kind in rows if kind == "cannot_link"]
+    return must, cannot
+
+
+def _labels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return run(con, sql.active_labels_sql()).df()
+
+
+def _previous_clusters(con: duckdb.DuckDBPyConnection) -> pd.Series:
+    frame = run(con, sql.current_clusters_sql()).df()
+    return pd.Series(frame["cluster_id"].to_numpy(), index=frame["record_id"].to_numpy())
+
+
+# --- scoring -----------------------------------------------------------------------------------
+
+def _gamma_sql(model: LinkageModel) -> str:
+    """SQL that recovers each comparison's level from its weight, as JSON {comparison: level}.
+
+    Splink numbers levels from the top: the first non-null level has the highest number, the
+    last (else) 0, the null level -1.
+    """
+    parts = []
+    for comp in model.settings["comparisons"]:
+        name = comp["output_column_name"]
+        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        cases = []
+        for i, lv in enumerate(levels):
+            m, u = lv.get("m_probability"), lv.get("u_probability")
+            if not m or not u:
+                continue
+            w = math.log2(m / u)
+            cases.append(f"WHEN abs(mw_{name} - ({w!r})) < 1e-6 THEN {len(levels) - 1 - i}")
+        case = f"CASE WHEN mw_{name} = 0 THEN -1 {' '.join(cases)} ELSE -1 END"
+        parts.append(f"'{name}', {case}")
+    return f"json_object({', '.join(parts)})" if parts else "NULL"
+
+
+def _weights_sql(model: LinkageModel, columns: set[str]) -> str:
+    parts = []
+    for comp in model.settings["comparisons"]:
+        name = comp["output_column_name"]
+        tf = f" + coalesce(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in columns else ""
+        parts.append(f"'{name}', round(mw_{name}{tf}, 3)")
+    return f"json_object({', '.join(parts)})" if parts else "NULL"
+
+
+def _scored_pairs(
+    mem: duckdb.DuckDBPyConnection, table: str, model: LinkageModel, run_id: int
+) -> None:
+    """Turn Splink's predictions in `table` into `wb_pairs` (smaller id left, with the
+    explanation columns)."""
+    columns = {r[0] for r in run(mem, f"DESCRIBE {table}").fetchall()}
+    run(mem, f"""
+CREATE OR REPLACE TABLE wb_pairs AS
+SELECT {int(run_id)} AS run_id,
+       least(unique_id_l, unique_id_r) AS id_l, greatest(unique_id_l, unique_id_r) AS id_r,
+       match_weight, match_probability,
+       CAST({_gamma_sql(model)} AS VARCHAR) AS gammas,
+       CAST({_weights_sql(model, columns)} AS VARCHAR) AS weights
+FROM {table}""")
+
+
+def _register_tf_tables(linker, mem: duckdb.DuckDBPyConnection, table: str, model) -> None:
+    """Term frequencies from the whole pool, so a batch is scored as the full run scores it."""
+    tf_cols = sorted({
+        lv["tf_adjustment_column"]
+        for comp in model.settings["comparisons"] for lv in comp["comparison_levels"]
+        if lv.get("tf_adjustment_column")
+    })
+    db_api = linker._db_api
+    for col in tf_cols:
+        name = f"wb_tf_{col}"
+        run(mem, f"""
+CREATE OR REPLACE TABLE {name} AS
+SELECT {col}, CAST(count(*) AS DOUBLE) / (SELECT count({col}) FROM {table}) AS tf_{col}
+FROM {table} WHERE {col} IS NOT NULL GROUP BY {col}""")
+        frame = db_api.register(name, table_name=f"{name}_{id(linker)}")
+        linker.table_management.register_term_frequency_lookup(frame, col)
+
+
+# --- whole pool --------------------------------------------------------------------------------
+
+def dedupe_pool(
+    pool: Pool,
+    *,
+    threshold: float | None = None,
+    retrain: bool = False,
+    seed: int = 42,
+    progress: bool = False,
+) -> LinkResult:
+    """Link every record of the pool: train a model if there is none, score all blocked pairs,
+    cluster, and store pairs and clusters (cluster ids stay stable across runs).
+
+    Args:
+        pool: the lead pool.
+        threshold: link at this match probability (≤ 1) or match weight (> 1) instead of the
+            model's threshold.
+        retrain: train a new model version even if one exists (uses reviewers' labels).
+        seed: training seed; the same pool and seed give the same model.
+        progress: show progress bars.
+
+    Returns:
+        A `LinkResult`; `.summary()` is one line for a person.
+
+    Example:
+        >>> result = dedupe_pool(Pool("data/leadpool.duckdb"))
+        >>> print(result.summary())
+    """
+    started = time.perf_counter()
+    started_at = dt.datetime.now()
+    with pool.connect() as con:
+        columns = _record_columns(con)
+        records = con.sql(sql.linkable_records_sql(columns)).to_arrow_table()
+        model = None if retrain else load_model(con)
+        labels = _labels(con)
+        must, cannot = _constraints(con)
+    if records.num_rows == 0:
+        raise LinkageError(
+            f"The pool '{pool.path}' has no records to link. Import a file first "
+            "(`workbench import FILE --channel NAME`)."
+        )
+    mem = splink_connection()
+    try:
+        mem.register("wb_records_arrow", records)
+        run(mem, "CREATE TABLE wb_records AS SELECT * FROM wb_records_arrow")
+        mem.unregister("wb_records_arrow")
+        prepare_link_input(mem, "wb_records", id_column="record_id")
+        trained = model is None
+        if trained:
+            model = train_model(mem, seed=seed, labels=labels)
+        model = model.with_threshold(threshold) if threshold is not None else model
+        linker = make_linker(mem, model.settings)
+        blocking = blocking_counts(linker)
+        for row in blocking.itertuples(index=False):
+            log.info("blocking rule %s: %d comparisons", row[0], row[1])
+        predictions = linker.inference.predict()
+        run_id_hint = 0
+        _scored_pairs(mem, predictions.physical_name, model, run_id_hint)
+        pairs = run(mem, "SELECT id_l, id_r, match_weight FROM wb_pairs").df()
+        ids = run(mem, "SELECT unique_id FROM link_input").df()["unique_id"]
+        keys = cluster_pairs(ids, pairs, model.threshold_weight, must_link=must,
+                             cannot_link=cannot, progress=progress)
+        with pool.transaction() as con:
+            if trained:
+                save_model(con, model, note="trained by a whole-pool run")
+            run_id = run(con, sql.next_run_id_sql()).fetchall()[0][0]
+            previous = _previous_clusters(con)
+            cluster_ids = assign_stable_ids(keys, previous)
+            clusters = pd.DataFrame({"record_id": cluster_ids.index.astype("int64"),
+                                     "cluster_id": cluster_ids.to_numpy(), "run_id": run_id})
+            stored = mem.sql(f"SELECT * REPLACE ({int(run_id)} AS run_id) FROM wb_pairs "
+                             f"WHERE match_weight >= {float(STORE_MIN_WEIGHT)!r}").to_arrow_table()
+            run(con, "DELETE FROM pairs")
+            con.register("wb_stored_pairs", stored)
+            run(con, sql.insert_pairs_sql("wb_stored_pairs"))
+            con.unregister("wb_stored_pairs")
+            run(con, "DELETE FROM clusters")
+            con.register("wb_clusters", clusters)
+            run(con, sql.replace_clusters_sql("wb_clusters"))
+            con.unregister("wb_clusters")
+            links = int((pairs["match_weight"] >= model.threshold_weight).sum())
+            n_clusters = int(clusters["cluster_id"].nunique())
+            run(con, sql.insert_run_sql(), [run_id, started_at, "full", model.version,
+                                            model.threshold, None, len(pairs), n_clusters])
+    finally:
+        mem.close()
+    sizes = clusters["cluster_id"].map(clusters["cluster_id"].value_counts())
+    return LinkResult(
+        run_id=int(run_id), kind="full", model_version=int(model.version),
+        threshold=model.threshold, threshold_kind=model.threshold_kind,
+        records=len(clusters), pairs_scored=len(pairs), links=links, clusters=n_clusters,
+        duplicates=int((sizes > 1).sum()), trained=trained,
+        seconds=time.perf_counter() - started, blocking=blocking.to_dict("records"),
+    )
+
+
+# --- one batch ----------------------------------------------------------------------------------
+
+def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None) -> dict | None:
+    """Link one imported batch against the pool and within itself, and update the clusters
+    it touches. The importer calls this after a batch lands.
+
+    Only the batch's records are scored (against the pool with Splink's `predict_between`,
+    among themselves with `predict_within`); the pool's own pairs are not recomputed. Clusters
+    that a new record joins are re-clustered with their stored pairs and keep their ids.
+
+    Args:
+        pool: the lead pool.
+        batch_id: the batch that was just imported.
+        threshold: link at this probability (≤ 1) or weight (> 1) instead of the model's.
+
+    Returns:
+        `LinkResult.to_dict()`, or None when the pool has no trained model yet (run
+        `workbench dedupe` once to train one).
+
+    Example:
+        >>> link_batch(Pool(), 12)["links"]
+        37
+    """
+    started = time.perf_counter()
+    started_at = dt.datetime.now()
+    with pool.connect() as con:
+        model = load_model(con)
+        if model is None:
+            log.info("no linkage model in the pool; batch %s not linked", batch_id)
+            return None
+        columns = _record_columns(con)
+        records = con.sql(sql.linkable_records_sql(columns)).to_arrow_table()
+        batch_ids = run(con, sql.batch_record_ids_sql(), [batch_id]).df()["record_id"]
+        must, cannot = _constraints(con)
+    model = model.with_threshold(threshold) if threshold is not None else model
+    if len(batch_ids) == 0:
+        return LinkResult(0, "incremental", int(model.version), model.threshold,
+                          model.threshold_kind, 0, 0, 0, 0, 0, batch_id=batch_id,
+                          seconds=time.perf_counter() - started).to_dict()
+    mem = splink_connection()
+    try:
+        mem.register("wb_records_arrow", records)
+        run(mem, "CREATE TABLE wb_records AS SELECT * FROM wb_records_arrow")
+        mem.unregister("wb_records_arrow")
+        mem.register("wb_batch_ids_df", pd.DataFrame({"record_id": batch_ids.astype("int64")}))
+        run(mem, "CREATE TABLE wb_batch_ids AS SELECT * FROM wb_batch_ids_df")
+        prepare_link_input(mem, "wb_records", id_column="record_id")
+        run(mem, "CREATE TABLE li_new AS SELECT * FROM link_input "
+                 "WHERE unique_id IN (SELECT record_id FROM wb_batch_ids)")
+        run(mem, "CREATE TABLE li_old AS SELECT * FROM link_input "
+                 "WHERE unique_id NOT IN (SELECT record_id FROM wb_batch_ids)")
+        linker = make_linker(mem, model.settings)
+        _register_tf_tables(linker, mem, "link_input", model)
+        db_api = linker._db_api
+        new = db_api.register("li_new", table_name="wb_li_new")
+        old = db_api.register("li_old", table_name="wb_li_old")
+        parts = [linker.inference.predict_within(new, warning_mode="never")]
+        if run(mem, "SELECT count(*) FROM li_old").fetchall()[0][0]:
+            parts.append(linker.inference.predict_between(old, new, warning_mode="never"))
+        union = " UNION ALL BY NAME ".join(f"SELECT * FROM {p.physical_name}" for p in parts)
+        run(mem, f"CREATE OR REPLACE TABLE wb_predictions AS {union}")
+        _scored_pairs(mem, "wb_predictions", model, 0)
+        new_pairs = run(mem, "SELECT id_l, id_r, match_weight FROM wb_pairs").df()
+        with pool.transaction() as con:
+            run_id = run(con, sql.next_run_id_sql()).fetchall()[0][0]
+            previous = _previous_clusters(con)
+            # Records whose clusters the batch touches: the batch, and every member of a
+            # cluster that a new record links to.
+            strong = new_pairs[new_pairs["match_weight"] >= model.threshold_weight]
+            touched = set(batch_ids.tolist()) | set(strong["id_l"]) | set(strong["id_r"])
+            touched_clusters = set(previous.reindex(list(touched)).dropna().astype("int64"))
+            members = previous[previous.isin(touched_clusters)].index
+            affected = pd.Index(sorted(touched | set(members.tolist())))
+            con.register("wb_affected_df", pd.DataFrame({"record_id": affected.astype("int64")}))
+            run(con, "CREATE TEMP TABLE wb_affected AS SELECT * FROM wb_affected_df")
+            con.unregister("wb_affected_df")
+            old_pairs = run(con, sql.pairs_among_sql("wb_affected")).df()
+            pairs = pd.concat([old_pairs, new_pairs], ignore_index=True)
+            keys = cluster_pairs(affected, pairs, model.threshold_weight,
+                                 must_link=[m for m in must if m[0] in affected and m[1] in affected],
+                                 cannot_link=cannot)
+            next_id = run(con, sql.max_cluster_id_sql()).fetchall()[0][0] + 1
+            cluster_ids = assign_stable_ids(keys, previous.reindex(affected).dropna(), next_id)
+            clusters = pd.DataFrame({"record_id": cluster_ids.index.astype("int64"),
+                                     "cluster_id": cluster_ids.to_numpy(), "run_id": run_id})
+            stored = mem.sql(f"SELECT * REPLACE ({int(run_id)} AS run_id) FROM wb_pairs "
+                             f"WHERE match_weight >= {float(STORE_MIN_WEIGHT)!r}").to_arrow_table()
+            con.register("wb_stored_pairs", stored)
+            run(con, sql.insert_pairs_sql("wb_stored_pairs"))
+            con.unregister("wb_stored_pairs")
+            con.register("wb_clusters", clusters)
+            run(con, sql.delete_clusters_of_sql("wb_clusters"))
+            run(con, sql.replace_clusters_sql("wb_clusters"))
+            con.unregister("wb_clusters")
+            run(con, "DROP TABLE wb_affected")
+            n_clusters = int(clusters["cluster_id"].nunique())
+            run(con, sql.insert_run_sql(), [run_id, started_at, "incremental", model.version,
+                                            model.threshold, batch_id, len(new_pairs),
+                                            n_clusters])
+    finally:
+        mem.close()
+    in_batch = clusters[clusters["record_id"].isin(batch_ids)]
+    sizes = clusters["cluster_id"].map(clusters["cluster_id"].value_counts())
+    dup = int((sizes[clusters["record_id"].isin(batch_ids).to_numpy()] > 1).sum())
+    return LinkResult(
+        run_id=int(run_id), kind="incremental", model_version=int(model.version),
+        threshold=model.threshold, threshold_kind=model.threshold_kind,
+        records=len(in_batch), pairs_scored=len(new_pairs), links=len(strong),
+        clusters=n_clusters, duplicates=dup, batch_id=batch_id,
+        seconds=time.perf_counter() - started,
+    ).to_dict()
+
+
+# --- explanations -------------------------------------------------------------------------------
+
+def explain_pair(pool: Pool, record_id_l: int, record_id_r: int) -> pd.DataFrame:
+    """Which fields agreed or disagreed for a stored pair, and how much each moved the weight.
+
+    Returns:
+        One row per comparison: comparison, level (its label, e.g. 'same mobile'), weight
+        (log2 Bayes factor, term frequency included; positive = evidence for a match), and
+        verdict ('agrees', 'disagrees', 'missing'). The frame's attrs carry match_weight and
+        match_probability.
+
+    Example:
+        >>> explain_pair(pool, 17, 4031)
+          comparison        level  weight    verdict
+        0       name   exact name    8.9     agrees
+        1      phone  same mobile   25.6     agrees
+    """
+    with pool.connect(read_only=True) as con:
+        rows = run(con, sql.pair_sql(), [record_id_l, record_id_r] * 2).fetchall()
+        if not rows:
+            raise LinkageError(
+                f"The pair ({record_id_l}, {record_id_r}) has not been scored. Run `workbench "
+                "dedupe`, or check that both records are in the pool and were blocked together."
+            )
+        weight, probability, gammas, weights, run_id = rows[0]
+        model_row = run(con, "SELECT model_version FROM linkage_runs WHERE run_id = ?",
+                        [run_id]).fetchall()
+        model = load_model(con, model_row[0][0] if model_row and model_row[0][0] else None)
+    gammas = json.loads(gammas or "{}")
+    weights = json.loads(weights or "{}")
+    out = []
+    for comp in model.settings["comparisons"]:
+        name = comp["output_column_name"]
+        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        gamma = gammas.get(name, -1)
+        label = "null" if gamma is None or gamma < 0 else \
+            levels[len(levels) - 1 - gamma].get("label_for_charts", str(gamma))
+        w = float(weights.get(name, 0.0) or 0.0)
+        verdict = "missing" if label == "null" else ("agrees" if w > 0 else "disagrees")
+        out.append({"comparison": name, "level": label, "weight": round(w, 2),
+                    "verdict": verdict})
+    frame = pd.DataFrame(out)
+    frame.attrs.update(match_weight=weight, match_probability=probability)
+    return frame
