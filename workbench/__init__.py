@@ -14,6 +14,14 @@ from .errors import (
     WorkbenchError,
 )
 from .fields import STANDARD_FIELDS
+from .generate import (
+    CHANNELS,
+    generate_leads,
+    generate_people,
+    sample_files,
+    write_channel_files,
+    write_truth,
+)
 from .pool import Pool
 from .privacy import mask_frame
 from .quality import quality_report
@@ -22,6 +30,7 @@ from .validate import Check, validate_frame
 from .workbook import write_workbook
 
 __all__ = [
+    "CHANNELS",
     "ChannelPaused",
     "Check",
     "InputError",
@@ -32,12 +41,17 @@ __all__ = [
     "STANDARD_FIELDS",
     "SqlError",
     "WorkbenchError",
+    "generate_leads",
+    "generate_people",
     "list_channels",
     "mask_frame",
     "quality_report",
     "resume_channel",
+    "sample_files",
     "set_channel",
     "standardise_frame",
     "validate_frame",
+    "write_channel_files",
+    "write_truth",
     "write_workbook",
 ]

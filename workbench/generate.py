@@ -289,7 +289,7 @@ def _make_unique(values: np.ndarray, owners: np.ndarray, keep: np.ndarray | None
     """
     keep = np.zeros(len(values), dtype=bool) if keep is None else keep
     while True:
-        clash = pd.Series(values).duplicated().to_numpy() & ~keep & (values != "")
+        clash = pd.Series(values, dtype=object).duplicated().to_numpy() & ~keep & (values != "")
         idx = np.flatnonzero(clash)
         if not len(idx):
             return
@@ -470,7 +470,7 @@ def _unique_mobiles(rng: np.random.Generator, n: int, avoid: np.ndarray | None =
     taken = set() if avoid is None else set(avoid.tolist())
     taken.add(13800138000)
     while True:
-        bad = pd.Series(numbers).duplicated().to_numpy() | np.isin(numbers, list(taken))
+        bad = pd.Series(numbers).duplicated().to_numpy() | np.isin(numbers, np.array(sorted(taken)))
         if not bad.any():
             return numbers
         numbers[bad] = _MOBILE_PREFIXES[rng.integers(0, len(_MOBILE_PREFIXES), size=bad.sum())] \
@@ -988,7 +988,7 @@ def _write_xlsx(table: pd.DataFrame, path: Path, style: _FileStyle) -> None:
     ws.write_row(row, 0, headers, bold)
     row += 1
     serial = ((when - _EXCEL_EPOCH) / pd.Timedelta(days=1)).round(6).to_numpy()
-    stamps = list(when.dt.to_pydatetime())
+    stamps = [stamp.to_pydatetime() for stamp in when]
     at = fields.index("updated_at")
     shift = 1 if style.landline_header else 0
     # Ages and amounts typed into Excel are numbers (a '¥' or '.00' keeps a cell text).
