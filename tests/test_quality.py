@@ -11,7 +11,13 @@ from quality_data import FORMULA, expected, expected_field, import_batch
 
 from workbench.errors import InputError
 from workbench.pool import Pool
-from workbench.quality import NO_CLUSTERS_NOTE, SHEET_NAMES, quality_report, write_quality_files
+from workbench.quality import (
+    KEY_FIELDS,
+    NO_CLUSTERS_NOTE,
+    SHEET_NAMES,
+    quality_report,
+    write_quality_files,
+)
 
 A_KINDS = ["good", "good", "good", "bad_phone"]
 B_KINDS = ["no_name", "bad_email", "formula_phone", "abnormal_age"]
@@ -83,9 +89,14 @@ def test_field_completeness_and_validity_are_exact(pool, field):
     else:
         assert row["validity"] != row["validity"]  # NaN: no values, nothing to be valid
     by_channel = report.fields_by_channel.set_index(["channel", "field"])
-    for channel, kinds in (("官网", A_KINDS), ("抖音", B_KINDS)):
+    channels, batches = report.channels.set_index("channel"), report.batches.set_index("batch_id")
+    for batch_id, channel, kinds in ((1, "官网", A_KINDS), (2, "抖音", B_KINDS)):
         present, valid = expected_field(kinds, field)
         assert tuple(by_channel.loc[(channel, field), ["present", "valid"]]) == (present, valid)
+        if field in KEY_FIELDS:
+            share = round(present / len(kinds), 4)
+            assert channels.loc[channel, f"completeness_{field}"] == share
+            assert batches.loc[batch_id, f"completeness_{field}"] == share
 
 
 def test_without_clusters_the_report_says_so_rather_than_zero(pool):

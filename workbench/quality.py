@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 # The key contact fields of the seeds: name, mobile, email, WeChat, address, job title.
 KEY_FIELDS: tuple[str, ...] = ("name", "phone", "email", "wechat", "address", "title")
 RATE_COLUMNS = ("completeness", "validity", "reachability", "duplicate_rate", "score")
+KEY_COMPLETENESS = tuple(f"completeness_{f}" for f in KEY_FIELDS)
 _COUNTS = ["rows", "records", "rejected", "reachable", "complete", "present", "valid",
            "linked", "duplicates", "known", "new_leads"]
 NO_CLUSTERS_NOTE = (
@@ -52,8 +53,10 @@ class QualityReport:
 
     Attributes:
         summary: pool-wide figures (counts and rates).
-        batches: one row per batch: counts, rates, the stored score, new vs known.
-        channels: one row per channel: counts, rates, status, owner, recent scores.
+        batches: one row per batch: counts, rates, the stored score, new vs known, and the
+            completeness of each key field (`completeness_phone`, ...).
+        channels: one row per channel: counts, rates, status, owner, recent scores, and the
+            completeness of each key field.
         fields: one row per checked field: completeness and validity over the pool.
         fields_by_channel: channel × field: completeness and validity.
         trend: one row per day: rows and rates of the batches imported that day.
@@ -136,8 +139,10 @@ def quality_report(
         pool=str(pool.path),
         filters={"since": since, "until": until, "channels": channels},
         summary=_summary(batches, has_clusters, channel_info),
-        batches=_batch_table(batches),
-        channels=_channel_table(batches, channel_info),
+        batches=_batch_table(batches).merge(
+            _key_completeness(field_counts, "batch_id"), on="batch_id", how="left"),
+        channels=_channel_table(batches, channel_info).merge(
+            _key_completeness(field_counts, "channel"), on="channel", how="left"),
         fields=_field_table(field_counts, None),
         fields_by_channel=_field_table(field_counts, "channel"),
         trend=_trend_table(batches),
@@ -240,6 +245,19 @@ def _channel_table(batches: pd.DataFrame, channel_info: pd.DataFrame) -> pd.Data
          "recent_scores"]
     ]
     return table.merge(info, on="channel", how="left")
+
+
+def _key_completeness(counts: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Completeness of each key field per group, as columns `completeness_<field>`."""
+    columns = [by, *(f"completeness_{f}" for f in KEY_FIELDS)]
+    key = counts[counts["field"].isin(KEY_FIELDS)]
+    if key.empty:
+        return pd.DataFrame(columns=columns)
+    sums = key.groupby([by, "field"])[["records", "present"]].sum()
+    shares = (sums["present"] / sums["records"]).round(4).unstack("field")
+    shares = shares.reindex(columns=list(KEY_FIELDS))
+    shares.columns = [f"completeness_{f}" for f in shares.columns]
+    return shares.reset_index()
 
 
 def _field_table(counts: pd.DataFrame, by: str | None) -> pd.DataFrame:
@@ -349,7 +367,7 @@ def _jsonable(value):
 
 # --- showing in a notebook ------------------------------------------------------------------
 
-_PERCENT_COLUMNS = (*RATE_COLUMNS, "threshold")
+_PERCENT_COLUMNS = (*RATE_COLUMNS, *KEY_COMPLETENESS, "threshold")
 
 
 def styled(frame: pd.DataFrame):
