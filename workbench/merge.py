@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from .errors import InputError
+from .errors import InputError, SqlError
+from .fields import CHECKED_FIELDS
 from .history import log_event, now
 from .pool import Pool, current_actor, run
 from .sql import history as sql
@@ -167,6 +168,10 @@ def after_change(con: duckdb.DuckDBPyConnection, event_id: int, *, message: str,
     """Rebuild and notify owners of the leads in temp table `_touched`; when their members
     changed (`conflicts`), log the fields on which the members disagree."""
     rules = rules or load_rules(con)
+    run(con, "CREATE OR REPLACE TEMP TABLE _src AS "
+        + sql.golden_src_sql(_src_columns(), as_of=False, only_touched=True))
+    run(con, "CREATE OR REPLACE TEMP TABLE _golden AS "
+        + sql.golden_sql(select_sql(rules), "SELECT * FROM _src"))
     if conflicts:
         log_conflicts(con, event_id, rules)
     _refresh(con, rules)
@@ -185,10 +190,18 @@ def touch(con: duckdb.DuckDBPyConnection, lead_ids: Iterable[int]) -> None:
 # --- golden leads -------------------------------------------------------------------------
 
 
+def _src_columns() -> list[str]:
+    statuses = [f"{f}_status" for f in GOLDEN_FIELDS if f in CHECKED_FIELDS]
+    return ["record_id", "channel", "updated_at", "entered_at", "phone_type",
+            *GOLDEN_FIELDS, *statuses]
+
+
 def golden_leads_sql(rules: Survivorship, *, as_of: bool = False,
-                     only_touched: bool = False) -> str:
-    """The golden leads' SELECT; params: as_of twice when `as_of`."""
-    golden = sql.golden_sql(select_sql(rules), as_of=as_of, only_touched=only_touched)
+                     only_touched: bool = False, src: str | None = None) -> str:
+    """The golden leads' SELECT; params: as_of twice when `as_of`. `src` replaces the member
+    records (e.g. a temp table of the touched leads' members)."""
+    src = src or sql.golden_src_sql(_src_columns(), as_of=as_of, only_touched=only_touched)
+    golden = sql.golden_sql(select_sql(rules), src)
     return finish_sql(rules, golden, sql.edits_state_sql(as_of))
 
 
@@ -230,43 +243,26 @@ def _refresh(con: duckdb.DuckDBPyConnection, rules: Survivorship) -> None:
     if not exists:
         _rebuild(con, rules)
         return
-    # The cache row of a touched lead is replaced; the history it came from is not touched.
+    # The cache rows of the touched leads are replaced; the history they come from is not.
     run(con, "DELETE FROM leads WHERE lead_id IN (SELECT lead_id FROM _touched)")
     try:
-        run(con, f"INSERT INTO leads BY NAME {golden_leads_sql(rules, only_touched=True)}")
-    except Exception:  # noqa: BLE001 - the cache's columns predate a rules change
+        run(con, "INSERT INTO leads BY NAME "
+            + finish_sql(rules, "SELECT * FROM _golden", sql.edits_state_sql(False)))
+    except SqlError:  # the cache's columns predate a change of rules
         _rebuild(con, rules)
 
 
 def log_conflicts(con: duckdb.DuckDBPyConnection, event_id: int, rules: Survivorship) -> int:
-    """Write every field on which a touched lead's members disagree to `conflicts`."""
+    """Write every field on which a touched lead's members disagree to `conflicts`.
+
+    Reads temp tables `_src` (the members) and `_golden` (the winners) of `after_change`.
+    """
     before = run(con, "SELECT count(*) FROM conflicts").fetchall()[0][0]
-    _insert_conflicts(con, event_id, rules)
+    fields = list(GOLDEN_FIELDS)
+    run(con, sql.conflicts_sql(fields, {f: valid_sql(f) for f in fields},
+                               {f: rules.rule_for(f).rule for f in fields}),
+        [now(), event_id])
     return run(con, "SELECT count(*) FROM conflicts").fetchall()[0][0] - before
-
-
-def _q(name: str) -> str:
-    return '"' + name + '"'
-
-
-def _insert_conflicts(con: duckdb.DuckDBPyConnection, event_id: int, rules: Survivorship) -> None:
-    golden = sql.golden_sql(select_sql(rules), as_of=False, only_touched=True)
-    with_part, select_part = golden.split("\nSELECT lead_id,\n", 1)
-    union = "\nUNION ALL\n".join(
-        sql.conflict_sql(f, valid_sql(f), "") for f in GOLDEN_FIELDS
-    )
-    keys = ", ".join(f"'{f}'" for f in GOLDEN_FIELDS)
-    vals = ", ".join(f"{_q(f)}::VARCHAR" for f in GOLDEN_FIELDS)
-    rule_names = ", ".join(f"'{rules.rule_for(f).rule}'" for f in GOLDEN_FIELDS)
-    run(con, f"""
-INSERT INTO conflicts
-{with_part},
-g AS (SELECT lead_id,\n{select_part}),
-c AS ({union}),
-w AS (SELECT lead_id, map([{keys}], [{vals}]) AS winners FROM g)
-SELECT c.lead_id, c.field, c.candidates::VARCHAR, map_extract(w.winners, c.field)[1],
-       map_extract(map([{keys}], [{rule_names}]), c.field)[1], ?, ?
-FROM c JOIN w USING (lead_id)""", [now(), event_id])
 
 
 # --- decisions ----------------------------------------------------------------------------

@@ -319,25 +319,30 @@ def leads_ids_filter_sql() -> str:
     return "lead_id IN (SELECT lead_id FROM _touched)"
 
 
-def golden_sql(selects: list[str], *, as_of: bool, only_touched: bool) -> str:
-    """The golden lead of every lead: survivorship `selects` over its member records, with
-    field overrides applied by the caller. Params: as_of twice when `as_of`."""
+def golden_src_sql(columns: list[str], *, as_of: bool, only_touched: bool) -> str:
+    """Each lead's member records with the keys survivorship orders by. Params: as_of when
+    `as_of`."""
     mem = membership_state_sql(as_of)
     touched = f"AND m.{leads_ids_filter_sql()}" if only_touched else ""
+    cols = ", ".join(f"r.{quote_ident(c)}" for c in columns)
+    return f"""
+SELECT m.lead_id, {cols},
+       coalesce(r.updated_at, strftime(r.entered_at, '%Y-%m-%d %H:%M:%S')) AS _updated,
+       coalesce(ch.kind = 'own', false) AS _own,
+       coalesce(ch.priority, 0) AS _priority,
+       -epoch(coalesce(try_strptime(r.updated_at, '%Y-%m-%d %H:%M:%S'), r.entered_at))
+           AS _earliest
+FROM ({mem}) m JOIN records r USING (record_id)
+LEFT JOIN channels ch ON ch.name = r.channel
+WHERE m.lead_id IS NOT NULL {touched}"""
+
+
+def golden_sql(selects: list[str], src: str) -> str:
+    """The golden lead of every lead in `src` (a SELECT of `golden_src_sql` or a table):
+    survivorship `selects` over its member records; overrides are applied by the caller."""
     cols = ",\n       ".join(selects)
     return f"""
-WITH mem AS ({mem}),
-src AS (
-    SELECT m.lead_id, r.*,
-           coalesce(r.updated_at, strftime(r.entered_at, '%Y-%m-%d %H:%M:%S')) AS _updated,
-           coalesce(ch.kind = 'own', false) AS _own,
-           coalesce(ch.priority, 0) AS _priority,
-           -epoch(coalesce(try_strptime(r.updated_at, '%Y-%m-%d %H:%M:%S'), r.entered_at))
-               AS _earliest
-    FROM mem m JOIN records r USING (record_id)
-    LEFT JOIN channels ch ON ch.name = r.channel
-    WHERE m.lead_id IS NOT NULL {touched}
-)
+WITH src AS ({src})
 SELECT lead_id,
        count(*) AS members,
        list(record_id ORDER BY record_id) AS record_ids,
@@ -347,14 +352,35 @@ SELECT lead_id,
 FROM src GROUP BY lead_id"""
 
 
-def conflict_sql(field: str, valid: str, key: str) -> str:
-    """A field's disagreements in the touched leads as JSON candidate lists."""
-    f = quote_ident(field)
+def conflicts_sql(fields: list[str], valid: dict[str, str], rules: dict[str, str]) -> str:
+    """Every field on which the members of a lead in temp table `_src` disagree, with the
+    candidates (JSON), the winner in temp table `_golden` and the rule. Params: logged_at,
+    event_id."""
+    kept = ", ".join(f"CASE WHEN {valid[f]} THEN {quote_ident(f)}::VARCHAR END AS {quote_ident(f)}"
+                     for f in fields)
+    on = ", ".join(quote_ident(f) for f in fields)
+    winners = ", ".join(f"{quote_ident(f)}::VARCHAR" for f in fields)
+    names = ", ".join(f"'{f}'" for f in fields)
+    rule_names = ", ".join(f"'{rules[f]}'" for f in fields)
     return f"""
-SELECT lead_id, '{field}' AS field,
-       to_json(list(DISTINCT {{'value': {f}, 'record_id': record_id, 'channel': channel,
-                              'updated_at': _updated}})) AS candidates
-FROM src WHERE {valid} GROUP BY lead_id HAVING count(DISTINCT {f}) > 1"""
+INSERT INTO conflicts
+WITH v AS (
+    UNPIVOT (SELECT lead_id, record_id, channel AS _channel, _updated, {kept} FROM _src)
+    ON {on} INTO NAME _field VALUE _value
+), disagree AS (
+    SELECT lead_id, _field FROM v GROUP BY lead_id, _field HAVING count(DISTINCT _value) > 1
+), c AS (
+    -- the candidate lists only where there is a disagreement: most fields of most leads agree
+    SELECT lead_id, _field,
+           to_json(list({{'value': _value, 'record_id': record_id, 'channel': _channel,
+                          'updated_at': _updated}})) AS candidates
+    FROM v SEMI JOIN disagree USING (lead_id, _field) GROUP BY lead_id, _field
+), w AS (
+    SELECT lead_id, map([{names}], [{winners}]) AS winners FROM _golden
+)
+SELECT c.lead_id, c._field, c.candidates::VARCHAR, map_extract(w.winners, c._field)[1],
+       map_extract(map([{names}], [{rule_names}]), c._field)[1], ?, ?
+FROM c JOIN w USING (lead_id)"""
 
 
 def history_rows_sql() -> str:
