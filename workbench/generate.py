@@ -1073,7 +1073,8 @@ def sample_files() -> list[tuple[Path, str]]:
         path = folder / f"{channel.slug}{_STYLES[name].suffix}"
         if not path.exists():
             raise InputError(f"The bundled sample file {path} is missing.",
-                             fix="Reinstall the package or run `workbench generate --sample`.")
+                             fix="Reinstall the package, or rebuild the sample with "
+                                 "`write_sample('workbench/sample')` in a checkout.")
         found.append((path, name))
     return found
 
