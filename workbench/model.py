@@ -221,13 +221,13 @@ def lead_comparisons(coverage: dict[str, float], min_coverage: float = 0.005) ->
             _level("(l.name_flat IS NULL OR r.name_flat IS NULL)", "one gives only a surname",
                    0.02, 0.6),
             _level("jaro_winkler_similarity(l.name_key, r.name_key) >= 0.9", "alike", 0.03, 0.015),
-            _else(0.05, 0.98),
+            _else(0.005, 0.98),
         ]))
     if "phone" in has:
         comps.append(_comparison("phone", [
             _null("phone"),
             _level(f"l.phone = r.phone AND {MOBILE}", "same mobile", 0.7, ID_U, fix_u=True),
-            _level("l.phone = r.phone", "same landline", 0.05, 1e-5, tf="phone"),
+            _level("l.phone = r.phone", "same landline", 0.05, 1e-4, tf="phone"),
             _level("l.phone_last8 = r.phone_last8", "same last 8 digits", 0.02, 1e-5),
             _level("list_has_any(l.phones, r.phones)", "shares a number", 0.02, 1e-5),
             _else(0.21, 0.9999),
@@ -413,8 +413,8 @@ def train_model(
     labels: pd.DataFrame | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     threshold_kind: str = "probability",
-    max_u_pairs: float = 2e6,
-    max_em_pairs: float = 5e5,
+    max_u_pairs: float = 5e5,
+    max_em_pairs: float = 2e5,
 ) -> LinkageModel:
     """Train a model on the linkage input table: u by random sampling, m by EM over several
     blocking passes, and m from reviewers' labels when there are any.

@@ -133,24 +133,19 @@ def link_input_sql(source: str, id_column: str) -> str:
     """
     g = "wb_generic_values"
     phone_ok = (
-        f"s.phone IS NOT NULL AND coalesce(s.phone_type, '') NOT IN ('special', 'invalid') "
+        "s.phone IS NOT NULL AND coalesce(s.phone_type, '') NOT IN ('special', 'invalid') "
         f"AND s.phone NOT IN {_sql_list(PLACEHOLDER_PHONES)} "
         f"AND right(s.phone, 8) NOT IN {_sql_list(PLACEHOLDER_LAST8)} "
         "AND length(list_distinct(string_split(right(s.phone, 8), ''))) > 2 "
-        f"AND s.phone NOT IN (SELECT value FROM {g} WHERE field = 'phone')"
+        "AND gp.value IS NULL"
     )
     email_ok = (
         f"s.email IS NOT NULL AND s.email NOT IN {_sql_list(PLACEHOLDER_EMAILS)} "
         f"AND coalesce(s.email_domain, '') NOT IN {_sql_list(PLACEHOLDER_DOMAINS)} "
         f"AND coalesce(s.email_local, '') NOT IN {_sql_list(ROLE_LOCAL_PARTS)} "
-        f"AND s.email NOT IN (SELECT value FROM {g} WHERE field = 'email')"
-    )
-    local_ok = (
-        f"{email_ok} AND s.email_local NOT IN (SELECT value FROM {g} WHERE field = 'email_local')"
-        " AND length(s.email_local) >= 3"
+        "AND ge.value IS NULL"
     )
     wechat = _text("s.wechat")
-    wechat_ok = f"{wechat} IS NOT NULL AND s.wechat NOT IN (SELECT value FROM {g} WHERE field = 'wechat')"
     name = _text("s.name")
     pinyin = _text("s.name_pinyin")
     family = _text("s.name_family")
@@ -158,36 +153,51 @@ def link_input_sql(source: str, id_column: str) -> str:
     full = (f"{name} IS NOT NULL AND {pinyin} IS NOT NULL AND {name} IS DISTINCT FROM {family} "
             f"AND (contains({pinyin}, ' ') OR length({name}) >= 2)")
     return f"""
+WITH f AS (
+    SELECT s.*,
+        CASE WHEN {full} THEN {name} END AS wb_name,
+        CASE WHEN {full} THEN {pinyin} END AS wb_pinyin,
+        {pinyin} AS wb_any_pinyin,
+        {phone_ok} AS wb_phone_ok,
+        {email_ok} AS wb_email_ok,
+        gl.value IS NULL AND length(s.email_local) >= 3 AS wb_local_ok,
+        CASE WHEN gw.value IS NULL THEN {wechat} END AS wb_wechat
+    FROM {source} AS s
+    LEFT JOIN (SELECT value FROM {g} WHERE field = 'phone') gp ON gp.value = s.phone
+    LEFT JOIN (SELECT value FROM {g} WHERE field = 'email') ge ON ge.value = s.email
+    LEFT JOIN (SELECT value FROM {g} WHERE field = 'email_local') gl
+        ON gl.value = s.email_local
+    LEFT JOIN (SELECT value FROM {g} WHERE field = 'wechat') gw ON gw.value = s.wechat
+)
 SELECT
-    s.{id_column} AS unique_id,
-    CASE WHEN {full} THEN {name} END AS name,
-    CASE WHEN {full} THEN {pinyin} END AS name_pinyin,
-    CASE WHEN {full} THEN replace({pinyin}, ' ', '') END AS name_flat,
+    {id_column} AS unique_id,
+    wb_name AS name,
+    wb_pinyin AS name_pinyin,
+    replace(wb_pinyin, ' ', '') AS name_flat,
     -- The letters of the name in order: equal for 王俊轩, 'Wang Junxuan' and 'Junxuan Wang'.
-    CASE WHEN {full} THEN
-        array_to_string(list_sort(string_split(replace({pinyin}, ' ', ''), '')), '') END
-        AS name_key,
+    array_to_string(list_sort(string_split(replace(wb_pinyin, ' ', ''), '')), '') AS name_key,
     -- The surname in pinyin; a record that gives only 王先生 keeps this and nothing more.
-    CASE WHEN {full} THEN split_part({pinyin}, ' ', 1) ELSE {pinyin} END AS name_family,
-    CASE WHEN {phone_ok} THEN s.phone END AS phone,
-    CASE WHEN {phone_ok} THEN right(s.phone, 8) END AS phone_last8,
-    CASE WHEN {phone_ok} THEN s.phones END AS phones,
-    CASE WHEN {email_ok} THEN lower(s.email) END AS email,
-    CASE WHEN {local_ok} THEN lower(s.email_local) END AS email_local,
-    CASE WHEN {wechat_ok} THEN {wechat} END AS wechat,
-    CASE WHEN {wechat_ok} AND regexp_full_match({wechat}, '1[3-9][0-9]{{9}}')
-         THEN '+86' || {wechat} END AS wechat_phone,
-    {_text("coalesce(s.company_core, s.company)")} AS company_core,
-    {_text("coalesce(s.city, s.province)")} AS city,
-    {_text("s.title")} AS title,
-    {_text("s.address")} AS address,
-    {_text("s.postcode")} AS postcode,
-    {_text("s.birth_date")} AS birth_date,
-    {_text("s.id_number")} AS id_number,
-    {_text("s.qq")} AS qq,
-    {_text("s.douyin")} AS douyin,
-    {_text("s.kuaishou")} AS kuaishou
-FROM {source} AS s"""
+    CASE WHEN wb_pinyin IS NOT NULL THEN split_part(wb_pinyin, ' ', 1) ELSE wb_any_pinyin END
+        AS name_family,
+    CASE WHEN wb_phone_ok THEN phone END AS phone,
+    CASE WHEN wb_phone_ok THEN right(phone, 8) END AS phone_last8,
+    CASE WHEN wb_phone_ok THEN phones END AS phones,
+    CASE WHEN wb_email_ok THEN lower(email) END AS email,
+    CASE WHEN wb_email_ok AND wb_local_ok THEN lower(email_local) END AS email_local,
+    wb_wechat AS wechat,
+    CASE WHEN regexp_full_match(wb_wechat, '1[3-9][0-9]{{9}}') THEN '+86' || wb_wechat END
+        AS wechat_phone,
+    {_text("coalesce(company_core, company)")} AS company_core,
+    {_text("coalesce(city, province)")} AS city,
+    {_text("title")} AS title,
+    {_text("address")} AS address,
+    {_text("postcode")} AS postcode,
+    {_text("birth_date")} AS birth_date,
+    {_text("id_number")} AS id_number,
+    {_text("qq")} AS qq,
+    {_text("douyin")} AS douyin,
+    {_text("kuaishou")} AS kuaishou
+FROM f"""
 
 
 # --- models --------------------------------------------------------------------------------
