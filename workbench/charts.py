@@ -101,6 +101,8 @@ def trend_chart(report: QualityReport) -> Figure:
         if values.notna().any():
             ax.plot(days, values, style, label=label)
     ax.axhline(0.9, color="grey", linewidth=0.8, linestyle=":", label="90% gate")
+    if len(days) == 1:  # one day alone would be drawn on an axis of years
+        ax.set_xlim(days.iloc[0] - pd.Timedelta(days=3), days.iloc[0] + pd.Timedelta(days=3))
     ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.legend(loc="lower left", fontsize=8)
