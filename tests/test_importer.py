@@ -2,13 +2,12 @@
 
 import datetime as dt
 
-import duckdb
 import openpyxl
 import pandas as pd
 import pytest
 
 from workbench.errors import ChannelPaused, InputError
-from workbench.importer import add_record, import_file, prepare_file
+from workbench.importer import add_record, import_file
 from workbench.pool import Pool
 
 
@@ -150,7 +149,7 @@ def test_killed_import_leaves_the_batch_whole_or_absent(pool, tmp_path, kill_aft
     pd.DataFrame({"姓名": "张伟", "手机": phones}).to_csv(path, index=False)
     code = (
         "import sys; from workbench.importer import import_file; from workbench.pool import Pool;"
-        f"import_file(Pool(sys.argv[1]), sys.argv[2], channel='官网', link=False)"
+        "import_file(Pool(sys.argv[1]), sys.argv[2], channel='官网', link=False)"
     )
     proc = subprocess.Popen([sys.executable, "-c", code, str(pool.path), str(path)])
     time.sleep(kill_after)

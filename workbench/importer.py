@@ -34,6 +34,7 @@ from .validate import validate_frame
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 100_000
+IMPORT_MEMORY = "512MB"
 RECORD_META = ["record_id", "batch_id", "source_file", "source_sheet", "source_row",
                "entered_by", "entered_at"]
 
@@ -317,6 +318,8 @@ def commit_batch(
     handler = handler or current_actor()
     now = dt.datetime.now().replace(microsecond=0)
     with pool.transaction() as con:
+        # Uncommitted rows spill to disk past this, so a large batch keeps memory bounded.
+        run(con, sql.memory_limit_sql(IMPORT_MEMORY))
         run(con, sql.ensure_channel_sql(), [batch.channel])
         channel_rules.ensure_open(con, batch.channel)
         if batch.sha256 and not force:

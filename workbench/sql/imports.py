@@ -52,3 +52,8 @@ def save_mapping_sql() -> str:
 
 def saved_mapping_sql() -> str:
     return "SELECT header, nullif(field, '') FROM channel_mappings WHERE channel = ?"
+
+
+def memory_limit_sql(limit: str) -> str:
+    # SET takes no parameters; the limit is ours, never a user's text.
+    return f"SET memory_limit = '{limit}'"
