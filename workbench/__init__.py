@@ -3,6 +3,7 @@
 The names in `__all__` are what notebooks, the CLI and tests use.
 """
 
+from .backup import backup, list_backups, restore
 from .channels import list_channels, resume_channel, set_channel
 from .errors import (
     ChannelPaused,
@@ -22,10 +23,21 @@ from .generate import (
     write_channel_files,
     write_truth,
 )
+from .history import lead_history, leads_as_of, log_event, restore_as_of, undo
+from .merge import Decision, commit_merges, decide, edit_lead, golden_leads, rebuild_leads
 from .pool import Pool
 from .privacy import mask_frame
 from .quality import quality_report
+from .review import (
+    apply_review,
+    decide_pattern,
+    export_review,
+    preview_pattern,
+    queue_patterns,
+    review_queue,
+)
 from .standardise import standardise_frame
+from .survivorship import FieldRule, Survivorship
 from .validate import Check, validate_frame
 from .workbook import write_workbook
 
@@ -33,6 +45,8 @@ __all__ = [
     "CHANNELS",
     "ChannelPaused",
     "Check",
+    "Decision",
+    "FieldRule",
     "InputError",
     "LinkageError",
     "Pool",
@@ -40,16 +54,36 @@ __all__ = [
     "PoolError",
     "STANDARD_FIELDS",
     "SqlError",
+    "Survivorship",
     "WorkbenchError",
+    "apply_review",
+    "backup",
+    "commit_merges",
+    "decide",
+    "decide_pattern",
+    "edit_lead",
+    "export_review",
     "generate_leads",
     "generate_people",
+    "golden_leads",
+    "lead_history",
+    "leads_as_of",
+    "list_backups",
     "list_channels",
+    "log_event",
     "mask_frame",
+    "preview_pattern",
     "quality_report",
+    "queue_patterns",
+    "rebuild_leads",
+    "restore",
+    "restore_as_of",
     "resume_channel",
+    "review_queue",
     "sample_files",
     "set_channel",
     "standardise_frame",
+    "undo",
     "validate_frame",
     "write_channel_files",
     "write_truth",
