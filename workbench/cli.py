@@ -72,7 +72,11 @@ def import_command(pool: Pool, files, channel, sheet, maps, force, handler, no_l
             click.echo(f"  Rejected rows and reasons: workbench export rejects --batch "
                        f"{result.batch_id} --out rejects_{result.batch_id}.xlsx")
         if result.linked:
-            click.echo(f"  Matched against the pool: {result.linked}")
+            link = result.linked
+            click.echo(f"  Matched against the pool: {link['links']:,} links, "
+                       f"{link['duplicates']:,} records in clusters with others.")
+        elif not no_link and result.imported:
+            click.echo("  Not matched yet: no linkage model. Run `workbench dedupe` once.")
 
 
 @main.command("add")

@@ -30,6 +30,11 @@ class DemoResult:
 def run_demo(pool: Pool, *, out_dir: str | Path = "data", progress: bool = True) -> DemoResult:
     """Run the whole path on the bundled sample data.
 
+    Steps: set up the sample's channels, import each channel file (one batch each, skipped if
+    already imported), link the whole pool (training the model on first run), merge the
+    clusters that are safe (every pair in them above the merge threshold), and write the
+    quality report (HTML and .xlsx, personal data masked).
+
     Args:
         pool: the lead pool to fill (created if new).
         out_dir: where reports and exports go.
@@ -41,6 +46,9 @@ def run_demo(pool: Pool, *, out_dir: str | Path = "data", progress: bool = True)
     """
     from .channels import set_channel
     from .generate import CHANNELS, sample_files
+    from .link import dedupe_pool
+    from .merge import DEFAULT_THRESHOLD, commit_merges
+    from .report import write_report
 
     out_dir = Path(out_dir)
     result = DemoResult(pool.path)
@@ -53,4 +61,25 @@ def run_demo(pool: Pool, *, out_dir: str | Path = "data", progress: bool = True)
         )
     new_rows = sum(r.rows for r in result.imports if not r.skipped)
     result.steps.append(f"Imported {len(result.imports)} sample files ({new_rows:,} new rows).")
+
+    linked = dedupe_pool(pool, progress=progress)
+    result.steps.append(linked.summary())
+
+    merged = commit_merges(pool, DEFAULT_THRESHOLD, reason="demo: merge what is safe")
+    result.steps.append(
+        f"Merged {merged['clusters']:,} safe clusters (every pair at or above "
+        f"{DEFAULT_THRESHOLD:.0%}): {merged['records_moved']:,} records moved, "
+        f"{merged['leads']:,} golden leads now."
+    )
+
+    files = write_report(pool, out_dir / "reports" / "latest", progress=progress)
+    result.steps.append("Wrote the quality report (personal data masked).")
+    result.look_at += [
+        ("quality report", files.html),
+        ("quality workbook", files.workbook or files.out_dir),
+        ("clusters left for review", "workbench review export --out 待审.xlsx"),
+        ("golden leads", "workbench export leads --out 线索.xlsx"),
+        ("the history", "workbench events"),
+        ("notebooks", "notebooks/ (jupyter lab notebooks)"),
+    ]
     return result

@@ -289,68 +289,70 @@ def _read_csv(path: Path, score) -> Sheet:
     if not raw.strip():
         raise InputError("the file is empty.", file=str(path), fix="Export the data again.")
     encoding = detect_encoding(raw[: 1 << 20])
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise InputError(
-            f"the file is not valid {encoding} text (byte {err.start}).",
-            file=str(path),
-            row=line,
-            fix="Save it again as CSV UTF-8 from Excel.",
-        ) from err
-    del raw
-    head = text[:65536]
+    # The header is found in the first lines; the body is parsed from the bytes as they are.
+    head = raw[:65536].decode(encoding, errors="ignore")
     try:
         delimiter = csv.Sniffer().sniff("\n".join(head.splitlines()[:20]), ",\t;|").delimiter
     except csv.Error:
         delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    # Find the header among the first lines with the csv module, then let pandas' C parser
-    # read the body, which is an order of magnitude faster for large files.
     first_lines = list(csv.reader(io.StringIO("\n".join(head.splitlines()[:HEADER_SEARCH_ROWS])),
                                   delimiter=delimiter))
     grid = [[(c.strip() or None) for c in row] for row in first_lines]
     header_index, names = _split_header(grid, score, merged_below=set())
     # In a text file the header line itself says how many columns there are.
     names = names[: max(len(grid[header_index]), 1)]
-    body, numbers = _parse_body(text, delimiter, header_index, names, path)
+    body, numbers = _parse_body(raw, encoding, delimiter, header_index, names, path)
+    del raw
     body = body.apply(lambda column: column.str.strip())
     keep = (body != "").any(axis=1).to_numpy()
     body = body[keep].reset_index(drop=True).replace("", None)
     return Sheet(str(path), None, body, list(numbers[keep]), header_index + 1)
 
 
-def _parse_body(text: str, delimiter: str, header_index: int, names: list[str], path: Path):
+def _parse_body(raw: bytes, encoding: str, delimiter: str, header_index: int,
+                names: list[str], path: Path):
     """The rows below the header as text columns, with the line number of each row.
 
-    Arrow's CSV reader is an order of magnitude faster than the alternatives; a row with more
-    cells than the header, or a quoted value spanning lines, sends the file the slow way,
-    which names the row.
+    Arrow's CSV reader (which also transcodes GB18030) is an order of magnitude faster than the
+    alternatives and needs no decoded copy of the file; a row with more cells than the header,
+    a quoted value spanning lines or bytes that do not decode send the file the slow way, which
+    names the row.
     """
-    data = text.encode("utf-8")
     invalid = []
+    if encoding != "utf-16":  # in the others a newline byte is always a newline
+        try:
+            table = pa_csv.read_csv(
+                io.BytesIO(raw),
+                read_options=pa_csv.ReadOptions(
+                    skip_rows=header_index + 1, column_names=names,
+                    encoding="utf8" if encoding.startswith("utf-8") else encoding,
+                ),
+                parse_options=pa_csv.ParseOptions(
+                    delimiter=delimiter,
+                    invalid_row_handler=lambda row: invalid.append(row) or "skip",
+                ),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            numbers = _line_numbers(raw)
+            numbers = numbers[numbers > header_index + 1]
+            if not invalid and len(numbers) == table.num_rows:
+                return table.to_pandas(), numbers
+        except pa.ArrowInvalid as err:
+            log.info("fast CSV parse failed (%s); reading row by row", err)
     try:
-        table = pa_csv.read_csv(
-            io.BytesIO(data),
-            read_options=pa_csv.ReadOptions(skip_rows=header_index + 1, column_names=names),
-            parse_options=pa_csv.ParseOptions(
-                delimiter=delimiter,
-                invalid_row_handler=lambda row: invalid.append(row) or "skip",
-            ),
-            convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-        numbers = _line_numbers(data)
-        numbers = numbers[numbers > header_index + 1]
-        if not invalid and len(numbers) == table.num_rows:
-            return table.to_pandas(), numbers
-    except pa.ArrowInvalid as err:
-        log.info("fast CSV parse failed (%s); reading row by row", err)
-    frame, numbers = _read_ragged(text, delimiter, header_index, names, path)
-    return frame, numbers
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise InputError(
+            f"the file is not valid {encoding} text (byte {err.start}).",
+            file=str(path),
+            row=raw[: err.start].count(b"\n") + 1,
+            fix="Save it again as CSV UTF-8 from Excel.",
+        ) from err
+    return _read_ragged(text, delimiter, header_index, names, path)
 
 
 def _line_numbers(data: bytes) -> np.ndarray:
@@ -362,7 +364,10 @@ def _line_numbers(data: bytes) -> np.ndarray:
     lengths = ends - starts
     carriage = (lengths > 0) & (array[np.maximum(ends - 1, 0)] == 13)
     lengths = lengths - carriage
-    return np.flatnonzero(lengths > 0) + 1
+    numbers = np.flatnonzero(lengths > 0) + 1
+    if data.startswith(b"\xef\xbb\xbf") and len(numbers) and numbers[0] == 1 and lengths[0] == 3:
+        numbers = numbers[1:]  # a line holding only the BOM
+    return numbers
 
 
 def _read_ragged(text: str, delimiter: str, header_index: int, names: list[str], path: Path):
