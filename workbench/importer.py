@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from tqdm.auto import tqdm
@@ -26,15 +27,17 @@ from .fields import CONTACT_FIELDS, HELPER_FIELDS, STANDARD_FIELDS, record_colum
 from .headers import HeaderMatch, header_score, map_headers
 from .history import log_event
 from .pool import Pool, current_actor, run
-from .read import Sheet, read_file
+from .read import TEXT, Sheet, read_file
 from .sql import imports as sql
 from .standardise import standardise_frame
 from .validate import validate_frame
 
 log = logging.getLogger(__name__)
 
-CHUNK_ROWS = 100_000
-IMPORT_MEMORY = "512MB"
+# Rows standardised at a time: a chunk's standardised form is about 90 text columns, so this
+# bounds memory (about 150 MB a chunk) while keeping vectorised work large enough to be fast.
+CHUNK_ROWS = 25_000
+IMPORT_MEMORY = "200MB"
 RECORD_META = ["record_id", "batch_id", "source_file", "source_sheet", "source_row",
                "entered_by", "entered_at"]
 
@@ -262,15 +265,15 @@ def _to_standard(sheet: Sheet, matches: list[HeaderMatch]) -> pd.DataFrame:
             data[m.field] = both.where(both != "", None)
         else:
             data[m.field] = column
-    out = pd.DataFrame(data, index=frame.index, dtype=object)
+    out = pd.DataFrame(data, index=frame.index)
     extras = [m.header for m in matches if not m.field]
     if extras:
         lines = frame[extras].to_json(orient="records", lines=True, force_ascii=False)
-        out["extra"] = lines.splitlines()
+        out["extra"] = pd.Series(lines.splitlines(), index=frame.index, dtype=TEXT)
     else:
         out["extra"] = None
-    out["source_sheet"] = sheet.name
-    out["source_row"] = sheet.rows
+    out["source_sheet"] = pd.Series(sheet.name, index=frame.index, dtype=TEXT)
+    out["source_row"] = np.asarray(sheet.rows, dtype=np.int32)
     return out
 
 
@@ -381,7 +384,7 @@ def _insert_records(con, records: pd.DataFrame, batch: PreparedBatch, batch_id: 
                                   pa.int64()),
             "batch_id": pa.array([batch_id] * n, pa.int64()),
             "source_file": pa.array([batch.source] * n, pa.string()),
-            "source_sheet": pa.array(part["source_sheet"].to_numpy(dtype=object), pa.string()),
+            "source_sheet": pa.array(part["source_sheet"], pa.string(), from_pandas=True),
             "source_row": pa.array(part["source_row"].to_numpy(dtype="int64"), pa.int32()),
             "entered_by": pa.array([handler] * n, pa.string()),
             "entered_at": pa.array([now] * n, pa.timestamp("us")),
@@ -392,9 +395,7 @@ def _insert_records(con, records: pd.DataFrame, batch: PreparedBatch, batch_id: 
                 # The batch's channel is the record's; what the file said stays in channel_raw.
                 arrays[column] = pa.array([batch.channel] * n, kind)
             elif column in part:
-                values = part[column]
-                values = values.to_numpy(dtype=object) if values.dtype != bool else values
-                arrays[column] = pa.array(values, kind, from_pandas=True)
+                arrays[column] = pa.array(part[column], kind, from_pandas=True)
             else:
                 arrays[column] = pa.nulls(n, kind)
         con.register("incoming_records", pa.table(arrays))

@@ -80,6 +80,8 @@ class Pool:
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = self._open(read_only)
+        # DuckDB's own bars would interleave with ours on the terminal and in notebooks.
+        con.execute("SET enable_progress_bar = false")
         try:
             if not read_only:
                 _migrate(con, self.path)
