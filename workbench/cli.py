@@ -649,3 +649,31 @@ def explain_command(pool: Pool, record_l: int, record_r: int):
     click.echo(f"match probability {frame.attrs['match_probability']:.4f}, "
                f"weight {frame.attrs['match_weight']:.2f}")
     click.echo(frame.to_string(index=False))
+
+
+# --- notebooks: headless runs ----------------------------------------------------------------
+
+@main.command("run")
+@click.argument("notebook")
+@click.option("-p", "--parameter", "parameters", nargs=2, multiple=True,
+              metavar="NAME VALUE", help="Set a notebook parameter (repeatable); values are "
+              "read as numbers, true/false, none, JSON lists, else text.")
+@click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("data") / "runs", show_default=True,
+              help="Executed notebooks are kept here, one timestamped folder per run.")
+@click.pass_obj
+def run_command(pool: Pool, notebook, parameters, runs_dir):
+    """Run NOTEBOOK headlessly with papermill (a path, or a name in notebooks/ such as
+    review_clusters); the parameters decide where a person would click."""
+    from .notebooks import find_notebook, parse_value, run_kept
+    from .report import notebook_parameters
+
+    values = {name: parse_value(value) for name, value in parameters}
+    if "pool_path" in notebook_parameters(find_notebook(notebook)):
+        values.setdefault("pool_path", str(pool.path))
+    files = run_kept(notebook, values, runs_dir=runs_dir)
+    click.echo(f"Executed notebook: {files.notebook}")
+    click.echo(f"HTML: {files.html}")
+    for path in sorted(files.out_dir.iterdir()):
+        if path not in (files.notebook, files.html):
+            click.echo(f"Wrote: {path}")

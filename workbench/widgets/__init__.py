@@ -1,0 +1,14 @@
+"""The notebooks' widgets: classes that drive the package, testable from Python.
+
+Each widget holds a `Pool` and opens it only for the span of one action, so a notebook left
+open never blocks the CLI or a scheduled run. Every button calls a plain method (`preview`,
+`commit`, `decide`, `save`, ...), which tests call directly or through `button.click()`.
+"""
+
+from .import_widget import ImportWidget
+from .keys import KeyBox
+from .leads_widget import LeadsWidget
+from .review_widget import ReviewWidget
+from .tune_widget import TuneWidget
+
+__all__ = ["ImportWidget", "KeyBox", "LeadsWidget", "ReviewWidget", "TuneWidget"]

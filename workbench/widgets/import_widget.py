@@ -1,0 +1,231 @@
+"""Import: pick a file (upload or path) and a channel, see and correct the header mapping,
+preview the validation problems by field and by row, commit the batch, see its sync-log row."""
+
+from __future__ import annotations
+
+import html
+import logging
+import tempfile
+from pathlib import Path
+
+import ipywidgets as widgets
+import pandas as pd
+
+from ..fields import STANDARD_FIELDS
+from ..importer import ImportResult, PreparedBatch, commit_batch, prepare_file, saved_mapping
+from ..pool import Pool, run
+from ..sql import notebooks as sql
+
+log = logging.getLogger(__name__)
+
+_KEEP_AS_EXTRA = "(extra 其他)"
+
+
+def sync_log_row(pool: Pool, batch_id: int) -> pd.DataFrame:
+    """The sync-log row (批次) a batch wrote: id, time, channel, status, rows, errors, reasons."""
+    with pool.connect(read_only=True) as con:
+        return run(con, sql.sync_row_sql(), [int(batch_id)]).df()
+
+
+def import_files(pool: Pool, files: list[tuple[str | Path, str]], out_dir: str | Path, *,
+                 link: bool = True) -> pd.DataFrame:
+    """Import each (path, channel) as one batch and write the sync-log rows they produced, with
+    each file's problems by field, to `out_dir/import_log.xlsx`. Returns the sync-log rows.
+
+    A file already imported into its channel is skipped (its row says which batch it was).
+
+    Example:
+        >>> import_files(pool, [("展会.xlsx", "trade_show")], "data/runs/today")
+    """
+    from ..importer import link_new_batch
+    from ..workbook import write_workbook
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rows, problems = [], []
+    for path, channel in files:
+        batch = prepare_file(path, channel=channel, saved_mapping=saved_mapping(pool, channel))
+        result = commit_batch(pool, batch)
+        if result.skipped:
+            rows.append(pd.DataFrame([{"batch_id": result.duplicate_of, "channel": channel,
+                                       "file": str(path), "status": "skipped (imported before)"}]))
+            continue
+        if link and result.imported:
+            link_new_batch(pool, result.batch_id)
+        rows.append(sync_log_row(pool, result.batch_id))
+        problems.append(batch.problems().assign(batch_id=result.batch_id, file=str(path)))
+    if link:
+        link_pool_once(pool)
+    log_rows = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    write_workbook(out / "import_log.xlsx", {
+        "sync log": log_rows,
+        "problems": pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(),
+    })
+    return log_rows
+
+
+def link_pool_once(pool: Pool):
+    """Link the whole pool when it has no linkage model yet (the first import trains one);
+    later batches are linked one by one as they land. Returns the LinkResult or None."""
+    from ..link import dedupe_pool
+    from ..model import load_model
+
+    if not pool.exists():
+        return None
+    with pool.connect(read_only=True) as con:
+        if load_model(con) is not None:
+            return None
+        has_records = run(con, sql.count_records_sql()).fetchone()[0] > 1
+    return dedupe_pool(pool) if has_records else None
+
+
+def files_to_import(files: list[str] | None = None, channel: str = "") -> list[tuple[Path, str]]:
+    """The (path, channel) pairs a notebook run imports: `files` into `channel`, or the bundled
+    sample's channel files when `files` is empty.
+
+    Example:
+        >>> files_to_import(["展会.xlsx"], "trade_show")
+        [(PosixPath('展会.xlsx'), 'trade_show')]
+    """
+    from ..errors import InputError
+    from ..generate import sample_files
+
+    if not files:
+        return [(Path(p), c) for p, c in sample_files()]
+    if not channel:
+        raise InputError(f"No channel given for {', '.join(map(str, files))}.",
+                         fix="Set the notebook parameter channel (e.g. -p channel trade_show).")
+    return [(Path(f), channel) for f in files]
+
+
+class ImportWidget:
+    """Import one file into the pool, looking before committing.
+
+    Args:
+        pool: the lead pool.
+        path: a file to start with (or upload one).
+        channel: the channel it came from.
+        upload_dir: where uploaded files are kept (a temporary folder by default).
+
+    Example:
+        >>> w = ImportWidget(pool, path="展会.xlsx", channel="trade_show")
+        >>> w.preview_button.click()                 # mapping, problems
+        >>> w.mapping_choices["电话号"].value = "phone"  # correct a header
+        >>> w.commit_button.click()                  # lands the batch; w.sync_row shows its row
+    """
+
+    def __init__(self, pool: Pool, *, path: str | Path = "", channel: str = "",
+                 upload_dir: str | Path | None = None) -> None:
+        self.pool = pool
+        self.upload_dir = Path(upload_dir or tempfile.mkdtemp(prefix="workbench-upload-"))
+        self.batch: PreparedBatch | None = None
+        self.result: ImportResult | None = None
+        self.sync_row = pd.DataFrame()
+        self.mapping_choices: dict[str, widgets.Dropdown] = {}
+        self.path = widgets.Text(value=str(path), description="file",
+                                 layout={"width": "40em"})
+        self.upload = widgets.FileUpload(accept=".xlsx,.xls,.csv,.jsonl,.txt", multiple=False,
+                                         description="upload")
+        self.upload.observe(lambda _c: self.take_upload(), names="value")
+        self.channel = widgets.Combobox(value=channel, description="channel",
+                                        options=self._channels(), ensure_option=False)
+        self.preview_button = widgets.Button(description="preview 预览", button_style="primary")
+        self.preview_button.on_click(lambda _b: self.preview())
+        self.mapping = widgets.VBox()
+        self.problems = widgets.HTML()
+        self.rows = widgets.HTML()
+        self.commit_button = widgets.Button(description="commit 导入", button_style="success",
+                                            disabled=True)
+        self.commit_button.on_click(lambda _b: self.commit())
+        self.message = widgets.HTML()
+        self.log_view = widgets.HTML()
+        self.widget = widgets.VBox([
+            widgets.HBox([self.path, self.upload]), self.channel, self.preview_button,
+            widgets.HTML("<b>Header mapping</b> (change a field to correct it)"), self.mapping,
+            widgets.HTML("<b>Problems by field</b>"), self.problems,
+            widgets.HTML("<b>Problem rows</b>"), self.rows,
+            self.commit_button, self.message, widgets.HTML("<b>Sync log</b>"), self.log_view,
+        ])
+
+    def _channels(self) -> list[str]:
+        if not self.pool.exists():
+            return []
+        with self.pool.connect(read_only=True) as con:
+            return [r[0] for r in run(con, sql.channel_names_sql()).fetchall()]
+
+    def take_upload(self) -> Path | None:
+        """Keep the uploaded file on disk and put its path in the file box."""
+        if not self.upload.value:
+            return None
+        item = self.upload.value[0]
+        target = self.upload_dir / Path(item["name"]).name
+        target.write_bytes(bytes(item["content"]))
+        self.path.value = str(target)
+        return target
+
+    def corrections(self) -> dict[str, str]:
+        """The header → field choices the user changed from the proposed mapping."""
+        if self.batch is None:
+            return {}
+        proposed = {row.header: row.field or "" for row in self.batch.mapping_table().itertuples()}
+        chosen = {h: ("" if d.value == _KEEP_AS_EXTRA else d.value)
+                  for h, d in self.mapping_choices.items()}
+        return {h: f for h, f in chosen.items() if proposed.get(h, "") != f}
+
+    def preview(self) -> PreparedBatch | None:
+        """Read and check the file with the mapping as chosen; nothing is written."""
+        given = self.corrections() if self.batch is not None else {}
+        if self.batch is not None and Path(self.batch.source) != Path(self.path.value):
+            given = {}
+        try:
+            self.batch = prepare_file(self.path.value, channel=self.channel.value.strip(),
+                                      mapping=given or None,
+                                      saved_mapping=saved_mapping(self.pool,
+                                                                  self.channel.value.strip()))
+        except Exception as err:  # a missing file, no contact column: say what to do
+            self.message.value = f"<span style='color:#b00'>{html.escape(str(err))}</span>"
+            self.commit_button.disabled = True
+            return None
+        table = self.batch.mapping_table()
+        self.mapping_choices = {}
+        rows = []
+        for row in table.itertuples():
+            choice = widgets.Dropdown(options=[_KEEP_AS_EXTRA, *STANDARD_FIELDS],
+                                      value=row.field or _KEEP_AS_EXTRA,
+                                      description=str(row.header),
+                                      style={"description_width": "12em"},
+                                      layout={"width": "30em"})
+            self.mapping_choices[str(row.header)] = choice
+            rows.append(widgets.HBox([choice, widgets.HTML(
+                f"&nbsp;{row.how} · confidence {row.confidence:.2f}")]))
+        self.mapping.children = tuple(rows)
+        self.problems.value = self.batch.problems().to_html(index=False, border=0)
+        failures = self.batch.failures
+        self.rows.value = failures.head(200).to_html(index=False, border=0, na_rep="")
+        self.commit_button.disabled = not self.channel.value.strip()
+        self.message.value = (f"{self.batch.rows} rows, {len(failures)} problems in "
+                              f"{failures['row'].nunique() if len(failures) else 0} rows. "
+                              "Commit when the mapping is right.")
+        return self.batch
+
+    def commit(self) -> ImportResult | None:
+        """Land the previewed batch (with the corrected mapping) and show its sync-log row."""
+        if self.batch is None or self.corrections():
+            if self.preview() is None:
+                return None
+        self.result = commit_batch(self.pool, self.batch)
+        self.message.value = html.escape(self.result.summary())
+        if self.result.batch_id is not None:
+            if self.result.imported:
+                from ..importer import link_new_batch
+
+                self.result.linked = link_new_batch(self.pool, self.result.batch_id)
+            self.sync_row = sync_log_row(self.pool, self.result.batch_id)
+            self.log_view.value = self.sync_row.to_html(index=False, border=0, na_rep="")
+        self.commit_button.disabled = True
+        return self.result
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
