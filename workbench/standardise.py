@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,7 @@ import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 from pypinyin import Style, lazy_pinyin
+from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 
 from . import regions
 from .fields import DERIVED_COLUMNS, HELPER_FIELDS, STANDARD_FIELDS
@@ -67,15 +68,26 @@ def clean_text(value: str | None) -> str | None:
     """
     if value is None or (isinstance(value, float) and value != value):
         return None
-    text = _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
+    # str.split() splits on exactly the characters regex \s matches, and drops the ends.
+    text = " ".join(unicodedata.normalize("NFKC", str(value)).split())
     if text.lower() in PLACEHOLDERS:
         return None
     return text
 
 
-def _clean_series(values: pd.Series) -> pd.Series:
-    """clean_text over a Series of distinct strings, vectorised; result is object with None."""
-    array = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+def _arrow_text(values: np.ndarray) -> pa.Array:
+    """An object array of str/None as an Arrow string array (other objects through str)."""
+    try:
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return pa.array(
+            [None if v is None or v != v else str(v) for v in values], type=pa.string()
+        )
+
+
+def _clean_array(values: np.ndarray) -> pa.Array:
+    """clean_text over an object array of distinct strings, in Arrow; placeholders are null."""
+    array = _arrow_text(values)
     # NFKC has no Arrow kernel: run it in Python on the non-ASCII values only.
     non_ascii = np.flatnonzero(~pc.fill_null(pc.string_is_ascii(array), True).to_numpy(
         zero_copy_only=False))
@@ -85,10 +97,18 @@ def _clean_series(values: pd.Series) -> pd.Series:
         array = pa.array(texts, type=pa.string(), from_pandas=True)
     # After NFKC every space is ASCII, which Arrow's \s covers.
     array = pc.utf8_trim_whitespace(pc.replace_substring_regex(array, r"\s+", " "))
-    placeholder = pc.fill_null(pc.is_in(pc.utf8_lower(array), value_set=_PLACEHOLDER_ARRAY), True)
-    out = np.asarray(array.to_numpy(zero_copy_only=False), dtype=object)
-    out[placeholder.to_numpy(zero_copy_only=False)] = None
-    return pd.Series(out, dtype=object)
+    placeholder = pc.is_in(pc.utf8_lower(array), value_set=_PLACEHOLDER_ARRAY)
+    return pc.if_else(placeholder, pa.scalar(None, pa.string()), array)
+
+
+def _objects(array: pa.Array) -> np.ndarray:
+    """An Arrow string array as an object array with None for null."""
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _clean_series(values: pd.Series) -> pd.Series:
+    """clean_text over a Series of distinct strings, vectorised; result is object with None."""
+    return pd.Series(_objects(_clean_array(values.to_numpy(dtype=object))), dtype=object)
 
 
 def _none_if_nan(array: np.ndarray) -> np.ndarray:
@@ -98,26 +118,22 @@ def _none_if_nan(array: np.ndarray) -> np.ndarray:
     return out
 
 
-def _per_distinct(raw: pd.Series, work: Callable[[pd.Series], pd.DataFrame]) -> pd.DataFrame:
+def _per_distinct(raw: np.ndarray, work: Callable[[pd.Series], pd.DataFrame]) -> dict[str, np.ndarray]:
     """Run `work` once per distinct non-missing value of `raw`, spread back to every row.
 
-    `work` receives a Series of distinct raw strings (RangeIndex) and returns a DataFrame with one
-    row per input value. Rows whose raw value is missing get None in every column.
+    `work` receives a Series of distinct raw strings (RangeIndex) and returns a DataFrame (or a
+    dict of arrays) with one row per input value. Rows whose raw value is missing get None in
+    every column. The result maps each column to an object array of len(raw).
     """
-    codes, uniques = pd.factorize(raw.to_numpy(dtype=object), use_na_sentinel=True)
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     result = work(pd.Series(uniques, dtype=object))
     out = {}
-    missing = codes < 0
-    safe_codes = np.where(missing, 0, codes)
-    for column in result.columns:
-        values = np.asarray(result[column].to_numpy(dtype=object), dtype=object)
-        if len(values) == 0:
-            spread = np.full(len(raw), None, dtype=object)
-        else:
-            spread = values[safe_codes]
-            spread[missing] = None
-        out[column] = pd.Series(_none_if_nan(spread), index=raw.index, dtype=object)
-    return pd.DataFrame(out, index=raw.index)
+    for column, values in result.items():
+        # One None after the distinct results: the missing code -1 picks it.
+        distinct = np.empty(len(uniques) + 1, dtype=object)
+        distinct[:-1] = _none_if_nan(values)
+        out[column] = distinct[codes]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -247,53 +263,122 @@ def phone_type(e164: str | None) -> str:
     return parsed[1] if parsed else "invalid"
 
 
-@lru_cache(maxsize=50_000)
-def _national_shape_type(key: str) -> str | None:
-    """mobile / landline / special for a Chinese national number shape, None if invalid."""
+def _parsed_shape_type(key: str) -> str | None:
     parsed = _parse_one_phone("+86" + key)
     return parsed[1] if parsed else None
 
 
+# phonenumbers' own type decision over a national number, without the cost of parsing text.
+_number_type_helper = getattr(phonenumbers.phonenumberutil, "_number_type_helper", None)
+_CN_METADATA = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+# Numbers that begin like a carrier-selection prefix (1[12]xx, 179xx): parsing may strip it,
+# so only a full parse decides them.
+_CARRIER_LIKE = ("11", "12", "179")
+
+
+@lru_cache(maxsize=100_000)
+def _national_shape_type(key: str) -> str | None:
+    """mobile / landline / special for a Chinese national number shape, None if invalid.
+
+    The same verdict as parsing "+86<key>" with phonenumbers (tests hold them together).
+    """
+    if _number_type_helper is None or _CN_METADATA is None or key.startswith(_CARRIER_LIKE):
+        return _parsed_shape_type(key)
+    kind = _number_type_helper(key, _CN_METADATA)
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
+        return None
+    if kind in _MOBILE_TYPES:
+        return "mobile"
+    return "special" if kind in _SPECIAL_TYPES else "landline"
+
+
+# Python's \s on ASCII text, spelled out for Arrow's RE2 (whose \s leaves out \v and \x1c-\x1f).
+_ASCII_SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
+_PHONE_NOISE = re.compile(r"[\s\-()]")
+_PHONE_STEPS: tuple[tuple[str, str], ...] = (
+    (r"\.0+$", ""),
+    (r"^(?:\+86|0086)", ""),
+    (r"^86(1[3-9]\d{9})$", r"\1"),
+    (r"^0([1-9])", r"\1"),
+)
+_PHONE_STEPS_PY = tuple((re.compile(p), r) for p, r in _PHONE_STEPS)
+_PLAIN_NATIONAL = re.compile(r"[1-9]\d{6,11}")
+_MOBILE_NATIONAL = re.compile(r"1[3-9]\d{9}")
+_SHAPE_PADS = tuple("5" * max(0, size - 6) for size in range(13))
+
+
+def _national_python(text: str) -> str:
+    """The national-number reduction of one cleaned cell, in Python (for non-ASCII text)."""
+    text = _PHONE_NOISE.sub("", text)
+    for pattern, replacement in _PHONE_STEPS_PY:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _national_numbers(cleaned: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each cleaned cell reduced to a would-be national number, and which are plain / mobile.
+
+    Returns (national, plain, mobile): an object array (None for null) and two boolean arrays.
+    ASCII cells go through Arrow's regex kernels; on ASCII text they agree with Python's re for
+    these patterns. The rare non-ASCII cells (Unicode digits, Chinese words) take Python's re.
+    """
+    reduced = pc.replace_substring_regex(cleaned, f"[{_ASCII_SPACES}\\-()]", "")
+    for pattern, replacement in _PHONE_STEPS:
+        reduced = pc.replace_substring_regex(reduced, pattern, replacement)
+    national = _objects(reduced)
+    plain = pc.fill_null(pc.match_substring_regex(reduced, "^[1-9][0-9]{6,11}$"), False)
+    mobile = pc.fill_null(pc.match_substring_regex(reduced, "^1[3-9][0-9]{9}$"), False)
+    plain = plain.to_numpy(zero_copy_only=False).copy()
+    mobile = mobile.to_numpy(zero_copy_only=False).copy()
+    non_ascii = np.flatnonzero(
+        ~pc.fill_null(pc.string_is_ascii(cleaned), True).to_numpy(zero_copy_only=False)
+    )
+    if len(non_ascii):
+        texts = _objects(cleaned)
+        for i in non_ascii:
+            number = _national_python(texts[i])
+            national[i] = number
+            plain[i] = _PLAIN_NATIONAL.fullmatch(number) is not None
+            mobile[i] = _MOBILE_NATIONAL.fullmatch(number) is not None
+    return national, plain, mobile
+
+
 def _phone_columns(values: pd.Series) -> pd.DataFrame:
-    cleaned = _clean_series(values)
-    text = pd.Series(cleaned.to_numpy(dtype=object), dtype="str")
+    cleaned = _clean_array(values.to_numpy(dtype=object))
+    cleaned_values = _objects(cleaned)
     # Most cells hold one Chinese number with spaces, dashes, a country code or a float tail.
     # Reduce those to the national number in C; parse only the other shapes one by one.
-    compact = text.str.replace(r"[\s\-()]", "", regex=True).str.replace(r"\.0+$", "", regex=True)
-    compact = compact.str.replace(r"^(?:\+86|0086)", "", regex=True)
-    compact = compact.str.replace(r"^86(1[3-9]\d{9})$", r"\1", regex=True)
-    national = compact.str.replace(r"^0([1-9])", r"\1", regex=True)
-    plain = national.str.fullmatch(r"[1-9]\d{6,11}").fillna(False).to_numpy(dtype=bool)
-    mobile = national.str.fullmatch(r"1[3-9]\d{9}").fillna(False).to_numpy(dtype=bool)
-    national_values = national.to_numpy(dtype=object)
+    national, plain, mobile = _national_numbers(cleaned)
     n = len(values)
     phone = np.full(n, None, dtype=object)
     kind = np.full(n, "missing", dtype=object)
     phones = np.full(n, None, dtype=object)
     kind[mobile] = "mobile"
     # Other plain numbers (landlines, 400/800): validity and type depend on the first digits
-    # (area code, service prefix) and the length, so one parse per shape decides them all.
-    for i in np.flatnonzero(plain & ~mobile):
-        number = national_values[i]
-        kind[i] = _national_shape_type(number[:6] + "5" * (len(number) - 6)) or "invalid"
-    fast = plain & (kind != "invalid")
-    phone[fast] = "+86" + national[fast].to_numpy(dtype=object)
-    singles = np.empty(int(fast.sum()), dtype=object)
-    singles[:] = [[number] for number in phone[fast]]
+    # (area code, service prefix) and the length, so one verdict per shape decides them all.
+    others = np.flatnonzero(plain & ~mobile)
+    if len(others):
+        keys = [number[:6] + _SHAPE_PADS[len(number)] for number in national[others]]
+        codes, shapes = pd.factorize(np.asarray(keys, dtype=object))
+        verdicts = np.array([_national_shape_type(k) or "invalid" for k in shapes], dtype=object)
+        kind[others] = verdicts[codes]
+    fast = np.flatnonzero(plain & (kind != "invalid"))
+    numbers = ["+86" + number for number in national[fast]]
+    phone[fast] = numbers
+    singles = np.empty(len(fast), dtype=object)
+    singles[:] = [[number] for number in numbers]
     phones[fast] = singles
-    slow = ~plain & cleaned.notna().to_numpy()
+    slow = ~plain & pc.is_valid(cleaned).to_numpy(zero_copy_only=False)
     for i in np.flatnonzero(slow):
-        found = _parse_phone_cell(cleaned.iat[i])
+        found = _parse_phone_cell(cleaned_values[i])
         if not found:
             kind[i] = "invalid"
             continue
         first = next((f for f in found if f[1] == "mobile"), found[0])
         phone[i], kind[i] = first
         phones[i] = [number for number, _ in found]
-    last8 = pd.Series(phone, dtype="str").str[-8:].to_numpy(dtype=object)
-    return pd.DataFrame(
-        {"phone": phone, "phone_type": kind, "phones": phones, "phone_last8": _none_if_nan(last8)}
-    )
+    last8 = np.array([p[-8:] if p is not None else None for p in phone], dtype=object)
+    return {"phone": phone, "phone_type": kind, "phones": phones, "phone_last8": last8}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -312,23 +397,29 @@ def standardise_email(text: str | None) -> str | None:
         >>> standardise_email(" MailTo:Zhang.Wei@Example.COM "), standardise_email("zhang@qq")
         ('zhang.wei@example.com', None)
     """
-    return _email_columns(pd.Series([text], dtype=object))["email"].iat[0]
+    return _email_columns(pd.Series([text], dtype=object))["email"][0]
 
 
-def _email_columns(values: pd.Series) -> pd.DataFrame:
-    cleaned = _clean_series(values)
-    text = pd.Series(cleaned.to_numpy(dtype=object), dtype="str").str.lower()
+_EMAIL_BODY = re.compile(_EMAIL.pattern[1:-1])
+_MAILTO = re.compile(r"^mailto:")
+
+
+def _email_one(cleaned: str | None) -> str | None:
+    if cleaned is None:
+        return None
     # Chinese keyboards type 。 for the dot; NFKC leaves it alone.
-    text = text.str.replace("。", ".", regex=False).str.replace(r"^mailto:", "", regex=True)
-    text = text.str.strip().str.strip("<>")
-    ok = text.str.fullmatch(_EMAIL.pattern[1:-1]).fillna(False).to_numpy(dtype=bool)
-    email = np.where(ok, text.to_numpy(dtype=object), None)
-    parts = pd.Series(email, dtype="str").str.rsplit("@", n=1, expand=True)
-    if parts.shape[1] < 2:
-        local = domain = np.full(len(values), None, dtype=object)
-    else:
-        local, domain = _none_if_nan(parts[0].to_numpy()), _none_if_nan(parts[1].to_numpy())
-    return pd.DataFrame({"email": email, "email_local": local, "email_domain": domain})
+    text = _MAILTO.sub("", cleaned.lower().replace("。", ".")).strip().strip("<>")
+    return text if _EMAIL_BODY.fullmatch(text) else None
+
+
+def _email_columns(values: pd.Series) -> dict[str, np.ndarray]:
+    cleaned = _objects(_clean_array(values.to_numpy(dtype=object)))
+    email = np.array([_email_one(c) for c in cleaned] or [], dtype=object)
+    local = np.full(len(email), None, dtype=object)
+    domain = np.full(len(email), None, dtype=object)
+    for i in np.flatnonzero(email != None):  # noqa: E711 (elementwise None test)
+        local[i], domain[i] = email[i].rsplit("@", 1)
+    return {"email": email, "email_local": local, "email_domain": domain}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -351,6 +442,7 @@ SURNAME_READINGS: dict[str, str] = {
     "令狐": "ling hu", "亓官": "qi guan", "乐正": "yue zheng", "査": "zha",
     "藏": "zang", "曲": "qu", "重": "chong", "阚": "kan", "车": "che", "朝": "chao",
 }
+_LONGEST_PHRASE = max(map(len, PHRASES_DICT), default=2)
 _HONORIFICS_ZH = (
     "先生", "女士", "小姐", "总经理", "总监", "经理", "老师", "老板", "师傅", "医生", "博士",
     "教授", "主任", "同学", "总", "姐", "哥",
@@ -408,10 +500,49 @@ def name_family(name: str | None) -> str | None:
     return None
 
 
+def _given_pinyin_slow(given: str) -> tuple[str, ...]:
+    return tuple(p for p in lazy_pinyin(given, style=Style.NORMAL) if p.strip("·"))
+
+
+@cache
+def _char_pinyin(char: str) -> str:
+    # Bounded by the characters in use (a few thousand).
+    return lazy_pinyin(char, style=Style.NORMAL)[0]
+
+
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def _has_phrase(text: str) -> bool:
+    """True when some run of two or more characters of `text` is in pypinyin's phrase table."""
+    size = len(text)
+    return any(
+        text[start:end] in PHRASES_DICT
+        for start in range(size - 1)
+        for end in range(start + 2, min(size, start + _LONGEST_PHRASE) + 1)
+    )
+
+
 @lru_cache(maxsize=100_000)
 def _given_pinyin(given: str) -> tuple[str, ...]:
-    # Given names repeat far more than full names: read each once.
-    return tuple(p for p in lazy_pinyin(given, style=Style.NORMAL) if p.strip("·"))
+    """Readings of a given name, as pypinyin's lazy_pinyin gives them.
+
+    pypinyin reads a run of Chinese characters word by word from its phrase table and every
+    other character on its own; a given name with no phrase in it (nearly all) is therefore
+    the readings of its characters, which are cached one by one. Tests hold the two together.
+    """
+    if (
+        _HAN_RUN.fullmatch(given)
+        and all(ord(c) in PINYIN_DICT for c in given)
+        and not _has_phrase(given)
+    ):
+        return tuple(_char_pinyin(c) for c in given)
+    return _given_pinyin_slow(given)
+
+
+@lru_cache(maxsize=10_000)
+def _family_pinyin(family: str) -> str:
+    return " ".join(lazy_pinyin(family, style=Style.NORMAL))
 
 
 @lru_cache(maxsize=200_000)
@@ -429,22 +560,20 @@ def name_pinyin(name: str | None) -> str | None:
     family = name_family(name) or ""
     reading = SURNAME_READINGS.get(family)
     if reading is None:
-        reading = " ".join(lazy_pinyin(family, style=Style.NORMAL))
+        reading = _family_pinyin(family)
     tokens = [reading, *_given_pinyin(name[len(family):])] if reading else list(
         _given_pinyin(name[len(family):])
     )
     return " ".join(t.lower() for t in tokens if t).replace("ü", "v") or None
 
 
-def _name_columns(values: pd.Series) -> pd.DataFrame:
+def _name_columns(values: pd.Series) -> dict[str, list]:
     name = [standardise_name(v) for v in values]
-    return pd.DataFrame(
-        {
-            "name": name,
-            "name_pinyin": [name_pinyin(n) for n in name],
-            "name_family": [name_family(n) for n in name],
-        }
-    )
+    return {
+        "name": name,
+        "name_pinyin": [name_pinyin(n) for n in name],
+        "name_family": [name_family(n) for n in name],
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -497,10 +626,10 @@ def company_core(company: str | None) -> str | None:
 COMPANY_MAX_LENGTH = 100
 
 
-def _company_columns(values: pd.Series) -> pd.DataFrame:
-    cleaned = _clean_series(values)
+def _company_columns(values: pd.Series) -> dict[str, list]:
+    cleaned = _objects(_clean_array(values.to_numpy(dtype=object)))
     company = [c if c is not None and len(c) <= COMPANY_MAX_LENGTH else None for c in cleaned]
-    return pd.DataFrame({"company": company, "company_core": [company_core(c) for c in company]})
+    return {"company": company, "company_core": [company_core(c) for c in company]}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -553,16 +682,16 @@ def standardise_city(text: str | None) -> str | None:
     return regions.parse_region(cleaned)[1]
 
 
-def _address_region(address: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _address_region(address: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # The region sits in the first characters; distinct prefixes are far fewer than addresses.
-    prefix = pd.Series(address.to_numpy(dtype=object), dtype="str").str.slice(0, 20)
+    prefix = np.array([a[:20] for a in address], dtype=object)
 
-    def work(values: pd.Series) -> pd.DataFrame:
+    def work(values: pd.Series) -> dict[str, list]:
         pairs = [regions.parse_region(v) for v in values]
-        return pd.DataFrame(pairs, columns=["province", "city"], dtype=object)
+        return {"province": [p for p, _ in pairs], "city": [c for _, c in pairs]}
 
     found = _per_distinct(prefix, work)
-    return found["province"].to_numpy(dtype=object), found["city"].to_numpy(dtype=object)
+    return found["province"], found["city"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -635,26 +764,50 @@ def standardise_datetime(text: str | None) -> str | None:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else None
 
 
+# The canonical shapes, with a year of four digits from 1000 (strftime writes smaller years
+# without padding, so those take the slow path) and a time of day that exists.
+_ISO_DAY = "[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}"
+_ISO_SHAPES = f"^{_ISO_DAY}(?: (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])?$"
+
+
+def _is_real_day(day: str) -> bool:
+    try:
+        datetime(int(day[:4]), int(day[5:7]), int(day[8:10]))
+    except ValueError:
+        return False
+    return True
+
+
 def _date_series(values: pd.Series, with_time: bool) -> np.ndarray:
-    """Standardise distinct date texts: the canonical shapes in C, the rest one by one."""
-    text = pd.Series(values.to_numpy(dtype=object), dtype="str").str.strip()
-    out = np.full(len(values), None, dtype=object)
-    for pattern, fmt in (
-        (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "%Y-%m-%d %H:%M:%S"),
-        (r"\d{4}-\d{2}-\d{2}", "%Y-%m-%d"),
-    ):
-        shape = text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool) & pd.isna(out)
-        if shape.any():
-            parsed = pd.to_datetime(text[shape], format=fmt, errors="coerce")
-            shown = parsed.dt.strftime("%Y-%m-%d %H:%M:%S" if with_time else "%Y-%m-%d")
-            out[shape] = _none_if_nan(shown.to_numpy(dtype=object))
-            # Rows that had the shape but no real date (2024-02-30) stay None: invalid.
-            out[np.flatnonzero(shape)[parsed.isna().to_numpy()]] = ""
-    rest = pd.isna(out)
+    """Standardise distinct date texts: the canonical shapes in C, the rest one by one.
+
+    A canonical text ('2024-05-03' or '2024-05-03 08:30:00', ASCII spaces around it) on a real
+    day is its own standard form; the few distinct days are checked in Python. Everything else
+    goes through standardise_date / standardise_datetime, so both paths give the same answer.
+    """
+    raw = values.to_numpy(dtype=object)
+    out = np.full(len(raw), None, dtype=object)
+    if len(raw) == 0:
+        return out
+    text = pc.utf8_trim(_arrow_text(raw), characters=_ASCII_SPACES)
+    shaped = pc.fill_null(pc.match_substring_regex(text, _ISO_SHAPES), False)
+    day = pc.utf8_slice_codeunits(text, 0, 10)
+    days = pc.unique(pc.filter(day, shaped)).to_pylist()
+    real = pa.array([d for d in days if _is_real_day(d)], type=pa.string())
+    ok = pc.and_(shaped, pc.is_in(day, value_set=real))
+    if with_time:
+        shown = pc.if_else(
+            pc.greater(pc.utf8_length(text), 10), text,
+            pc.binary_join_element_wise(text, " 00:00:00", ""),
+        )
+    else:
+        shown = day
+    ok_rows = ok.to_numpy(zero_copy_only=False)
+    out[ok_rows] = _objects(pc.filter(shown, ok))
+    # Shaped texts that are not a real day (2024-02-30) stay None: invalid.
     convert = standardise_datetime if with_time else standardise_date
-    for i in np.flatnonzero(rest):
-        out[i] = convert(values.iat[i])
-    out[out == ""] = None
+    for i in np.flatnonzero(~shaped.to_numpy(zero_copy_only=False)):
+        out[i] = convert(raw[i])
     return out
 
 
@@ -849,20 +1002,20 @@ def _address(text: str | None) -> str | None:
 
 
 def _per_value(func: Callable[[str | None], str | None], name: str):
-    def work(values: pd.Series) -> pd.DataFrame:
-        return pd.DataFrame({name: [func(v) for v in values]}, dtype=object)
+    def work(values: pd.Series) -> dict[str, list]:
+        return {name: [func(v) for v in values]}
 
     return work
 
 
 def _cleaned(name: str):
-    def work(values: pd.Series) -> pd.DataFrame:
-        return pd.DataFrame({name: _clean_series(values).to_numpy(dtype=object)}, dtype=object)
+    def work(values: pd.Series) -> dict[str, np.ndarray]:
+        return {name: _objects(_clean_array(values.to_numpy(dtype=object)))}
 
     return work
 
 
-_SIMPLE_FIELDS: dict[str, Callable[[pd.Series], pd.DataFrame]] = {
+_SIMPLE_FIELDS: dict[str, Callable[[pd.Series], dict]] = {
     "wechat": _per_value(check_wechat, "wechat"),
     "qq": _per_value(check_qq, "qq"),
     "douyin": _per_value(check_short_video_id, "douyin"),
@@ -879,8 +1032,8 @@ _SIMPLE_FIELDS: dict[str, Callable[[pd.Series], pd.DataFrame]] = {
     "channel": _cleaned("channel"),
     "province": _per_value(standardise_province, "province"),
     "city": _per_value(standardise_city, "city"),
-    "birth_date": lambda v: pd.DataFrame({"birth_date": _date_series(v, False)}, dtype=object),
-    "updated_at": lambda v: pd.DataFrame({"updated_at": _date_series(v, True)}, dtype=object),
+    "birth_date": lambda v: {"birth_date": _date_series(v, False)},
+    "updated_at": lambda v: {"updated_at": _date_series(v, True)},
     "phone": _phone_columns,
     "email": _email_columns,
     "name": _name_columns,
@@ -888,12 +1041,15 @@ _SIMPLE_FIELDS: dict[str, Callable[[pd.Series], pd.DataFrame]] = {
 }
 
 
-def _raw_column(raw: pd.DataFrame, field: str) -> pd.Series:
+def _raw_column(raw: pd.DataFrame, field: str) -> np.ndarray:
+    """The field's raw values as an object array with None for missing (None or NaN)."""
     if field not in raw.columns:
-        return pd.Series(np.full(len(raw), None, dtype=object), index=raw.index, dtype=object)
-    column = raw[field]
-    values = _none_if_nan(column.to_numpy(dtype=object))
-    return pd.Series(values, index=raw.index, dtype=object)
+        return np.full(len(raw), None, dtype=object)
+    return _none_if_nan(raw[field].to_numpy(dtype=object))
+
+
+def _is_none(values: np.ndarray) -> np.ndarray:
+    return pd.isna(values)
 
 
 def _assemble_name(raw: pd.DataFrame) -> pd.Series | None:
@@ -912,7 +1068,7 @@ def _assemble_name(raw: pd.DataFrame) -> pd.Series | None:
         else:
             # Romanised: given name first, surname in capitals so that name_family finds it.
             joined.append(" ".join([g, s.upper()] if s and g else parts))
-    return pd.Series(joined, index=raw.index, dtype=object)
+    return np.array(joined, dtype=object) if joined else np.array([], dtype=object)
 
 
 def standardise_frame(raw: pd.DataFrame) -> pd.DataFrame:
@@ -932,62 +1088,57 @@ def standardise_frame(raw: pd.DataFrame) -> pd.DataFrame:
         >>> std.loc[0, ["city", "province", "phone", "phone_raw", "phone_type"]].tolist()
         ['深圳市', '广东省', None, '12345', 'invalid']
     """
-    columns: dict[str, pd.Series] = {}
+    columns: dict[str, np.ndarray] = {}
     raws = {field: _raw_column(raw, field) for field in STANDARD_FIELDS}
     for field in STANDARD_FIELDS:
-        result = _per_distinct(raws[field], _SIMPLE_FIELDS[field])
-        for column in result.columns:
-            columns[column] = result[column]
+        columns.update(_per_distinct(raws[field], _SIMPLE_FIELDS[field]))
     n = len(raw)
     # phone_type is "missing" for rows without any raw phone (the per-distinct spread gave None).
-    columns["phone_type"] = columns["phone_type"].where(columns["phone_type"].notna(), "missing")
+    columns["phone_type"][_is_none(columns["phone_type"])] = "missing"
 
     assembled = _assemble_name(raw)
     if assembled is not None:
-        fill = columns["name"].isna() & raws["name"].isna() & assembled.notna()
+        fill = _is_none(columns["name"]) & _is_none(raws["name"]) & ~_is_none(assembled)
         if fill.any():
             filled = _per_distinct(assembled[fill], _name_columns)
-            for column in filled.columns:
-                columns[column] = columns[column].astype(object)
-                columns[column].loc[fill] = filled[column]
+            for column, values in filled.items():
+                columns[column][fill] = values
 
     # Province and city: a city fills its province, the address fills what is still missing.
-    province = columns["province"].to_numpy(dtype=object).copy()
-    city = columns["city"].to_numpy(dtype=object).copy()
+    province = columns["province"]
+    city = columns["city"]
+    city_codes, city_names = pd.factorize(city)
     city_province = np.array(
-        [regions.CITIES[c][0] if c is not None else None for c in city], dtype=object
-    ) if n else np.array([], dtype=object)
-    use_city = pd.isna(province) & ~pd.isna(city_province)
+        [regions.CITIES[c][0] for c in city_names] + [None], dtype=object
+    )[city_codes]
+    use_city = _is_none(province) & ~_is_none(city_province)
     province[use_city] = city_province[use_city]
-    need = (pd.isna(province) | pd.isna(city)) & columns["address"].notna().to_numpy()
+    need = (_is_none(province) | _is_none(city)) & ~_is_none(columns["address"])
     if need.any():
         addr_province, addr_city = _address_region(columns["address"][need])
         p, c = province[need], city[need]
-        p_missing = pd.isna(p)
+        p_missing = _is_none(p)
         p[p_missing] = addr_province[p_missing]
         # The address's city is taken only when it agrees with the province we have.
-        take_city = pd.isna(c) & ~pd.isna(addr_city) & (p == addr_province)
+        take_city = _is_none(c) & ~_is_none(addr_city) & (p == addr_province)
         c[take_city] = addr_city[take_city]
         province[need], city[need] = p, c
-    columns["province"] = pd.Series(province, index=raw.index, dtype=object)
-    columns["city"] = pd.Series(city, index=raw.index, dtype=object)
 
     # A valid ID number fills a missing birth date and gender.
     ids = columns["id_number"]
-    if ids.notna().any():
-        has_id = ids.notna().to_numpy()
+    has_id = ~_is_none(ids)
+    if has_id.any():
         birth_gender = [id_birth_gender(v) for v in ids[has_id]]
         births = np.array([b for b, _ in birth_gender], dtype=object)
         genders = np.array([g for _, g in birth_gender], dtype=object)
         for column, values in (("birth_date", births), ("gender", genders)):
-            current = columns[column].to_numpy(dtype=object).copy()
+            current = columns[column]
             sub = current[has_id]
-            empty = pd.isna(sub)
+            empty = _is_none(sub)
             sub[empty] = values[empty]
             current[has_id] = sub
-            columns[column] = pd.Series(current, index=raw.index, dtype=object)
 
-    out: dict[str, pd.Series] = {}
+    out: dict[str, np.ndarray] = {}
     for field in STANDARD_FIELDS:
         out[field] = columns[field]
         out[f"{field}_raw"] = raws[field]
