@@ -79,6 +79,7 @@ def test_gate_trips_on_the_third_bad_batch_and_not_before(pool, tmp_path):
     assert events[-1] == ("channel_paused", "channel:抖音广告")
 
 
+@pytest.mark.slow
 def test_a_good_batch_in_between_resets_the_run(pool, tmp_path):
     for n, kinds in enumerate([BAD, BAD, GOOD, BAD, BAD]):
         import_batch(pool, tmp_path, "展会", kinds, start=100 * n)
@@ -87,6 +88,7 @@ def test_a_good_batch_in_between_resets_the_run(pool, tmp_path):
     assert _status(pool, "展会") == "paused"
 
 
+@pytest.mark.slow
 def test_resume_is_an_event_and_gives_three_fresh_chances(pool, tmp_path):
     for n in range(3):
         import_batch(pool, tmp_path, "第三方", BAD, start=100 * n)
@@ -106,6 +108,7 @@ def test_resume_is_an_event_and_gives_three_fresh_chances(pool, tmp_path):
     assert _status(pool, "第三方") == "paused"
 
 
+@pytest.mark.slow
 def test_threshold_per_channel_and_per_pool(pool, tmp_path):
     set_channel(pool, "宽松", threshold=0.8)
     set_pool_threshold(pool, 0.95)
