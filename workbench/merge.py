@@ -24,7 +24,14 @@ from .fields import CHECKED_FIELDS
 from .history import log_event, now
 from .pool import Pool, current_actor, run
 from .sql import history as sql
-from .survivorship import GOLDEN_FIELDS, Survivorship, finish_sql, select_sql, valid_sql
+from .survivorship import (
+    GOLDEN_FIELDS,
+    Survivorship,
+    finish_sql,
+    rank_columns,
+    select_sql,
+    valid_sql,
+)
 
 log = logging.getLogger(__name__)
 
@@ -148,19 +155,35 @@ def apply_moves(con: duckdb.DuckDBPyConnection, moves: pd.DataFrame | str, event
     run(con, f"CREATE OR REPLACE TEMP TABLE _moves AS {source}")
     if isinstance(moves, pd.DataFrame):
         con.unregister("_moves_frame")
+    # Within this transaction, membership is read from temp tables only: DuckDB 2.0 can miss
+    # rows appended earlier in the same transaction once they exceed a row group (seen with
+    # 510,000 moved records), so the state after the moves is kept beside the history.
+    run(con, f"CREATE OR REPLACE TEMP TABLE _pre AS SELECT * FROM {_state_table(con)}")
     run(con, """CREATE OR REPLACE TEMP TABLE _touched AS
         SELECT DISTINCT lead_id FROM (
-            SELECT m.lead_id FROM _moves m JOIN current_membership c USING (record_id)
+            SELECT m.lead_id FROM _moves m LEFT JOIN _pre c USING (record_id)
             WHERE c.lead_id IS DISTINCT FROM m.lead_id
             UNION ALL
-            SELECT c.lead_id FROM _moves m JOIN current_membership c USING (record_id)
+            SELECT c.lead_id FROM _moves m JOIN _pre c USING (record_id)
             WHERE c.lead_id IS DISTINCT FROM m.lead_id)
         WHERE lead_id IS NOT NULL""")
     before = run(con, "SELECT count(*) FROM membership").fetchall()[0][0]
-    run(con, sql.apply_moves_sql(), [now(), event_id])
+    run(con, sql.apply_moves_sql("_pre"), [now(), event_id]).fetchall()
     changed = run(con, "SELECT count(*) FROM membership").fetchall()[0][0] - before
+    run(con, f"CREATE OR REPLACE TEMP TABLE _state AS {sql.post_state_sql('_pre')}")
     after_change(con, event_id, message=message, rules=rules)
     return changed
+
+
+def _has_temp(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(run(con, "SELECT count(*) FROM duckdb_tables() WHERE temporary "
+                         "AND table_name = ?", [name]).fetchall()[0][0])
+
+
+def _state_table(con: duckdb.DuckDBPyConnection) -> str:
+    """Where this change reads each record's current lead: the state it has built so far,
+    else the membership history."""
+    return "_state" if _has_temp(con, "_state") else "current_membership"
 
 
 def after_change(con: duckdb.DuckDBPyConnection, event_id: int, *, message: str,
@@ -168,15 +191,18 @@ def after_change(con: duckdb.DuckDBPyConnection, event_id: int, *, message: str,
     """Rebuild and notify owners of the leads in temp table `_touched`; when their members
     changed (`conflicts`), log the fields on which the members disagree."""
     rules = rules or load_rules(con)
+    state = _state_table(con)
     run(con, "CREATE OR REPLACE TEMP TABLE _src AS "
-        + sql.golden_src_sql(_src_columns(), as_of=False, only_touched=True))
+        + sql.golden_src_sql(_src_columns(), rank_columns(rules), as_of=False,
+                             only_touched=True, state=state))
     run(con, "CREATE OR REPLACE TEMP TABLE _golden AS "
         + sql.golden_sql(select_sql(rules), "SELECT * FROM _src"))
     if conflicts:
         log_conflicts(con, event_id, rules)
     _refresh(con, rules)
-    run(con, sql.notify_owners_sql(), [now(), message, json.dumps({"event_id": event_id}),
-                                       event_id, event_id])
+    before = "_pre" if _has_temp(con, "_pre") else state
+    run(con, sql.notify_owners_sql(before, state),
+        [now(), message, json.dumps({"event_id": event_id}), event_id])
 
 
 def touch(con: duckdb.DuckDBPyConnection, lead_ids: Iterable[int]) -> None:
@@ -200,7 +226,8 @@ def golden_leads_sql(rules: Survivorship, *, as_of: bool = False,
                      only_touched: bool = False, src: str | None = None) -> str:
     """The golden leads' SELECT; params: as_of twice when `as_of`. `src` replaces the member
     records (e.g. a temp table of the touched leads' members)."""
-    src = src or sql.golden_src_sql(_src_columns(), as_of=as_of, only_touched=only_touched)
+    src = src or sql.golden_src_sql(_src_columns(), rank_columns(rules), as_of=as_of,
+                                    only_touched=only_touched)
     golden = sql.golden_sql(select_sql(rules), src)
     return finish_sql(rules, golden, sql.edits_state_sql(as_of))
 
@@ -219,7 +246,9 @@ def golden_leads(con: duckdb.DuckDBPyConnection, *, as_of=None,
 
 
 def _rebuild(con: duckdb.DuckDBPyConnection, rules: Survivorship) -> int:
-    run(con, f"CREATE OR REPLACE TABLE leads AS {golden_leads_sql(rules)}")
+    src = sql.golden_src_sql(_src_columns(), rank_columns(rules), as_of=False,
+                             only_touched=False, state=_state_table(con))
+    run(con, f"CREATE OR REPLACE TABLE leads AS {golden_leads_sql(rules, src=src)}")
     return run(con, "SELECT count(*) FROM leads").fetchall()[0][0]
 
 

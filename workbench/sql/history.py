@@ -165,16 +165,25 @@ WHERE NOT coalesce(r.rejected, false)
   AND NOT EXISTS (SELECT 1 FROM membership m WHERE m.record_id = r.record_id)"""
 
 
-def apply_moves_sql() -> str:
+def apply_moves_sql(state: str) -> str:
     """Append a membership row for each move in temp table `_moves(record_id, lead_id)` that
-    changes something. A record with no row yet gets one even when the move is to no lead,
-    so that it is not admitted later. Params: recorded_at, event_id."""
-    return """
+    changes something against `state` (record_id, lead_id). A record with no row yet gets one
+    even when the move is to no lead, so that it is not admitted later.
+    Params: recorded_at, event_id."""
+    return f"""
 INSERT INTO membership
 SELECT (SELECT coalesce(max(seq), 0) FROM membership) + row_number() OVER (ORDER BY m.record_id),
        m.record_id, m.lead_id, ?, ?
-FROM _moves m LEFT JOIN current_membership c USING (record_id)
+FROM _moves m LEFT JOIN {state} c USING (record_id)
 WHERE c.record_id IS NULL OR c.lead_id IS DISTINCT FROM m.lead_id"""
+
+
+def post_state_sql(state: str) -> str:
+    """Each record's lead after the moves in `_moves` are applied to `state`."""
+    return f"""
+SELECT record_id,
+       CASE WHEN m.record_id IS NOT NULL THEN m.lead_id ELSE s.lead_id END AS lead_id
+FROM {state} s FULL OUTER JOIN _moves m USING (record_id)"""
 
 
 def max_lead_id_sql() -> str:
@@ -291,12 +300,12 @@ FROM mine"""
 # --- notifications ------------------------------------------------------------------------
 
 
-def notify_owners_sql() -> str:
+def notify_owners_sql(before: str, after: str) -> str:
     """One 'lead_changed' message per (owner, lead) in temp table `_touched(lead_id)`, to
-    every owner of a record that is or was (before event `?`) in the lead.
+    every owner of a record in the lead before (`before`) or after (`after`) the change.
 
-    Params: created_at, message prefix, event_id, payload, event_id."""
-    return """
+    Params: created_at, message prefix, payload, event_id."""
+    return f"""
 INSERT INTO notifications
 SELECT (SELECT coalesce(max(notification_id), 0) FROM notifications)
            + row_number() OVER (ORDER BY o.owner, o.lead_id),
@@ -305,10 +314,10 @@ SELECT (SELECT coalesce(max(notification_id), 0) FROM notifications)
 FROM (
     SELECT DISTINCT t.lead_id, r.owner
     FROM _touched t
-    JOIN membership m ON m.lead_id = t.lead_id
+    JOIN (SELECT record_id, lead_id FROM {before}
+          UNION SELECT record_id, lead_id FROM {after}) m ON m.lead_id = t.lead_id
     JOIN records r ON r.record_id = m.record_id
     WHERE r.owner IS NOT NULL AND r.owner <> ''
-      AND (m.event_id IS NULL OR m.event_id <= ?)
 ) o"""
 
 
@@ -319,22 +328,28 @@ def leads_ids_filter_sql() -> str:
     return "lead_id IN (SELECT lead_id FROM _touched)"
 
 
-def golden_src_sql(columns: list[str], *, as_of: bool, only_touched: bool) -> str:
-    """Each lead's member records with the keys survivorship orders by. Params: as_of when
-    `as_of`."""
-    mem = membership_state_sql(as_of)
+def golden_src_sql(columns: list[str], ranks: dict[str, str], *, as_of: bool,
+                   only_touched: bool, state: str | None = None) -> str:
+    """Each lead's member records with the keys survivorship orders by and a rank per rule
+    (`ranks`: column -> ORDER BY): membership from `state` (a table of record_id, lead_id) or
+    the history. Params: as_of when `as_of`."""
+    mem = f"SELECT record_id, lead_id FROM {state}" if state else membership_state_sql(as_of)
     touched = f"AND m.{leads_ids_filter_sql()}" if only_touched else ""
     cols = ", ".join(f"r.{quote_ident(c)}" for c in columns)
+    ranked = "".join(
+        f",\n       row_number() OVER (PARTITION BY lead_id ORDER BY {order}) AS {name}"
+        for name, order in ranks.items())
     return f"""
-SELECT m.lead_id, {cols},
-       coalesce(r.updated_at, strftime(r.entered_at, '%Y-%m-%d %H:%M:%S')) AS _updated,
-       coalesce(ch.kind = 'own', false) AS _own,
-       coalesce(ch.priority, 0) AS _priority,
-       -epoch(coalesce(try_strptime(r.updated_at, '%Y-%m-%d %H:%M:%S'), r.entered_at))
-           AS _earliest
-FROM ({mem}) m JOIN records r USING (record_id)
-LEFT JOIN channels ch ON ch.name = r.channel
-WHERE m.lead_id IS NOT NULL {touched}"""
+SELECT *{ranked}
+FROM (
+    SELECT m.lead_id, {cols},
+           coalesce(r.updated_at, strftime(r.entered_at, '%Y-%m-%d %H:%M:%S')) AS _updated,
+           coalesce(ch.kind = 'own', false) AS _own,
+           coalesce(ch.priority, 0) AS _priority
+    FROM ({mem}) m JOIN records r USING (record_id)
+    LEFT JOIN channels ch ON ch.name = r.channel
+    WHERE m.lead_id IS NOT NULL {touched}
+)"""
 
 
 def golden_sql(selects: list[str], src: str) -> str:
@@ -362,19 +377,29 @@ def conflicts_sql(fields: list[str], valid: dict[str, str], rules: dict[str, str
     winners = ", ".join(f"{quote_ident(f)}::VARCHAR" for f in fields)
     names = ", ".join(f"'{f}'" for f in fields)
     rule_names = ", ".join(f"'{rules[f]}'" for f in fields)
+    disagree = ", ".join(
+        f"CASE WHEN min({quote_ident(f)}::VARCHAR) FILTER (WHERE {valid[f]}) <> "
+        f"max({quote_ident(f)}::VARCHAR) FILTER (WHERE {valid[f]}) THEN '{f}' END" for f in fields)
     return f"""
 INSERT INTO conflicts
-WITH v AS (
-    UNPIVOT (SELECT lead_id, record_id, channel AS _channel, _updated, {kept} FROM _src)
-    ON {on} INTO NAME _field VALUE _value
-), disagree AS (
-    SELECT lead_id, _field FROM v GROUP BY lead_id, _field HAVING count(DISTINCT _value) > 1
+WITH disagree AS (
+    -- min <> max is a cheap test of disagreement; only those leads and fields are unpivoted
+    SELECT lead_id, _fields FROM (
+        SELECT lead_id, list_filter([{disagree}], lambda x: x IS NOT NULL) AS _fields
+        FROM _src GROUP BY lead_id)
+    WHERE len(_fields) > 0
+), v AS (
+    SELECT v.*, d._fields FROM (
+        UNPIVOT (SELECT lead_id, record_id, channel AS _channel, _updated, {kept}
+                 FROM _src SEMI JOIN disagree USING (lead_id))
+        ON {on} INTO NAME _field VALUE _value) v
+    JOIN disagree d USING (lead_id)
+    WHERE list_contains(d._fields, v._field)
 ), c AS (
-    -- the candidate lists only where there is a disagreement: most fields of most leads agree
     SELECT lead_id, _field,
            to_json(list({{'value': _value, 'record_id': record_id, 'channel': _channel,
                           'updated_at': _updated}})) AS candidates
-    FROM v SEMI JOIN disagree USING (lead_id, _field) GROUP BY lead_id, _field
+    FROM v GROUP BY lead_id, _field
 ), w AS (
     SELECT lead_id, map([{names}], [{winners}]) AS winners FROM _golden
 )
