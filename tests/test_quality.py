@@ -199,3 +199,40 @@ def test_workbook_and_figures_hold_the_report_figures(pool, tmp_path):
     assert summary["rows"] == 8
     assert set(book.sheetnames) >= {SHEET_NAMES[k] for k in
                                     ("summary", "channels", "batches", "fields", "problems")}
+
+
+@pytest.mark.slow
+def test_measures_after_real_linkage_agree_with_the_clusters(tmp_path):
+    from workbench.generate import generate_leads
+    from workbench.importer import import_file
+    from workbench.link import dedupe_pool
+
+    pool = Pool(tmp_path / "linked.duckdb")
+    frame = generate_leads(600, seed=3, channels=["官网表单", "展会", "抖音广告"])
+    for channel, part in frame.groupby("channel"):
+        path = tmp_path / f"{channel}.csv"
+        part.drop(columns=["channel", "entity_id"]).to_csv(path, index=False)
+        import_file(pool, path, channel=channel, link=False)
+    dedupe_pool(pool, seed=1)
+    with pool.connect() as con:
+        linked = con.execute(
+            "SELECT c.record_id, c.cluster_id, b.channel, r.batch_id FROM clusters c "
+            "JOIN records r USING (record_id) JOIN batches b USING (batch_id)").df()
+    report = quality_report(pool)
+    assert report.has_clusters and report.notes == []
+
+    sizes = linked.groupby("cluster_id")["record_id"].transform("size")
+    assert report.summary["linked"] == len(linked)
+    assert report.summary["duplicates"] == int((sizes > 1).sum())
+    assert report.summary["duplicate_rate"] == round((sizes > 1).mean(), 4)
+    assert 0.2 < report.summary["duplicate_rate"] < 0.8  # the generator repeats ~35% of people
+
+    leads = linked.groupby("channel")["cluster_id"].apply(set)
+    for a in leads.index:
+        for b in leads.index:
+            assert report.overlap.loc[a, b] == len(leads[a] & leads[b])
+    first = linked.groupby("cluster_id")["batch_id"].transform("min")
+    known = linked[first < linked["batch_id"]].groupby("batch_id").size()
+    batches = report.batches.set_index("batch_id")
+    for batch_id in batches.index:
+        assert batches.loc[batch_id, "known"] == known.get(batch_id, 0)
