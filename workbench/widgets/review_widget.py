@@ -311,6 +311,7 @@ class ReviewWidget:
     def _refresh_patterns(self) -> None:
         counts = self.queue["pattern"].value_counts() if len(self.queue) else pd.Series()
         self.pattern.options = [(f"{p} ({n})", p) for p, n in counts.items()]
+        self.pattern.value = self.pattern.options[0][1] if self.pattern.options else None
 
     def preview_batch(self) -> pd.DataFrame:
         """What deciding the chosen pattern would do, per cluster."""
