@@ -86,13 +86,14 @@ def ensure_open(con: duckdb.DuckDBPyConnection, channel: str) -> None:
         >>> with pool.transaction() as con:
         ...     ensure_open(con, "抖音广告")
     """
-    row = run(con, sql.channel_sql(), [channel]).fetchone()
-    if row is None or row[5] != "paused":
+    row = _find_channel(con, channel)
+    if row is None or row["status"] != "paused":
         return
-    owner = row[3] or "its owner (none set: `workbench channels set NAME --owner ...`)"
-    since = f" since {row[9]:%Y-%m-%d %H:%M}" if row[9] else ""
+    owner = row["owner"] or "its owner (none set: `workbench channels set NAME --owner ...`)"
+    changed, why = row["status_changed_at"], row["status_reason"] or "no reason recorded"
+    since = f" since {changed:%Y-%m-%d %H:%M}" if changed else ""
     raise ChannelPaused(
-        f"Channel '{channel}' is paused{since}: {row[6] or 'no reason recorded'}. "
+        f"Channel '{channel}' is paused{since}: {why}. "
         f"Imports from it are refused. Ask {owner} to fix the data at the source, then resume "
         f"the channel with `workbench channels resume '{channel}' --reason \"...\"`."
     )
@@ -143,19 +144,20 @@ def after_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> float:
 
 def channel_threshold(con: duckdb.DuckDBPyConnection, channel: str) -> float:
     """The quality threshold of a channel: its own, else the pool's, else 0.90."""
-    row = run(con, sql.channel_sql(), [channel]).fetchone()
-    if row is not None and row[7] is not None:
-        return float(row[7])
+    row = _find_channel(con, channel)
+    if row is not None and row["quality_threshold"] is not None:
+        return float(row["quality_threshold"])
     pool_row = run(con, sql.pool_threshold_sql()).fetchone()
     return float(pool_row[0]) if pool_row else DEFAULT_THRESHOLD
 
 
 def _check_gate(con: duckdb.DuckDBPyConnection, channel: str) -> None:
-    row = run(con, sql.channel_sql(), [channel]).fetchone()
-    if row[5] == "paused":
+    row = _channel_row(con, channel)
+    if row["status"] == "paused":
         return
     threshold = channel_threshold(con, channel)
-    recent = run(con, sql.recent_scores_sql(), [channel, row[8], GATE_RUN]).fetchall()
+    recent = run(con, sql.recent_scores_sql(),
+                 [channel, row["gate_after_batch"], GATE_RUN]).fetchall()
     if len(recent) < GATE_RUN or any(score >= threshold for _, score in recent):
         return
     batches = sorted(batch_id for batch_id, _ in recent)
@@ -192,8 +194,8 @@ def _set_status(
 def _alert_owner(
     con: duckdb.DuckDBPyConnection, channel: str, reason: str, event_id: int, payload: dict
 ) -> None:
-    row = run(con, sql.channel_sql(), [channel]).fetchone()
-    owner, contact = row[3], row[4]
+    row = _channel_row(con, channel)
+    owner, contact = row["owner"], row["contact"]
     message = (
         f"渠道「{channel}」已暂停接收数据 / Channel '{channel}' is paused: {reason}. "
         "Please fix the data at the source; imports resume after "
@@ -263,13 +265,15 @@ def resume_channel(pool: Pool, channel: str, *, reason: str, actor: str | None =
         )
     with pool.transaction() as con:
         row = _channel_row(con, channel)
-        if row[5] != "paused":
+        if row["status"] != "paused":
             raise WorkbenchError(
-                f"Channel '{channel}' is not paused (status: {row[5]}); nothing to resume."
+                f"Channel '{channel}' is not paused (status: {row['status']}); nothing to "
+                "resume."
             )
         last = run(con, sql.last_batch_id_sql(), [channel]).fetchone()[0]
         return _set_status(con, channel, "active", reason, actor=actor or current_actor(),
-                           payload={"paused_because": row[6], "gate_after_batch": last},
+                           payload={"paused_because": row["status_reason"],
+                                    "gate_after_batch": last},
                            gate_after_batch=last if last is not None else -1)
 
 
@@ -281,8 +285,10 @@ def pause_channel(pool: Pool, channel: str, *, reason: str, actor: str | None = 
     """
     with pool.transaction() as con:
         row = _channel_row(con, channel)
-        if row[5] == "paused":
-            raise WorkbenchError(f"Channel '{channel}' is already paused: {row[6]}.")
+        if row["status"] == "paused":
+            raise WorkbenchError(
+                f"Channel '{channel}' is already paused: {row['status_reason']}."
+            )
         return _set_status(con, channel, "paused", reason, actor=actor or current_actor())
 
 
@@ -326,12 +332,12 @@ def set_channel(
                          fix="Correct the values and run it again.")
     with pool.transaction() as con:
         run(con, sql.ensure_channel_sql(), [channel, now()])
-        before = _channel_dict(con, channel)
+        before = _channel_row(con, channel)
         if changes:
             run(con, sql.update_channel_sql(list(changes)), [*changes.values(), channel])
             log_event(con, "channel_changed", f"channel:{channel}", actor=actor,
                       payload={"before": {k: before[k] for k in changes}, "after": changes})
-        return _channel_dict(con, channel)
+        return _channel_row(con, channel)
 
 
 def set_pool_threshold(pool: Pool, threshold: float) -> None:
@@ -352,8 +358,13 @@ _COLUMNS = ("name", "priority", "kind", "owner", "contact", "status", "status_re
             "quality_threshold", "gate_after_batch", "status_changed_at")
 
 
-def _channel_row(con: duckdb.DuckDBPyConnection, channel: str) -> tuple:
+def _find_channel(con: duckdb.DuckDBPyConnection, channel: str) -> dict | None:
     row = run(con, sql.channel_sql(), [channel]).fetchone()
+    return None if row is None else dict(zip(_COLUMNS, row, strict=True))
+
+
+def _channel_row(con: duckdb.DuckDBPyConnection, channel: str) -> dict:
+    row = _find_channel(con, channel)
     if row is None:
         raise InputError(
             f"There is no channel '{channel}' in the pool.",
@@ -362,5 +373,3 @@ def _channel_row(con: duckdb.DuckDBPyConnection, channel: str) -> tuple:
     return row
 
 
-def _channel_dict(con: duckdb.DuckDBPyConnection, channel: str) -> dict:
-    return dict(zip(_COLUMNS, _channel_row(con, channel), strict=True))
