@@ -81,11 +81,20 @@ def test_settings_follow_the_columns_that_hold_data():
     assert "l.id_number = r.id_number" in rules
     assert not any("phone" in r for r in rules)
     leads = {"name_family": 1.0, "name_key": 0.9, "phone_last8": 0.9, "phone": 0.9,
-             "email": 0.3, "wechat": 0.2, "city": 0.9}
+             "email": 0.3, "wechat": 0.2, "city": 0.9, "name_city": 0.8}
     rules = lead_blocking_rules(leads)
     assert "l.wechat_phone = r.phone" in rules and "l.phone = r.wechat_phone" in rules
     # A name never blocks alone: 张伟 alone would make blocks of thousands.
-    assert all("AND" in r for r in rules if "name" in r)
+    assert "l.name_city = r.name_city" in rules and "l.name_key = r.name_key" not in rules
+
+
+def test_name_blocks_are_capped():
+    rows = [{"name": "王伟", "phone": f"139000{i:05d}", "city": "北京"} for i in range(70)]
+    rows += [{"name": "欧阳娜娜", "phone": "13711112222", "city": "北京"},
+             {"name": "欧阳娜娜", "phone": "13811112222", "city": "北京"}]
+    _, frame = _link_input(pd.DataFrame(rows, dtype=object))
+    assert frame.loc[:69, "name_city"].isna().all()  # 70 王伟 in 北京: too big a block
+    assert frame.loc[70, "name_city"] == frame.loc[71, "name_city"] is not None
 
 
 def test_nothing_to_compare_is_an_error():

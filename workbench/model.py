@@ -29,16 +29,20 @@ log = logging.getLogger(__name__)
 
 # A contact value carried by this many different names belongs to no one person.
 GENERIC_MIN_NAMES = 3
+# A name blocks together with a city or company only where few records share the two: 王伟 in
+# 北京市 would otherwise make millions of pairs that a name and a city could never decide.
+MAX_NAME_BLOCK = 60
 # Below this many records, sampling and EM learn noise: the model keeps its prior m and u.
 MIN_TRAIN_RECORDS = 300
-DEFAULT_THRESHOLD = 0.95  # match probability
+DEFAULT_THRESHOLD = 0.8  # match probability: chosen on generated leads at 10k and 100k
 # u of agreeing on a personal identifier (mobile, e-mail, WeChat, ID number) once generic values
 # are gone: random sampling overstates it, because the sample's own duplicates agree.
 ID_U = 1e-8
 MOBILE = "regexp_full_match(l.phone, '\\+861[3-9][0-9]{9}')"
 # Columns of the linkage input table, as `prepare_link_input` makes them.
 LINK_COLUMNS: tuple[str, ...] = (
-    "unique_id", "name", "name_pinyin", "name_flat", "name_key", "name_family", "phone", "phone_last8",
+    "unique_id", "name", "name_pinyin", "name_flat", "name_key", "name_family", "phone",
+    "phone_last8", "phone_digits", "name_city", "name_company",
     "phones", "email", "email_local", "wechat", "wechat_phone", "company_core", "city", "title",
     "address", "postcode", "birth_date", "id_number", "qq", "douyin", "kuaishou",
 )
@@ -142,7 +146,8 @@ def prepare_link_input(
              f"{source_projection(columns, id_column)} FROM {source}")
     run(con, sql.generic_values_sql("wb_link_source", generic_min_names))
     run(con, f"CREATE OR REPLACE TABLE {table} AS "
-             + sql.link_input_sql("wb_link_source", f'"{id_column}"'))
+             + sql.capped_blocks_sql(sql.link_input_sql("wb_link_source", f'"{id_column}"'),
+                                     MAX_NAME_BLOCK))
     n = run(con, f"SELECT count(*) FROM {table}").fetchall()[0][0]
     generic = run(con, "SELECT field, count(*) FROM wb_generic_values GROUP BY 1").fetchall()
     if generic:
@@ -225,11 +230,13 @@ def lead_comparisons(coverage: dict[str, float], min_coverage: float = 0.005) ->
         ]))
     if "phone" in has:
         comps.append(_comparison("phone", [
-            _null("phone"),
+            _null("phone_digits"),
             _level(f"l.phone = r.phone AND {MOBILE}", "same mobile", 0.7, ID_U, fix_u=True),
             _level("l.phone = r.phone", "same landline", 0.05, 1e-4, tf="phone"),
             _level("l.phone_last8 = r.phone_last8", "same last 8 digits", 0.02, 1e-5),
             _level("list_has_any(l.phones, r.phones)", "shares a number", 0.02, 1e-5),
+            _level("levenshtein(l.phone_digits, r.phone_digits) <= 1", "one digit off",
+                   0.02, 1e-6),
             _else(0.21, 0.9999),
         ]))
     if "email" in has:
@@ -336,8 +343,10 @@ def lead_blocking_rules(coverage: dict[str, float], min_coverage: float = 0.01) 
     add("kuaishou")
     if "wechat" in has and "phone" in has:
         rules += ["l.wechat_phone = r.phone", "l.phone = r.wechat_phone"]
-    add("name_key", "city")
-    add("name_key", "company_core")
+    # Keys of name + city and name + company (its first two characters: 鼎智 and 鼎智生物科技
+    # are one company), NULL where the block would be too big (see MAX_NAME_BLOCK).
+    add("name_city")
+    add("name_company")
     add("id_number")
     add("name_family", "birth_date")
     add("birth_date", "postcode")
@@ -463,13 +472,17 @@ def train_model(
                 max_pairs=max_u_pairs, seed=seed, num_chunks=1
             )
             for rule in training_rules(coverage):
+                # A pass that fails (a level's m underflows) can leave the linker without the
+                # comparisons it set aside: go on from the model as it was before the pass.
+                before = linker.misc.save_model_to_json()
                 try:
                     linker.training.estimate_parameters_using_expectation_maximisation(
                         rule, max_pairs=max_em_pairs, estimate_without_term_frequencies=True
                     )
                     passes.append(rule)
-                except Exception as err:  # a pass with too few pairs teaches nothing; go on
+                except Exception as err:
                     log.warning("EM pass on %s skipped: %s", rule, err)
+                    linker = make_linker(con, before, table)
         else:
             log.info("%d records are too few to train on; the model keeps its priors", n)
         used_labels = 0

@@ -74,6 +74,7 @@ ROLE_LOCAL_PARTS: tuple[str, ...] = (
 # Columns the linkage input table carries, with the standardised column each comes from.
 LINK_SOURCE_COLUMNS: tuple[str, ...] = (
     "name", "name_pinyin", "name_family", "phone", "phones", "phone_type", "phone_last8",
+    "phone_raw",
     "email", "email_local", "email_domain", "wechat", "company_core", "company", "city",
     "province", "title", "address", "postcode", "birth_date", "id_number", "qq", "douyin",
     "kuaishou",
@@ -161,7 +162,9 @@ WITH f AS (
         {phone_ok} AS wb_phone_ok,
         {email_ok} AS wb_email_ok,
         gl.value IS NULL AND length(s.email_local) >= 3 AS wb_local_ok,
-        CASE WHEN gw.value IS NULL THEN {wechat} END AS wb_wechat
+        CASE WHEN gw.value IS NULL THEN {wechat} END AS wb_wechat,
+        regexp_replace(regexp_replace(coalesce(s.phone_raw, ''), '[^0-9]', '', 'g'),
+                       '^(0086|86)(1[0-9]{{10}})', '\\2') AS wb_digits
     FROM {source} AS s
     LEFT JOIN (SELECT value FROM {g} WHERE field = 'phone') gp ON gp.value = s.phone
     LEFT JOIN (SELECT value FROM {g} WHERE field = 'email') ge ON ge.value = s.email
@@ -182,6 +185,10 @@ SELECT
     CASE WHEN wb_phone_ok THEN phone END AS phone,
     CASE WHEN wb_phone_ok THEN right(phone, 8) END AS phone_last8,
     CASE WHEN wb_phone_ok THEN phones END AS phones,
+    -- The digits as typed, for a number with a typo that standardising had to drop.
+    CASE WHEN wb_phone_ok THEN substr(phone, 4)
+         WHEN phone IS NULL AND length(wb_digits) BETWEEN 10 AND 12 THEN wb_digits END
+        AS phone_digits,
     CASE WHEN wb_email_ok THEN lower(email) END AS email,
     CASE WHEN wb_email_ok AND wb_local_ok THEN lower(email_local) END AS email_local,
     wb_wechat AS wechat,
@@ -198,6 +205,26 @@ SELECT
     {_text("douyin")} AS douyin,
     {_text("kuaishou")} AS kuaishou
 FROM f"""
+
+
+def capped_blocks_sql(link_input: str, max_block: int) -> str:
+    """Add the blocking keys name + city and name + company to the linkage input, each NULL
+    where more than `max_block` records share it."""
+    n = int(max_block)
+    return f"""
+WITH li AS ({link_input}),
+k AS (
+    SELECT *,
+        CASE WHEN name_key IS NOT NULL AND city IS NOT NULL THEN name_key || '|' || city END
+            AS wb_nc,
+        CASE WHEN name_key IS NOT NULL AND company_core IS NOT NULL
+             THEN name_key || '|' || substr(company_core, 1, 2) END AS wb_nco
+    FROM li
+)
+SELECT * EXCLUDE (wb_nc, wb_nco),
+    CASE WHEN count(*) OVER (PARTITION BY wb_nc) <= {n} THEN wb_nc END AS name_city,
+    CASE WHEN count(*) OVER (PARTITION BY wb_nco) <= {n} THEN wb_nco END AS name_company
+FROM k"""
 
 
 # --- models --------------------------------------------------------------------------------
