@@ -5,6 +5,7 @@ The names in `__all__` are what notebooks, the CLI and tests use.
 
 from .backup import backup, list_backups, restore
 from .channels import list_channels, resume_channel, set_channel
+from .dedupe_file import dedupe_file
 from .errors import (
     ChannelPaused,
     InputError,
@@ -24,6 +25,7 @@ from .generate import (
     write_truth,
 )
 from .history import lead_history, leads_as_of, log_event, restore_as_of, undo
+from .link import dedupe_pool, explain_pair, link_batch
 from .merge import Decision, commit_merges, decide, edit_lead, golden_leads, rebuild_leads
 from .pool import Pool
 from .privacy import mask_frame
@@ -42,6 +44,10 @@ from .validate import Check, validate_frame
 from .workbook import write_workbook
 
 __all__ = [
+    "dedupe_file",
+    "dedupe_pool",
+    "explain_pair",
+    "link_batch",
     "CHANNELS",
     "ChannelPaused",
     "Check",
