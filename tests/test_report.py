@@ -12,6 +12,7 @@ from quality_data import BAD, GOOD, import_batch
 
 from workbench.errors import InputError
 from workbench.pool import Pool
+from workbench.privacy import authorise
 from workbench.quality import SHEET_NAMES, quality_report
 from workbench.report import QUALITY_NOTEBOOK, run_notebook, write_report
 
@@ -46,9 +47,16 @@ def test_unknown_parameter_is_refused_before_running(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_unmasked_report_needs_a_reason(pool, tmp_path):
+def test_unmasked_report_needs_a_reason_and_an_authorised_user(pool, tmp_path, monkeypatch):
     with pytest.raises(InputError, match="reason"):
         write_report(pool, tmp_path / "out", masked=False)
+    monkeypatch.setenv("WORKBENCH_USER", "实习生")
+    with pytest.raises(InputError, match="'实习生' is not authorised"):
+        write_report(pool, tmp_path / "out", masked=False, reason="想看看")
+    authorise(pool, "赵工", reason="数据分析师，经审批")
+    with pytest.raises(InputError, match="not authorised"):
+        write_report(pool, tmp_path / "out", masked=False, reason="想看看")
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.slow
@@ -86,13 +94,15 @@ def test_report_files_show_the_same_figures_as_the_pool(pool, tmp_path):
 
 
 @pytest.mark.slow
-def test_unmasked_report_is_recorded_and_shows_phones(pool, tmp_path):
+def test_unmasked_report_is_recorded_and_shows_phones(pool, tmp_path, monkeypatch):
+    authorise(pool, "赵工", reason="数据分析师，经审批")
+    monkeypatch.setenv("WORKBENCH_USER", "赵工")
     files = write_report(pool, tmp_path / "report", masked=False, reason="渠道整改核对",
                          channels=["抖音广告"], progress=False)
     with pool.connect() as con:
-        (kind, reason), = con.execute(
-            "SELECT kind, reason FROM events WHERE kind = 'unmasked_export'").fetchall()
-    assert reason == "渠道整改核对"
+        (actor, reason), = con.execute(
+            "SELECT actor, reason FROM events WHERE kind = 'unmasked_export'").fetchall()
+    assert (actor, reason) == ("赵工", "渠道整改核对")
     figures = json.loads(files.figures.read_text(encoding="utf-8"))
     assert figures["masked"] is False and figures["filters"]["channels"] == ["抖音广告"]
     assert [c["channel"] for c in figures["channels"]] == ["抖音广告"]

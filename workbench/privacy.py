@@ -9,12 +9,17 @@ rule allows. `mask_frame` masks every personal column of a frame (fields.PERSONA
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 
 import pandas as pd
 
+from .errors import InputError
 from .fields import PERSONAL_FIELDS
+from .history import log_event
+from .pool import run
+from .sql import quality as sql
 
 STAR = "*"
 # Two-character surnames; a name starting with one keeps both characters.
@@ -235,3 +240,44 @@ def mask_frame(frame: pd.DataFrame, columns: Mapping[str, str] | None = None) ->
     for column, masker in maskers.items():
         masked[column] = frame[column].map(masker).astype(object)
     return masked
+
+
+# --- who may see personal data unmasked ------------------------------------------------------
+
+_GRANTS_KEY = "privacy_authorised"
+
+
+def authorised_users(con) -> list[str]:
+    """The people allowed to export personal data unmasked (kept in the pool's meta table)."""
+    row = run(con, sql.meta_value_sql(), [_GRANTS_KEY]).fetchone()
+    return json.loads(row[0]) if row else []
+
+
+def authorise(pool, user: str, *, allow: bool = True, reason: str | None = None) -> list[str]:
+    """Allow (or with `allow=False`, stop allowing) `user` to export unmasked; an event.
+
+    Example:
+        >>> authorise(Pool(), "zhao.gong", reason="数据分析师，经审批")
+        ['zhao.gong']
+    """
+    with pool.transaction() as con:
+        users = [u for u in authorised_users(con) if u != user] + ([user] if allow else [])
+        run(con, sql.set_meta_value_sql(), [_GRANTS_KEY, json.dumps(sorted(users),
+                                                                     ensure_ascii=False)])
+        log_event(con, "privacy_authorised" if allow else "privacy_revoked", f"user:{user}",
+                  reason=reason)
+    return sorted(users)
+
+
+def check_unmasked_access(con, actor: str) -> None:
+    """Refuse unmasked personal data to anyone not authorised.
+
+    Raises:
+        InputError: naming the actor and how to get authorised.
+    """
+    if actor not in authorised_users(con):
+        raise InputError(
+            f"'{actor}' is not authorised to see personal data unmasked (PIPL).",
+            fix="Ask a data owner to run `workbench privacy authorise USER --reason ...`, or "
+            "leave the report masked.",
+        )

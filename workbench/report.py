@@ -22,6 +22,7 @@ from nbconvert import HTMLExporter
 from .errors import InputError, WorkbenchError
 from .history import log_event
 from .pool import Pool, current_actor
+from .privacy import check_unmasked_access
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,8 @@ def write_report(
     """Write the quality report: executed notebook, HTML with charts, workbook, figures.json.
 
     Personal data is masked unless `masked=False`; an unmasked report is an access to personal
-    data and is recorded as an event with the reason given.
+    data: only for people authorised with `privacy.authorise`, and recorded as an event with
+    the reason given.
 
     Example:
         >>> files = write_report(Pool("data/leadpool.duckdb"), "data/reports/2026-11-22")
@@ -163,8 +165,10 @@ def write_report(
         if not reason:
             raise InputError("An unmasked report shows personal data and needs a reason.",
                              fix="Give --reason \"...\" (it is recorded in the history).")
+        actor = current_actor()
         with pool.transaction() as con:
-            log_event(con, "unmasked_export", "report", actor=current_actor(), reason=reason,
+            check_unmasked_access(con, actor)
+            log_event(con, "unmasked_export", "report", actor=actor, reason=reason,
                       payload={"out_dir": str(out_dir)})
     parameters = {
         "pool_path": str(pool.path.resolve()),

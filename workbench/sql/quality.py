@@ -264,3 +264,11 @@ def last_scheduled_runs_sql() -> str:
     """When each scheduled job last ran (`?` = the batch kind of scheduled runs)."""
     return """
 SELECT channel, max(started_at) FROM batches WHERE kind = ? GROUP BY channel"""
+
+
+def meta_value_sql() -> str:
+    return "SELECT value FROM meta WHERE key = ?"
+
+
+def set_meta_value_sql() -> str:
+    return "INSERT OR REPLACE INTO meta VALUES (?, ?)"
