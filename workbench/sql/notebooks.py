@@ -8,6 +8,10 @@ def count_records_sql() -> str:
     return "SELECT count(*) FROM records"
 
 
+def table_exists_sql() -> str:
+    return "SELECT count(*) > 0 FROM duckdb_tables() WHERE table_name = ? AND NOT temporary"
+
+
 def channel_names_sql() -> str:
     return "SELECT name FROM channels ORDER BY name"
 

@@ -20,6 +20,17 @@ from ..survivorship import GOLDEN_FIELDS
 log = logging.getLogger(__name__)
 
 
+def ensure_leads(pool: Pool) -> None:
+    """Make newly imported records leads and (re)build the golden leads when needed."""
+    from ..merge import admit_records, rebuild_leads
+
+    with pool.transaction() as con:
+        admitted = admit_records(con)
+        built = run(con, sql.table_exists_sql(), ["leads"]).fetchone()[0]
+    if admitted or not built:
+        rebuild_leads(pool)
+
+
 def find_leads(pool: Pool, query: str, *, limit: int = 50) -> pd.DataFrame:
     """Golden leads whose name, mobile, WeChat, e-mail or company contains `query`.
 
@@ -34,6 +45,7 @@ def find_leads(pool: Pool, query: str, *, limit: int = 50) -> pd.DataFrame:
     if not text:
         return pd.DataFrame(columns=["lead_id", "name", "phone", "wechat", "email", "company"])
     digits = re.sub(r"\D", "", text)
+    ensure_leads(pool)
     with pool.connect(read_only=True) as con:
         return run(con, sql.find_leads_sql(),
                    [text, digits if len(digits) >= 4 else None, int(limit)]).df()
@@ -50,6 +62,7 @@ def recent_events(pool: Pool, limit: int = 20) -> pd.DataFrame:
 
 def lead_row(pool: Pool, lead_id: int) -> dict:
     """The golden lead as it is now (an empty dict when there is none)."""
+    ensure_leads(pool)
     with pool.connect(read_only=True) as con:
         frame = run(con, sql.lead_row_sql(), [int(lead_id)]).df()
     return {} if frame.empty else frame.iloc[0].to_dict()
@@ -130,6 +143,8 @@ class LeadsWidget:
         self.results.options = [
             (f"{int(r.lead_id)} · {r.name or ''} · {r.phone or ''} · {r.company or ''}",
              int(r.lead_id)) for r in self.found.itertuples()]
+        # ipywidgets leaves the value empty after new options: show the first lead found.
+        self.results.value = self.results.options[0][1] if self.results.options else None
         if self.found.empty:
             self.message.value = f"No lead matches '{html.escape(self.search.value)}'."
         return self.found
@@ -166,6 +181,8 @@ class LeadsWidget:
         self.undo_choice.options = [
             (f"{int(e.event_id)} · {e.kind} · {e.target} · {e.actor}", int(e.event_id))
             for e in events.itertuples() if not e.undone and e.kind != "undo"]
+        self.undo_choice.value = (self.undo_choice.options[0][1] if self.undo_choice.options
+                                  else None)
 
     def undo(self) -> int | None:
         """Undo the chosen event (a new event reverses it); returns the undo's event."""
