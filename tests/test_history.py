@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from leadpool_cases import counts, import_rows, lead_of, propose_clusters
@@ -198,3 +199,30 @@ def test_event_and_record_counts_never_decrease(pool, tmp_path):
     step(lambda: restore_as_of(pool, "2000-01-01"))
     assert seen[-1]["events"] == seen[0]["events"] + 8
     assert seen[-1]["records"] == seen[0]["records"] + 1
+
+
+def test_the_commands_tell_the_story_and_take_it_back(pool, tmp_path):
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+
+    def cli(*args, ok=True):
+        result = CliRunner().invoke(main, ["--pool", str(pool.path), *args])
+        assert (result.exit_code == 0) == ok, result.output
+        return result.output
+
+    propose_clusters(pool, {10: [1, 2]})
+    assert "Merged 1 clusters (1 records moved)" in cli("merge", "--threshold", "0.9")
+    lead = lead_of(pool, 1)
+    story = cli("history", str(lead))
+    assert "joined: record 2 from lead 2" in story and "merge" in story
+    assert "Undone as event" in cli("undo", "--last", "--reason", "不是同一人")
+    assert "[undone]" in cli("history", str(lead))
+    assert "undoes" in cli("events")
+    out = cli("undo", "999", ok=False)
+    assert "no event 999" in out
+    snapshot = cli("backup", "--dest", str(tmp_path / "bk")).strip()
+    assert snapshot.endswith(".duckdb") and Path(snapshot).exists()
+    assert "4 leads" in cli("leads")
+    assert "Restored" in cli("restore", snapshot)
+    assert "Give either a SNAPSHOT or --as-of" in cli("restore", ok=False)
