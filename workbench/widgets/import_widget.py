@@ -159,6 +159,7 @@ class ImportWidget:
             return None
         item = self.upload.value[0]
         target = self.upload_dir / Path(item["name"]).name
+        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(bytes(item["content"]))
         self.path.value = str(target)
         return target
