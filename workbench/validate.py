@@ -142,12 +142,9 @@ class Check:
 
         def test(std: pd.Series) -> np.ndarray:
             limit = (today or date.today()).isoformat()
-            text = std.to_numpy(dtype=object)
-            present = ~pd.isna(text)
-            out = np.zeros(len(text), dtype=bool)
             # ISO text compares in date order; the first 10 characters are the day.
-            out[present] = pd.Series(text[present], dtype="str").str.slice(0, 10).to_numpy() > limit
-            return out
+            days, present = _days(std)
+            return present & (days > limit)
 
         return cls(
             field_name, "not_future", STATUS_ABNORMAL, f"{field_name} '{{value}}' is in the future",
@@ -160,11 +157,8 @@ class Check:
         datetime.strptime(earliest, "%Y-%m-%d")  # a wrong limit fails here, not per row
 
         def test(std: pd.Series) -> np.ndarray:
-            text = std.to_numpy(dtype=object)
-            present = ~pd.isna(text)
-            out = np.zeros(len(text), dtype=bool)
-            out[present] = pd.Series(text[present], dtype="str").str.slice(0, 10).to_numpy() < earliest
-            return out
+            days, present = _days(std)
+            return present & (days < earliest)
 
         return cls(
             field_name, "after", STATUS_ABNORMAL,
@@ -190,6 +184,16 @@ class Check:
             return np.array([v is not None and v == v and bool(fails(v)) for v in text], dtype=bool)
 
         return cls(field_name, name, severity, reason, test)
+
+
+def _days(std: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(first 10 characters of each value as fixed-width text, where a value is present)."""
+    text = std.to_numpy(dtype=object)
+    present = ~pd.isna(text)
+    days = np.full(len(text), "", dtype="<U10")
+    # Casting to a 10-character dtype keeps the first 10 characters of str(value).
+    days[present] = text[present].astype("<U10")
+    return days, present
 
 
 DEFAULT_CHECKS: tuple[Check, ...] = (
@@ -250,39 +254,40 @@ def validate_frame(
         ('ok', True, 0)
     """
     n = len(std)
-    statuses: dict[str, np.ndarray] = {}
+    # Statuses are kept as ranks (small integers) while checks run, made text at the end.
+    ranks: dict[str, np.ndarray] = {}
+    verdicts: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # field -> (has_value, has_raw)
+    raws: dict[str, np.ndarray] = {}
     for name in CHECKED_FIELDS:
-        value = _column(std, name).to_numpy(dtype=object)
-        raw = _column(std, f"{name}_raw").to_numpy(dtype=object)
-        has_value = ~pd.isna(value)
-        has_raw = _given(raw, has_value)
-        status = np.full(n, STATUS_MISSING, dtype=object)
-        status[has_value] = STATUS_OK
-        status[~has_value & has_raw] = STATUS_INVALID
-        statuses[name] = status
+        has_value, has_raw = _standardised(std, name, verdicts, raws)
+        rank = np.full(n, _RANK[STATUS_MISSING], dtype=np.int8)
+        rank[has_value] = _RANK[STATUS_OK]
+        rank[~has_value & has_raw] = _RANK[STATUS_INVALID]
+        ranks[name] = rank
 
     failure_parts: list[pd.DataFrame] = []
     for check in checks:
-        value = _column(std, check.field)
-        raw = _column(std, f"{check.field}_raw").to_numpy(dtype=object)
         if check.test is None:
-            has_value = ~pd.isna(value.to_numpy(dtype=object))
-            failed = ~has_value & _given(raw, has_value)
+            has_value, has_raw = _standardised(std, check.field, verdicts, raws)
+            failed = ~has_value & has_raw
         else:
-            failed = np.asarray(check.test(value), dtype=bool)
+            failed = np.asarray(check.test(_column(std, check.field)), dtype=bool)
         if not failed.any():
             continue
-        if check.field in statuses:
-            status = statuses[check.field]
-            rank = np.array([_RANK[s] for s in status[failed]], dtype=int)
-            worse = _RANK[check.severity] > rank
-            idx = np.flatnonzero(failed)[worse]
-            status[idx] = check.severity
-        shown = [_shown(v) for v in raw[failed]]
+        rows = np.flatnonzero(failed)
+        if check.field in ranks:
+            rank = ranks[check.field]
+            severity = _RANK[check.severity]
+            worse = rows[rank[rows] < severity]
+            rank[worse] = severity
+        raw = raws.get(check.field)
+        if raw is None:
+            raw = _column(std, f"{check.field}_raw").to_numpy(dtype=object)
+        shown = [_shown(v) for v in raw[rows]]
         failure_parts.append(
             pd.DataFrame(
                 {
-                    "row": std.index[failed],
+                    "row": std.index[rows],
                     "field": check.field,
                     "check": check.name,
                     "value": pd.Series(shown, dtype=object).to_numpy(dtype=object),
@@ -291,22 +296,31 @@ def validate_frame(
             )
         )
 
-    frame = std.copy()
-    for name in CHECKED_FIELDS:
-        frame[f"{name}_status"] = pd.Series(statuses[name], index=std.index, dtype=object)
+    names = np.empty(len(_RANK), dtype=object)
+    for status, rank in _RANK.items():
+        names[rank] = status
+    added: dict[str, np.ndarray] = {
+        f"{name}_status": names[ranks[name]] for name in CHECKED_FIELDS
+    }
     reachable = np.zeros(n, dtype=bool)
     for name in REACHABLE_FIELDS:
-        reachable |= statuses[name] == STATUS_OK
+        reachable |= ranks[name] == _RANK[STATUS_OK]
     has_contact = np.zeros(n, dtype=bool)
     for name in CONTACT_FIELDS:
-        has_contact |= statuses[name] == STATUS_OK
+        has_contact |= ranks[name] == _RANK[STATUS_OK]
     rejected = ~has_contact
-    frame["reachable"] = pd.Series(reachable, index=std.index, dtype=bool)
-    frame["rejected"] = pd.Series(rejected, index=std.index, dtype=bool)
+    statuses = {name: added[f"{name}_status"] for name in CONTACT_FIELDS}
+    contact_raws = {
+        name: raws.get(name, _column(std, f"{name}_raw").to_numpy(dtype=object))
+        for name in CONTACT_FIELDS
+    }
     reasons = np.full(n, None, dtype=object)
     for i in np.flatnonzero(rejected):
-        reasons[i] = _reject_reason(std, statuses, i)
-    frame["reject_reason"] = pd.Series(reasons, index=std.index, dtype=object)
+        reasons[i] = _reject_reason(contact_raws, statuses, i)
+    added["reachable"] = reachable
+    added["rejected"] = rejected
+    added["reject_reason"] = reasons
+    frame = _with_columns(std, added)
     if rejected.any():
         failure_parts.append(
             pd.DataFrame(
@@ -331,15 +345,40 @@ def validate_frame(
     return frame, failures
 
 
-def _reject_reason(std: pd.DataFrame, statuses: dict[str, np.ndarray], i: int) -> str:
+def _standardised(
+    std: pd.DataFrame, name: str, verdicts: dict, raws: dict
+) -> tuple[np.ndarray, np.ndarray]:
+    """(has a standardised value, was given a raw value) for a field, worked out once."""
+    if name not in verdicts:
+        value = _column(std, name).to_numpy(dtype=object)
+        raw = _column(std, f"{name}_raw").to_numpy(dtype=object)
+        has_value = ~pd.isna(value)
+        verdicts[name] = has_value, _given(raw, has_value)
+        raws[name] = raw
+    return verdicts[name]
+
+
+def _with_columns(std: pd.DataFrame, added: dict[str, np.ndarray]) -> pd.DataFrame:
+    """`std` with the added columns at its end (or in place where they exist already).
+
+    A shallow copy: std's own columns are shared, not copied (a deep copy of a million rows
+    of text cost more than the checks), and std itself is left as it was.
+    """
+    frame = std.copy(deep=False)
+    for name, values in added.items():
+        dtype = bool if name in ("reachable", "rejected") else object
+        frame[name] = pd.Series(values, index=std.index, dtype=dtype)
+    return frame
+
+
+def _reject_reason(raws: dict[str, np.ndarray], statuses: dict[str, np.ndarray], i: int) -> str:
     """'no valid contact: phone '12345' is not a valid number; email, wechat … missing'."""
     problems, missing = [], []
     for name in CONTACT_FIELDS:
         if statuses[name][i] == STATUS_MISSING:
             missing.append(name)
         else:
-            raw = _shown(_column(std, f"{name}_raw").iat[i])
-            problems.append(f"{name} '{raw}' {INVALID_REASONS[name]}")
+            problems.append(f"{name} '{_shown(raws[name][i])}' {INVALID_REASONS[name]}")
     if missing:
         problems.append(f"{', '.join(missing)} missing")
     return "no valid contact: " + "; ".join(problems)
