@@ -183,7 +183,7 @@ def threshold_summary(pairs: pd.DataFrame, threshold: float, *,
         scored = pd.DataFrame({"id_l": pairs["id_l"].to_numpy(), "id_r": pairs["id_r"].to_numpy(),
                                "above": above})
         lab = labels.merge(scored, on=["id_l", "id_r"], how="left")
-        lab["above"] = lab["above"].fillna(False).astype(bool)  # never scored: not linked
+        lab["above"] = lab["above"].astype("boolean").fillna(False).astype(bool)  # not scored
         match = lab["is_match"].astype(bool)
         tp = int((lab["above"] & match).sum())
         fp = int((lab["above"] & ~match).sum())
