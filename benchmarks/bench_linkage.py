@@ -60,8 +60,10 @@ if kind == "crm":
     con = duckdb.connect()
     con.register("f", frame)
     edges = con.execute(
-        "SELECT a.unique_id AS l, b.unique_id AS r FROM f a JOIN f b ON a.unique_id < b.unique_id "
-        "AND (a.phone = b.phone OR a.email = b.email)").df()
+        "SELECT a.unique_id AS l, b.unique_id AS r FROM f a JOIN f b ON a.phone = b.phone "
+        "AND a.unique_id < b.unique_id UNION "
+        "SELECT a.unique_id, b.unique_id FROM f a JOIN f b ON a.email = b.email "
+        "AND a.unique_id < b.unique_id").df()
     from workbench.cluster import cluster_pairs
     edges = edges.rename(columns={"l": "id_l", "r": "id_r"}).assign(match_weight=1.0)
     keys = cluster_pairs(frame["unique_id"], edges, 0.5, min_mean_weight=-1e9)
@@ -121,9 +123,15 @@ print(json.dumps({"pool_import_s": imported, "full_link_s": full_s, "batch_impor
 """
 
 
+TIMEOUT = 1800.0
+
+
 def _run(code: str, *args) -> dict:
-    proc = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True,
-                          text=True, cwd=ROOT)
+    try:
+        proc = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True,
+                              text=True, cwd=ROOT, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired as err:
+        raise RuntimeError(f"did not finish within {TIMEOUT:.0f} s") from err
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -152,7 +160,7 @@ def scores(clusters: pd.Series, truth: pd.Series) -> dict:
             "largest_cluster": int(frame.groupby("c").size().max())}
 
 
-def bench_size(rows: int, work: Path, baselines: bool) -> list[dict]:
+def bench_size(rows: int, work: Path, methods: list[str]) -> list[dict]:
     from workbench.generate import generate_leads
 
     leads = generate_leads(rows, seed=1)
@@ -160,9 +168,8 @@ def bench_size(rows: int, work: Path, baselines: bool) -> list[dict]:
     leads.drop(columns=["entity_id"]).to_csv(src, index=False)
     truth = leads.set_index("lead_id")["entity_id"]
     results = []
-    runs = [("ours", OURS, "lead_id")]
-    if baselines:
-        runs += [("splink-plain", BASELINE, "splink"), ("crm-rule", BASELINE, "crm")]
+    runs = [r for r in [("ours", OURS, "lead_id"), ("splink-plain", BASELINE, "splink"),
+                        ("crm-rule", BASELINE, "crm")] if r[0] in methods]
     for name, code, arg in runs:
         out = work / f"{name}_{rows}.csv"
         try:
@@ -235,21 +242,27 @@ def markdown(table: pd.DataFrame) -> str:
 
 
 def main() -> None:
+    global TIMEOUT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--methods", nargs="*", default=["ours", "splink-plain", "crm-rule"])
     parser.add_argument("--pool-rows", type=int, default=1_000_000)
     parser.add_argument("--batch-rows", type=int, default=10_000)
     parser.add_argument("--febrl", action="store_true", help="also run the FEBRL sets")
     parser.add_argument("--no-baselines", action="store_true")
     parser.add_argument("--no-incremental", action="store_true")
+    parser.add_argument("--timeout", type=float, default=TIMEOUT,
+                        help="seconds one measurement may take before it is recorded as unfinished")
     args = parser.parse_args()
+    TIMEOUT = args.timeout
     print(f"# {platform.node()} {platform.processor() or platform.machine()}, "
           f"python {platform.python_version()}", flush=True)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for size in args.sizes:
-            rows += bench_size(size, work, not args.no_baselines)
+            methods = ["ours"] if args.no_baselines else args.methods
+            rows += bench_size(size, work, methods)
         if args.febrl:
             rows += bench_febrl(work)
         inc = None if args.no_incremental else bench_incremental(args.pool_rows,
