@@ -15,8 +15,8 @@ from workbench import Pool
 from workbench.notebooks import load_sample
 
 
-@pytest.fixture
-def sample_pool(tmp_path_factory, tmp_path) -> Pool:
+@pytest.fixture(name="sample_pool")
+def sample_pool_fixture(tmp_path_factory, tmp_path) -> Pool:
     """A private copy of the linked sample pool (2,500 records, pairs and clusters, no merges)."""
     built = tmp_path_factory.getbasetemp() / "sample_pool" / "pool.duckdb"
     if not built.exists():

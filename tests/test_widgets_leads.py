@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from notebook_pools import sample_pool  # noqa: F401  (fixture)
+from notebook_pools import sample_pool_fixture  # noqa: F401  (the sample_pool fixture)
 
 from workbench.pool import run
 from workbench.widgets import LeadsWidget

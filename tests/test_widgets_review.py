@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 import pytest
-from notebook_pools import sample_pool  # noqa: F401  (fixture)
+from notebook_pools import sample_pool_fixture  # noqa: F401  (the sample_pool fixture)
 
 from workbench.pool import run
 from workbench.review import review_queue

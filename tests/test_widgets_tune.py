@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 import pytest
-from notebook_pools import sample_pool  # noqa: F401  (fixture)
+from notebook_pools import sample_pool_fixture  # noqa: F401  (the sample_pool fixture)
 
 from workbench.model import load_model
 from workbench.tuning import (
