@@ -121,7 +121,7 @@ def test_str_dtype_with_nan_gives_the_same_frame(leads):
     for column in as_object.columns:
         left, right = as_object[column].tolist(), as_str[column].tolist()
         assert left == right, column
-    assert (as_object.dtypes == object).all()
+    assert all(pd.api.types.is_object_dtype(dtype) for dtype in as_object.dtypes)
 
 
 def test_validate_leaves_the_standardised_frame_alone(leads):
