@@ -101,7 +101,7 @@ def undone_events(con: duckdb.DuckDBPyConnection) -> set[int]:
 
 def event_row(con: duckdb.DuckDBPyConnection, event_id: int) -> dict:
     """One event as a dict; InputError when there is none with that id."""
-    cur = run(con, "SELECT * FROM events WHERE event_id = ?", [event_id])
+    cur = run(con, sql.event_sql(), [event_id])
     rows = cur.fetchall()
     row = rows[0] if rows else None
     if row is None:
@@ -155,8 +155,7 @@ def undo(pool: Pool, event_id: int | None = None, *, last: bool = False,
                              fix="Pass an event id (`workbench undo 17`) or `--last`.")
         event = event_row(con, event_id)
         if event_id in undone:
-            by = run(con, "SELECT max(event_id) FROM events WHERE undoes = ?",
-                     [event_id]).fetchall()[0][0]
+            by = run(con, sql.undone_by_sql(), [event_id]).fetchall()[0][0]
             raise InputError(
                 f"Event {event_id} ({event['kind']}) is already undone (by event {by}).",
                 fix=f"To bring it back, undo the undo: `workbench undo {by}`.",
@@ -193,7 +192,7 @@ def _reverse(con: duckdb.DuckDBPyConnection, event: dict, new_id: int) -> bool:
         return True
     if event["kind"] == "rules":
         payload = json.loads(event["payload"])
-        run(con, "INSERT OR REPLACE INTO meta VALUES ('survivorship', ?)", [payload["before"]])
+        run(con, sql.set_rules_sql(), [payload["before"]])
         merge._rebuild(con, merge.load_rules(con))
         did = True
     rows = run(con, sql.event_membership_sql(), [event_id, event_id]).fetchall()
@@ -235,8 +234,7 @@ def _reverse(con: duckdb.DuckDBPyConnection, event: dict, new_id: int) -> bool:
             [l_id, r_id, match if before_match is None else before_match, current_actor(),
              at, new_id, bool(before_active)])
         did = True
-    if run(con, "SELECT count(*) FROM review_decisions WHERE event_id = ?",
-           [event_id]).fetchall()[0][0]:
+    if run(con, sql.decisions_of_event_sql(), [event_id]).fetchall()[0][0]:
         did = True  # the decisions drop out of force with the event itself
     return did
 

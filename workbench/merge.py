@@ -87,7 +87,7 @@ def signature(record_ids: Iterable[int]) -> str:
 
 def load_rules(con: duckdb.DuckDBPyConnection) -> Survivorship:
     """The pool's survivorship rules (`set_rules`), else the standard ones."""
-    rows = run(con, "SELECT value FROM meta WHERE key = 'survivorship'").fetchall()
+    rows = run(con, sql.rules_sql()).fetchall()
     row = rows[0] if rows else None
     return Survivorship.from_json(row[0]) if row else Survivorship.standard()
 
@@ -104,7 +104,7 @@ def set_rules(pool: Pool, rules: Survivorship, *, actor: str | None = None,
         old = load_rules(con)
         event_id = log_event(con, "rules", "survivorship", actor=actor, reason=reason,
                              payload={"before": old.to_json(), "after": rules.to_json()})
-        run(con, "INSERT OR REPLACE INTO meta VALUES ('survivorship', ?)", [rules.to_json()])
+        run(con, sql.set_rules_sql(), [rules.to_json()])
         _rebuild(con, rules)
     return event_id
 
@@ -124,12 +124,7 @@ def admit_records(con: duckdb.DuckDBPyConnection) -> int:
 
 def current_leads_of(con: duckdb.DuckDBPyConnection, record_ids: Sequence[int]) -> dict[int, int]:
     """The current lead of each record that has one."""
-    rows = run(
-        con,
-        "SELECT record_id, lead_id FROM current_membership "
-        "WHERE record_id IN (SELECT unnest(?::BIGINT[])) AND lead_id IS NOT NULL",
-        [list(record_ids)],
-    ).fetchall()
+    rows = run(con, sql.leads_of_records_sql(), [list(record_ids)]).fetchall()
     return {int(r): int(lead) for r, lead in rows}
 
 
@@ -159,14 +154,7 @@ def apply_moves(con: duckdb.DuckDBPyConnection, moves: pd.DataFrame | str, event
     # rows appended earlier in the same transaction once they exceed a row group (seen with
     # 510,000 moved records), so the state after the moves is kept beside the history.
     run(con, f"CREATE OR REPLACE TEMP TABLE _pre AS SELECT * FROM {_state_table(con)}")
-    run(con, """CREATE OR REPLACE TEMP TABLE _touched AS
-        SELECT DISTINCT lead_id FROM (
-            SELECT m.lead_id FROM _moves m LEFT JOIN _pre c USING (record_id)
-            WHERE c.lead_id IS DISTINCT FROM m.lead_id
-            UNION ALL
-            SELECT c.lead_id FROM _moves m JOIN _pre c USING (record_id)
-            WHERE c.lead_id IS DISTINCT FROM m.lead_id)
-        WHERE lead_id IS NOT NULL""")
+    run(con, sql.touched_by_moves_sql())
     before = run(con, "SELECT count(*) FROM membership").fetchall()[0][0]
     run(con, sql.apply_moves_sql("_pre"), [now(), event_id]).fetchall()
     changed = run(con, "SELECT count(*) FROM membership").fetchall()[0][0] - before
@@ -338,7 +326,7 @@ def apply_decisions(con: duckdb.DuckDBPyConnection, decisions: Sequence[Decision
     leads = current_leads_of(con, all_ids)
     next_lead = run(con, sql.max_lead_id_sql()).fetchall()[0][0] + 1
     for d in decisions:
-        run(con, "INSERT INTO review_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        run(con, sql.insert_decision_sql(),
             [at, actor, d.cluster_id, signature(d.record_ids), d.decision,
              json.dumps(sorted(d.leaving)) if d.leaving else None, d.pattern, export_id,
              event_id])
@@ -393,11 +381,7 @@ def apply_decisions(con: duckdb.DuckDBPyConnection, decisions: Sequence[Decision
 def _other_members(con: duckdb.DuckDBPyConnection, lead_ids: list[int],
                    record_ids: list[int]) -> list[int]:
     """Those of `lead_ids` that hold records other than `record_ids`."""
-    rows = run(con, """
-        SELECT DISTINCT lead_id FROM current_membership
-        WHERE lead_id IN (SELECT unnest(?::BIGINT[]))
-          AND record_id NOT IN (SELECT unnest(?::BIGINT[]))""",
-               [list(lead_ids), list(record_ids)]).fetchall()
+    rows = run(con, sql.leads_with_others_sql(), [list(lead_ids), list(record_ids)]).fetchall()
     return [int(r[0]) for r in rows]
 
 
@@ -421,40 +405,6 @@ def decide(pool: Pool, decisions: Decision | Sequence[Decision], *, actor: str |
 # --- committing safe merges ---------------------------------------------------------------
 
 
-def safe_clusters_sql() -> str:
-    """Pending clusters whose every scored pair (latest run per pair) reaches threshold `?`,
-    with no cannot-link constraint inside and no decision of a reviewer on them."""
-    return """
-WITH cm AS (
-    SELECT c.cluster_id, c.record_id, m.lead_id
-    FROM clusters c JOIN current_membership m USING (record_id)
-    WHERE m.lead_id IS NOT NULL
-), pending AS (
-    SELECT cluster_id, string_agg(record_id::VARCHAR, ',' ORDER BY record_id) AS sig
-    FROM cm GROUP BY cluster_id HAVING count(DISTINCT lead_id) > 1
-), latest_pairs AS (
-    SELECT record_id_l, record_id_r, arg_max(match_probability, run_id) AS p
-    FROM pairs GROUP BY ALL
-), weakest AS (
-    SELECT a.cluster_id, min(p.p) AS p_min
-    FROM latest_pairs p
-    JOIN cm a ON a.record_id = p.record_id_l
-    JOIN cm b ON b.record_id = p.record_id_r AND b.cluster_id = a.cluster_id
-    GROUP BY a.cluster_id
-), blocked AS (
-    SELECT DISTINCT a.cluster_id
-    FROM current_constraints k
-    JOIN cm a ON a.record_id = k.record_id_l
-    JOIN cm b ON b.record_id = k.record_id_r AND b.cluster_id = a.cluster_id
-    WHERE k.kind = 'cannot_link'
-)
-SELECT p.cluster_id FROM pending p JOIN weakest w USING (cluster_id)
-WHERE w.p_min >= ?
-  AND p.cluster_id NOT IN (SELECT cluster_id FROM blocked)
-  AND p.sig NOT IN (SELECT signature FROM review_decisions d
-                    WHERE d.decision <> 'skip' AND d.event_id NOT IN (SELECT unnest(?::BIGINT[])))"""
-
-
 def commit_merges(pool: Pool, threshold: float = DEFAULT_THRESHOLD, *,
                   actor: str | None = None, reason: str | None = None) -> dict:
     """Merge every pending cluster that is safe at `threshold`, as one undoable event.
@@ -475,7 +425,7 @@ def commit_merges(pool: Pool, threshold: float = DEFAULT_THRESHOLD, *,
     with pool.transaction() as con:
         admit_records(con)
         undone = sorted(undone_events(con))
-        run(con, f"CREATE OR REPLACE TEMP TABLE _safe AS {safe_clusters_sql()}",
+        run(con, f"CREATE OR REPLACE TEMP TABLE _safe AS {sql.safe_clusters_sql()}",
             [threshold, undone])
         n = run(con, "SELECT count(*) FROM _safe").fetchall()[0][0]
         if n == 0:
@@ -484,10 +434,7 @@ def commit_merges(pool: Pool, threshold: float = DEFAULT_THRESHOLD, *,
                     .fetchall()[0][0]}
         event_id = log_event(con, "merge", f"clusters:{n}", actor=actor, reason=reason,
                              payload={"threshold": threshold, "clusters": n})
-        moved = apply_moves(con, """
-            SELECT c.record_id, min(m.lead_id) OVER (PARTITION BY c.cluster_id) AS lead_id
-            FROM clusters c JOIN current_membership m USING (record_id)
-            WHERE m.lead_id IS NOT NULL AND c.cluster_id IN (SELECT cluster_id FROM _safe)""",
+        moved = apply_moves(con, sql.merge_safe_moves_sql(),
             event_id, message=f"线索已合并 leads merged automatically at {threshold:g}")
         leads = run(con, "SELECT count(*) FROM leads").fetchall()[0][0]
     log.info("merged %d clusters (%d records moved)", n, moved)
@@ -550,15 +497,9 @@ def leads_frame(con: duckdb.DuckDBPyConnection, batch: int | None = None) -> pd.
     """
     golden = golden_leads(con)
     if batch is not None:
-        ids = {int(r[0]) for r in run(
-            con, "SELECT DISTINCT m.lead_id FROM current_membership m JOIN records r "
-                 "USING (record_id) WHERE r.batch_id = ?", [batch]).fetchall()}
+        ids = {int(r[0]) for r in run(con, sql.leads_of_batch_sql(), [batch]).fetchall()}
         golden = golden[golden.lead_id.isin(ids)]
-    cols = ", ".join(f"r.{c}" for c in _MEMBER_FIELDS)
-    members = run(con, f"""
-        SELECT m.lead_id, r.record_id, r.batch_id, {cols}
-        FROM current_membership m JOIN records r USING (record_id)
-        WHERE m.lead_id IS NOT NULL ORDER BY m.lead_id, r.record_id""").df()
+    members = run(con, sql.lead_members_sql(list(_MEMBER_FIELDS))).df()
     members = members[members.lead_id.isin(set(golden.lead_id))]
     lead_rows = golden.copy()
     for c in lead_rows.columns:

@@ -26,6 +26,7 @@ from .errors import InputError
 from .history import now, undone_events
 from .merge import Decision, admit_records, apply_decisions, signature
 from .pool import Pool, current_actor, run
+from .sql import history as sql
 from .survivorship import valid_sql
 
 log = logging.getLogger(__name__)
@@ -54,42 +55,6 @@ _FIELD_WORDS = {"phone": "mobile", "name": "name", "email": "email", "wechat": "
 # --- the queue ----------------------------------------------------------------------------
 
 
-def _queue_sql() -> str:
-    pattern_cols = ",\n       ".join(
-        f"count(DISTINCT {f}) FILTER (WHERE {valid_sql(f)}) AS {f}_distinct, "
-        f"count({f}) FILTER (WHERE {valid_sql(f)}) AS {f}_present"
-        for f in PATTERN_FIELDS
-    )
-    return f"""
-WITH cm AS (
-    SELECT c.cluster_id, c.record_id, m.lead_id
-    FROM clusters c JOIN current_membership m USING (record_id)
-    WHERE m.lead_id IS NOT NULL
-), pending AS (
-    SELECT cluster_id, string_agg(record_id::VARCHAR, ',' ORDER BY record_id) AS signature,
-           count(*) AS records, count(DISTINCT lead_id) AS leads
-    FROM cm GROUP BY cluster_id HAVING count(DISTINCT lead_id) > 1
-), decided AS (
-    SELECT DISTINCT signature FROM review_decisions
-    WHERE decision <> 'skip' AND event_id NOT IN (SELECT unnest(?::BIGINT[]))
-), weakest AS (
-    SELECT a.cluster_id, min(p.match_probability) AS p_min, max(p.match_probability) AS p_max
-    FROM pairs p
-    JOIN cm a ON a.record_id = p.record_id_l
-    JOIN cm b ON b.record_id = p.record_id_r AND b.cluster_id = a.cluster_id
-    GROUP BY a.cluster_id
-)
-SELECT p.cluster_id, p.signature, p.records, p.leads, w.p_min, w.p_max,
-       {pattern_cols}
-FROM pending p
-JOIN cm USING (cluster_id)
-JOIN records r ON r.record_id = cm.record_id
-LEFT JOIN weakest w USING (cluster_id)
-WHERE p.signature NOT IN (SELECT signature FROM decided)
-GROUP BY p.cluster_id, p.signature, p.records, p.leads, w.p_min, w.p_max
-ORDER BY p.cluster_id"""
-
-
 def pattern_of(row) -> str:
     """A cluster's pattern from its per-field distinct / present counts.
 
@@ -115,7 +80,7 @@ def pattern_of(row) -> str:
 
 def _queue(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     admit_records(con)
-    frame = run(con, _queue_sql(), [sorted(undone_events(con))]).df()
+    frame = run(con, sql.review_queue_sql(PATTERN_FIELDS, {f: valid_sql(f) for f in PATTERN_FIELDS}), [sorted(undone_events(con))]).df()
     frame["pattern"] = [pattern_of(r) for r in frame.to_dict("records")]
     return frame[["cluster_id", "signature", "records", "leads", "p_min", "p_max", "pattern"]]
 
@@ -178,13 +143,7 @@ def preview_pattern(pool: Pool, pattern: str, decision: str) -> pd.DataFrame:
         queue = _queue(con)
         decisions = _pattern_decisions(queue, pattern, decision)
         ids = sorted({r for d in decisions for r in d.record_ids})
-        frame = run(con, """
-            SELECT c.cluster_id, r.record_id, m.lead_id, r.name, r.phone, r.email, r.company,
-                   r.channel, r.updated_at
-            FROM clusters c JOIN records r USING (record_id)
-            JOIN current_membership m USING (record_id)
-            WHERE r.record_id IN (SELECT unnest(?::BIGINT[]))
-            ORDER BY c.cluster_id, r.record_id""", [ids]).df()
+        frame = run(con, sql.preview_records_sql(), [ids]).df()
     effect = {
         "merge": lambda g: f"records {', '.join(map(str, g.record_id))} become lead "
                            f"{int(g.lead_id.min())}",
@@ -258,12 +217,8 @@ def export_review(pool: Pool, out: str | Path, *, pattern: str | None = None,
         if limit:
             queue = queue.head(limit)
         ids = sorted({int(x) for s in queue.signature for x in s.split(",")})
-        cols = ", ".join(f"r.{f}" for f in SHOWN_FIELDS)
-        records = run(con, f"""
-            SELECT c.cluster_id, r.record_id, {cols} FROM clusters c JOIN records r USING (record_id)
-            WHERE r.record_id IN (SELECT unnest(?::BIGINT[])) ORDER BY c.cluster_id, r.record_id""",
-                      [ids]).df()
-        last_event = run(con, "SELECT coalesce(max(event_id), 0) FROM events").fetchall()[0][0]
+        records = run(con, sql.review_records_sql(list(SHOWN_FIELDS)), [ids]).df()
+        last_event = run(con, sql.last_event_id_sql()).fetchall()[0][0]
     out.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(str(out))
     sheet = book.add_worksheet("审核 review")
@@ -399,10 +354,8 @@ def apply_review(pool: Pool, path: str | Path, *, strict: bool = False,
     with pool.transaction() as con:
         queue = _queue(con).set_index("cluster_id")
         applied_before = {
-            r[0] for r in run(con, """
-                SELECT signature FROM review_decisions
-                WHERE export_id = ? AND event_id NOT IN (SELECT unnest(?::BIGINT[]))""",
-                [export_id, sorted(undone_events(con))]).fetchall()
+            r[0] for r in run(con, sql.applied_from_file_sql(),
+                              [export_id, sorted(undone_events(con))]).fetchall()
         }
         frame["cluster_id"] = frame["cluster_id"].ffill()
         for cluster_id, group in frame.groupby("cluster_id", sort=True):

@@ -523,3 +523,182 @@ WITH cur AS (
 SELECT cur.record_id_l, cur.record_id_r, coalesce(old.m, cur.m), $1, $2, $3, coalesce(old.a, false)
 FROM cur LEFT JOIN old USING (record_id_l, record_id_r)
 WHERE coalesce(old.a, false) <> cur.a OR (cur.a AND cur.m IS DISTINCT FROM old.m)"""
+
+
+# --- merging and review -------------------------------------------------------------------
+
+
+def safe_clusters_sql() -> str:
+    """Pending clusters whose every scored pair (latest run per pair) reaches threshold `?`,
+    with no cannot-link constraint inside and no decision of a reviewer on them."""
+    return """
+WITH cm AS (
+    SELECT c.cluster_id, c.record_id, m.lead_id
+    FROM clusters c JOIN current_membership m USING (record_id)
+    WHERE m.lead_id IS NOT NULL
+), pending AS (
+    SELECT cluster_id, string_agg(record_id::VARCHAR, ',' ORDER BY record_id) AS sig
+    FROM cm GROUP BY cluster_id HAVING count(DISTINCT lead_id) > 1
+), latest_pairs AS (
+    SELECT record_id_l, record_id_r, arg_max(match_probability, run_id) AS p
+    FROM pairs GROUP BY ALL
+), weakest AS (
+    SELECT a.cluster_id, min(p.p) AS p_min
+    FROM latest_pairs p
+    JOIN cm a ON a.record_id = p.record_id_l
+    JOIN cm b ON b.record_id = p.record_id_r AND b.cluster_id = a.cluster_id
+    GROUP BY a.cluster_id
+), blocked AS (
+    SELECT DISTINCT a.cluster_id
+    FROM current_constraints k
+    JOIN cm a ON a.record_id = k.record_id_l
+    JOIN cm b ON b.record_id = k.record_id_r AND b.cluster_id = a.cluster_id
+    WHERE k.kind = 'cannot_link'
+)
+SELECT p.cluster_id FROM pending p JOIN weakest w USING (cluster_id)
+WHERE w.p_min >= ?
+  AND p.cluster_id NOT IN (SELECT cluster_id FROM blocked)
+  AND p.sig NOT IN (SELECT signature FROM review_decisions d
+                    WHERE d.decision <> 'skip' AND d.event_id NOT IN (SELECT unnest(?::BIGINT[])))"""
+
+
+def leads_of_records_sql() -> str:
+    """The current lead of each of the records `?` (a list) that has one."""
+    return """
+SELECT record_id, lead_id FROM current_membership
+WHERE record_id IN (SELECT unnest(?::BIGINT[])) AND lead_id IS NOT NULL"""
+
+
+def leads_with_others_sql() -> str:
+    """Those of the leads `?` that hold records other than the records `?`."""
+    return """
+SELECT DISTINCT lead_id FROM current_membership
+WHERE lead_id IN (SELECT unnest(?::BIGINT[])) AND record_id NOT IN (SELECT unnest(?::BIGINT[]))"""
+
+
+def touched_by_moves_sql() -> str:
+    """The leads the moves in `_moves` take records from or give records to, against `_pre`."""
+    return """
+CREATE OR REPLACE TEMP TABLE _touched AS
+SELECT DISTINCT lead_id FROM (
+    SELECT m.lead_id FROM _moves m LEFT JOIN _pre c USING (record_id)
+    WHERE c.lead_id IS DISTINCT FROM m.lead_id
+    UNION ALL
+    SELECT c.lead_id FROM _moves m JOIN _pre c USING (record_id)
+    WHERE c.lead_id IS DISTINCT FROM m.lead_id)
+WHERE lead_id IS NOT NULL"""
+
+
+def merge_safe_moves_sql() -> str:
+    """Every record of a cluster in `_safe` to the smallest current lead of its cluster."""
+    return """
+SELECT c.record_id, min(m.lead_id) OVER (PARTITION BY c.cluster_id) AS lead_id
+FROM clusters c JOIN current_membership m USING (record_id)
+WHERE m.lead_id IS NOT NULL AND c.cluster_id IN (SELECT cluster_id FROM _safe)"""
+
+
+def insert_decision_sql() -> str:
+    return "INSERT INTO review_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def leads_of_batch_sql() -> str:
+    """The leads holding a record of batch `?`."""
+    return """
+SELECT DISTINCT m.lead_id FROM current_membership m JOIN records r USING (record_id)
+WHERE r.batch_id = ?"""
+
+
+def lead_members_sql(columns: list[str]) -> str:
+    """Every record in a lead, with `columns`, by lead and record."""
+    cols = ", ".join(f"r.{quote_ident(c)}" for c in columns)
+    return f"""
+SELECT m.lead_id, r.record_id, r.batch_id, {cols}
+FROM current_membership m JOIN records r USING (record_id)
+WHERE m.lead_id IS NOT NULL ORDER BY m.lead_id, r.record_id"""
+
+
+def rules_sql() -> str:
+    return "SELECT value FROM meta WHERE key = 'survivorship'"
+
+
+def set_rules_sql() -> str:
+    return "INSERT OR REPLACE INTO meta VALUES ('survivorship', ?)"
+
+
+def review_queue_sql(pattern_fields, valid: dict[str, str]) -> str:
+    """Pending clusters with per-field distinct / present counts of `pattern_fields`: in more
+    than one lead, and not decided (other than skip) by an event in force. Params: undone ids."""
+    pattern_cols = ",\n       ".join(
+        f"count(DISTINCT {f}) FILTER (WHERE {valid[f]}) AS {f}_distinct, "
+        f"count({f}) FILTER (WHERE {valid[f]}) AS {f}_present"
+        for f in pattern_fields
+    )
+    return f"""
+WITH cm AS (
+    SELECT c.cluster_id, c.record_id, m.lead_id
+    FROM clusters c JOIN current_membership m USING (record_id)
+    WHERE m.lead_id IS NOT NULL
+), pending AS (
+    SELECT cluster_id, string_agg(record_id::VARCHAR, ',' ORDER BY record_id) AS signature,
+           count(*) AS records, count(DISTINCT lead_id) AS leads
+    FROM cm GROUP BY cluster_id HAVING count(DISTINCT lead_id) > 1
+), decided AS (
+    SELECT DISTINCT signature FROM review_decisions
+    WHERE decision <> 'skip' AND event_id NOT IN (SELECT unnest(?::BIGINT[]))
+), weakest AS (
+    SELECT a.cluster_id, min(p.match_probability) AS p_min, max(p.match_probability) AS p_max
+    FROM pairs p
+    JOIN cm a ON a.record_id = p.record_id_l
+    JOIN cm b ON b.record_id = p.record_id_r AND b.cluster_id = a.cluster_id
+    GROUP BY a.cluster_id
+)
+SELECT p.cluster_id, p.signature, p.records, p.leads, w.p_min, w.p_max,
+       {pattern_cols}
+FROM pending p
+JOIN cm USING (cluster_id)
+JOIN records r ON r.record_id = cm.record_id
+LEFT JOIN weakest w USING (cluster_id)
+WHERE p.signature NOT IN (SELECT signature FROM decided)
+GROUP BY p.cluster_id, p.signature, p.records, p.leads, w.p_min, w.p_max
+ORDER BY p.cluster_id"""
+
+
+def preview_records_sql() -> str:
+    """The records `?` (a list) with their cluster and current lead, for a preview."""
+    return """
+SELECT c.cluster_id, r.record_id, m.lead_id, r.name, r.phone, r.email, r.company, r.channel,
+       r.updated_at
+FROM clusters c JOIN records r USING (record_id) JOIN current_membership m USING (record_id)
+WHERE r.record_id IN (SELECT unnest(?::BIGINT[]))
+ORDER BY c.cluster_id, r.record_id"""
+
+
+def review_records_sql(columns: list[str]) -> str:
+    """The records `?` (a list) with their cluster and `columns`, for the review file."""
+    cols = ", ".join(f"r.{quote_ident(c)}" for c in columns)
+    return f"""
+SELECT c.cluster_id, r.record_id, {cols} FROM clusters c JOIN records r USING (record_id)
+WHERE r.record_id IN (SELECT unnest(?::BIGINT[])) ORDER BY c.cluster_id, r.record_id"""
+
+
+def applied_from_file_sql() -> str:
+    """Signatures decided from review file `?` by events in force (undone ids `?`)."""
+    return """
+SELECT signature FROM review_decisions
+WHERE export_id = ? AND event_id NOT IN (SELECT unnest(?::BIGINT[]))"""
+
+
+def last_event_id_sql() -> str:
+    return "SELECT coalesce(max(event_id), 0) FROM events"
+
+
+def event_sql() -> str:
+    return "SELECT * FROM events WHERE event_id = ?"
+
+
+def undone_by_sql() -> str:
+    return "SELECT max(event_id) FROM events WHERE undoes = ?"
+
+
+def decisions_of_event_sql() -> str:
+    return "SELECT count(*) FROM review_decisions WHERE event_id = ?"
