@@ -13,7 +13,8 @@ Each phase runs in a fresh process so that its peak memory (max RSS) is its own:
   golden leads refreshed, owners notified, all as one event in one transaction;
 - rebuild: `rebuild_leads(pool)`: every golden lead again from membership and records.
 
-Figures go to stdout; keep them in benchmarks/RESULTS.md.
+Wall time suffers when others share the machine, so CPU time (user + system, all threads) is
+given beside it. Figures go to stdout; keep them in benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -98,7 +99,9 @@ else:
     else:
         out = {"leads": merge.rebuild_leads(Pool(path))}
 seconds = time.perf_counter() - started
+usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"phase": phase, "seconds": round(seconds, 2),
+                  "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
                   "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                   **out}))
 """
