@@ -221,12 +221,14 @@ class TuneWidget:
                                          labels=self.labels)
         self.summary_view.value = summary_html(self.summary)
         self.histogram.clear_output(wait=True)
-        with self.histogram:
-            import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt
+        from IPython.display import display
 
-            ax = weight_histogram(self.pairs["match_weight"] if weights is None else weights,
-                                  self.threshold.value)
-            plt.show(ax.figure) if _inline() else plt.close(ax.figure)
+        ax = weight_histogram(self.pairs["match_weight"] if weights is None else weights,
+                              self.threshold.value)
+        with self.histogram:
+            display(ax.figure)
+        plt.close(ax.figure)  # shown once, in the output area; not again by the inline backend
         return self.summary
 
     def retrain(self):
@@ -256,9 +258,3 @@ class TuneWidget:
         from IPython.display import display
 
         display(self.widget)
-
-
-def _inline() -> bool:
-    import matplotlib
-
-    return "inline" in matplotlib.get_backend().lower()
