@@ -446,9 +446,16 @@ def undo_events_sql() -> str:
 
 
 def last_event_in_force_sql() -> str:
-    """The newest event not undone. Params: undone ids."""
+    """The newest event not undone (ids `?`) that changed something undo can restore: an
+    import or rules change, or an event with rows in the history tables (not an export)."""
     return """
-SELECT event_id FROM events WHERE event_id NOT IN (SELECT unnest(?::BIGINT[]))
+SELECT event_id FROM events
+WHERE event_id NOT IN (SELECT unnest(?::BIGINT[]))
+  AND (kind IN ('import', 'rules')
+       OR event_id IN (SELECT event_id FROM membership UNION SELECT event_id FROM edits
+                       UNION SELECT event_id FROM link_constraints
+                       UNION SELECT event_id FROM labels
+                       UNION SELECT event_id FROM review_decisions))
 ORDER BY event_id DESC LIMIT 1"""
 
 
