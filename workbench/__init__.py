@@ -27,6 +27,7 @@ from .generate import (
 from .history import lead_history, leads_as_of, log_event, restore_as_of, undo
 from .link import dedupe_pool, explain_pair, link_batch
 from .merge import Decision, commit_merges, decide, edit_lead, golden_leads, rebuild_leads
+from .notebooks import open_pool, run_kept
 from .pool import Pool
 from .privacy import mask_frame
 from .quality import quality_report
@@ -78,11 +79,13 @@ __all__ = [
     "list_channels",
     "log_event",
     "mask_frame",
+    "open_pool",
     "preview_pattern",
     "quality_report",
     "queue_patterns",
     "rebuild_leads",
     "restore",
+    "run_kept",
     "restore_as_of",
     "resume_channel",
     "review_queue",
