@@ -140,3 +140,21 @@ def test_export_leads_lists_each_lead_with_its_member_records(pool, tmp_path):
     assert list(block["row"]) == ["lead", "record", "record"]
     assert list(block["record_id"].iloc[1:]) == ["1", "2"]
     assert block.iloc[0]["email"] == "zw@a.com" and block.iloc[0]["owner"] == "李销售"
+
+
+def test_an_override_follows_its_lead_into_a_merge_and_back_out(pool):
+    from workbench.history import undo
+
+    edit_lead(pool, lead_of(pool, 2), "title", "采购总监")     # on the lead that will be absorbed
+    edit_lead(pool, lead_of(pool, 3), "title", "经理")
+    propose_clusters(pool, {10: [1, 2]})
+    merged = decide(pool, Decision(10, (1, 2), "merge"))
+    assert lead_of(pool, 2) == lead_of(pool, 1) == 1
+    with pool.connect() as con:
+        golden = golden_leads(con).set_index("lead_id")
+    assert golden.loc[1, "title"] == "采购总监"
+    undo(pool, merged)
+    with pool.connect() as con:
+        golden = golden_leads(con).set_index("lead_id")
+    assert pd.isna(golden.loc[1, "title"]) and golden.loc[2, "title"] == "采购总监"
+    assert golden.loc[3, "title"] == "经理"

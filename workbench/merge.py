@@ -159,6 +159,9 @@ def apply_moves(con: duckdb.DuckDBPyConnection, moves: pd.DataFrame | str, event
     run(con, sql.apply_moves_sql("_pre"), [now(), event_id]).fetchall()
     changed = run(con, "SELECT count(*) FROM membership").fetchall()[0][0] - before
     run(con, f"CREATE OR REPLACE TEMP TABLE _state AS {sql.post_state_sql('_pre')}")
+    if run(con, "SELECT count(*) FROM edits").fetchall()[0][0]:
+        # a person's override must not vanish because its lead was merged into another
+        run(con, sql.carry_edits_sql(), [now(), event_id]).fetchall()
     after_change(con, event_id, message=message, rules=rules)
     return changed
 

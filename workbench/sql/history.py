@@ -709,3 +709,27 @@ def undone_by_sql() -> str:
 
 def decisions_of_event_sql() -> str:
     return "SELECT count(*) FROM review_decisions WHERE event_id = ?"
+
+
+def carry_edits_sql() -> str:
+    """Overrides of leads the moves emptied go to the lead their records went to (the smallest,
+    if several), unless it has its own override of that field. Params: recorded_at, event_id.
+    """
+    return f"""
+INSERT INTO edits
+WITH cur AS ({edits_state_sql(False)}),
+gone AS (
+    SELECT p.lead_id AS old, min(s.lead_id) AS target
+    FROM _pre p JOIN _state s USING (record_id)
+    WHERE p.lead_id IN (SELECT lead_id FROM _touched) AND s.lead_id IS NOT NULL
+      AND p.lead_id NOT IN (SELECT lead_id FROM _state WHERE lead_id IS NOT NULL)
+    GROUP BY p.lead_id
+), carried AS (
+    SELECT g.target, e.field, e.value, e.lead_id AS old
+    FROM cur e JOIN gone g ON g.old = e.lead_id
+    WHERE NOT EXISTS (SELECT 1 FROM cur x WHERE x.lead_id = g.target AND x.field = e.field)
+    QUALIFY row_number() OVER (PARTITION BY g.target, e.field ORDER BY e.lead_id DESC) = 1
+)
+SELECT (SELECT coalesce(max(seq), 0) FROM edits) + row_number() OVER (ORDER BY target, field),
+       target, field, value, true, ?, ?, NULL, 'carried over from lead ' || old
+FROM carried"""
