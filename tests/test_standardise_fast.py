@@ -18,14 +18,23 @@ import pytest
 from workbench.fields import STANDARD_FIELDS
 from workbench.generate import generate_leads
 from workbench.standardise import (
+    _clean_exact,
     _date_series,
     _given_pinyin,
     _given_pinyin_slow,
     _national_shape_type,
     _parsed_shape_type,
+    check_qq,
+    check_short_video_id,
+    check_wechat,
+    clean_text,
+    standardise_age,
+    standardise_amount,
     standardise_date,
     standardise_datetime,
     standardise_frame,
+    standardise_gender,
+    standardise_id_number,
     standardise_phone,
 )
 from workbench.validate import validate_frame
@@ -133,3 +142,33 @@ def test_validate_leaves_the_standardised_frame_alone(leads):
     # The new columns belong to the result only; writing to them leaves std as it was.
     frame.loc[frame.index[0], "phone_status"] = "changed"
     assert "phone_status" not in std.columns
+
+
+# Whitespace that Python's \s knows and Arrow's does not (\v, \x1c-\x1f, \x85, \u2028), spaces
+# NFKC turns into ASCII, placeholders in several spellings, and plain ASCII.
+EDGE_TEXTS = [
+    "abc", "  a  b  ", "a\tb\nc", "a\x0bb", "\x1cabc\x1f", "a\x85b", "a\u2028b", "a\u00a0b",
+    "\u3000ａｂｃ\u3000", "N/A", " n/a ", "--", "-", "暂无", " NULL ", "None", "nan", "?", "？",
+    "", " ", "\x0b", "zhang_wei88", "ZHANG-wei", "12345678@QQ.COM", "1.2万", "¥1,234.50元",
+    "35岁", "35.0", "Female", "先生", "11010519491231002x", "110105491231002", "@Dy_Shop.01",
+    "518000.0", "+86 138 1234 5678",
+]
+
+
+def test_clean_exact_agrees_with_clean_text():
+    values = np.array(EDGE_TEXTS + [None], dtype=object)
+    assert _clean_exact(values).tolist() == [clean_text(v) for v in values]
+
+
+@pytest.mark.parametrize(
+    ("field", "scalar"),
+    [
+        ("wechat", check_wechat), ("qq", check_qq), ("douyin", check_short_video_id),
+        ("kuaishou", check_short_video_id), ("id_number", standardise_id_number),
+        ("gender", standardise_gender), ("age", standardise_age), ("amount", standardise_amount),
+    ],
+)
+def test_cleaned_fields_agree_with_the_scalar_functions(leads, field, scalar):
+    values = list(dict.fromkeys([*leads[field].dropna(), *EDGE_TEXTS]))
+    std = standardise_frame(pd.DataFrame({field: values}))
+    assert std[field].tolist() == [scalar(v) for v in values]

@@ -128,6 +128,11 @@ def _per_distinct(raw: np.ndarray, work: Callable[[pd.Series], pd.DataFrame]) ->
     every column. The result maps each column to an object array of len(raw).
     """
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    return _spread(codes, uniques, work)
+
+
+def _spread(codes: np.ndarray, uniques: np.ndarray, work) -> dict[str, np.ndarray]:
+    """`work` over the distinct values, each result spread to the rows of its code."""
     result = work(pd.Series(uniques, dtype=object))
     out = {}
     for column, values in result.items():
@@ -175,6 +180,11 @@ _MOBILE_TYPES = {
 }
 
 
+_PHONE_PUNCTUATION = re.compile(r"[\s\-.()（）]")
+_ANY_DIGIT = re.compile(r"\d")
+_NOT_PHONE = re.compile(r"[a-zA-Z\u4e00-\u9fff@]")
+
+
 def _unscientific(text: str) -> str | None:
     """'1.3812345678E+10' → '13812345678'; None when the mantissa lost digits."""
     match = _SCIENTIFIC.match(text.replace(" ", ""))
@@ -202,14 +212,14 @@ def _parse_one_phone(text: str) -> tuple[str, str] | None:
     float_tail = _FLOAT_TAIL.match(text)
     if float_tail:
         text = float_tail.group(1)
-    compact = re.sub(r"[\s\-.()（）]", "", text)
+    compact = _PHONE_PUNCTUATION.sub("", text)
     if compact.startswith("0086"):
         text = "+86" + compact[4:]
     elif compact.startswith("86") and len(compact) == 13 and compact[2] == "1":
         text = "+" + compact
     elif _MOBILE.match(compact):
         return "+86" + compact, "mobile"
-    if not re.search(r"\d", text) or re.search(r"[a-zA-Z\u4e00-\u9fff@]", text):
+    if not _ANY_DIGIT.search(text) or _NOT_PHONE.search(text):
         return None
     try:
         number = phonenumbers.parse(text, "CN")
@@ -558,6 +568,9 @@ def _given_pinyin(given: str) -> tuple[str, ...]:
     return _given_pinyin_slow(given)
 
 
+_ROMAN_BREAKS = re.compile(r"[\s.\-·]+")
+
+
 @lru_cache(maxsize=10_000)
 def _family_pinyin(family: str) -> str:
     return " ".join(lazy_pinyin(family, style=Style.NORMAL))
@@ -574,7 +587,7 @@ def name_pinyin(name: str | None) -> str | None:
     if not name:
         return None
     if not _CJK.search(name):
-        return " ".join(re.split(r"[\s.\-·]+", name.lower())).strip() or None
+        return " ".join(_ROMAN_BREAKS.split(name.lower())).strip() or None
     family = name_family(name) or ""
     reading = SURNAME_READINGS.get(family)
     if reading is None:
@@ -853,23 +866,36 @@ def standardise_id_number(text: str | None) -> str | None:
         ('11010519491231002X', None)
     """
     cleaned = clean_text(text)
-    if cleaned is None:
-        return None
+    return None if cleaned is None else _id_number(cleaned)
+
+
+_ID_18 = re.compile(r"\d{17}[\dX]")
+_ID_15 = re.compile(r"\d{15}")
+
+
+@lru_cache(maxsize=100_000)
+def _id_number(cleaned: str) -> str | None:
     number = cleaned.replace(" ", "").upper()
-    if re.fullmatch(r"\d{17}[\dX]", number):
+    if _ID_18.fullmatch(number):
         total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
         if _ID_CHECK[total % 11] != number[17]:
             return None
         birth = number[6:14]
-    elif re.fullmatch(r"\d{15}", number):
+    elif _ID_15.fullmatch(number):
         birth = "19" + number[6:12]
     else:
         return None
+    # Eight digits as YYYYMMDD: a real day (what strptime "%Y%m%d" accepts of eight digits).
+    return number if _is_birth_day(birth) else None
+
+
+@lru_cache(maxsize=50_000)
+def _is_birth_day(digits: str) -> bool:
     try:
-        datetime.strptime(birth, "%Y%m%d")
+        datetime(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
-        return None
-    return number
+        return False
+    return True
 
 
 def id_birth_gender(id_number: str | None) -> tuple[str | None, str | None]:
@@ -903,7 +929,11 @@ def standardise_gender(text: str | None) -> str | None:
         ('女', '男')
     """
     cleaned = clean_text(text)
-    return _GENDERS.get(cleaned.lower()) if cleaned else None
+    return _gender(cleaned) if cleaned else None
+
+
+def _gender(cleaned: str) -> str | None:
+    return _GENDERS.get(cleaned.lower())
 
 
 _NUMBER_NOISE = re.compile(r"[¥$,\s元块]|rmb|cny|人民币", re.IGNORECASE)
@@ -917,13 +947,18 @@ def standardise_amount(text: str | None) -> str | None:
         ('1234.5', '-30', None)
     """
     cleaned = clean_text(text)
-    if cleaned is None:
-        return None
+    return None if cleaned is None else _amount(cleaned)
+
+
+_AMOUNT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?", re.IGNORECASE)
+
+
+def _amount(cleaned: str) -> str | None:
     number = _NUMBER_NOISE.sub("", cleaned)
     scale = 1
     if number.endswith("万"):
         number, scale = number[:-1], 10_000
-    if not re.fullmatch(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?", number, re.IGNORECASE):
+    if not _AMOUNT.fullmatch(number):
         return None
     try:
         value = Decimal(number) * scale
@@ -941,9 +976,14 @@ def standardise_age(text: str | None) -> str | None:
         ('35', '200', None)
     """
     cleaned = clean_text(text)
-    if cleaned is None:
-        return None
-    match = re.fullmatch(r"([+-]?\d+)(?:\.0+)?\s*(?:岁|周岁|years?)?", cleaned, re.IGNORECASE)
+    return None if cleaned is None else _age(cleaned)
+
+
+_AGE = re.compile(r"([+-]?\d+)(?:\.0+)?\s*(?:岁|周岁|years?)?", re.IGNORECASE)
+
+
+def _age(cleaned: str) -> str | None:
+    match = _AGE.fullmatch(cleaned)
     return str(int(match.group(1))) if match else None
 
 
@@ -966,12 +1006,17 @@ def check_wechat(text: str | None) -> str | None:
         ('zhang_wei88', '13812345678', None)
     """
     cleaned = clean_text(text)
-    if cleaned is None:
-        return None
+    return None if cleaned is None else _wechat(cleaned)
+
+
+_WECHAT_NOISE = re.compile(r"[\s\-]")
+
+
+def _wechat(cleaned: str) -> str | None:
     value = cleaned.lower()
     if _WECHAT_ID.match(value):
         return value
-    digits = re.sub(r"[\s\-]", "", value)
+    digits = _WECHAT_NOISE.sub("", value)
     if digits.startswith("+86"):
         digits = digits[3:]
     return digits if _MOBILE.match(digits) else None
@@ -985,11 +1030,17 @@ def check_qq(text: str | None) -> str | None:
         ('12345678', '12345678', None)
     """
     cleaned = clean_text(text)
-    if cleaned is None:
-        return None
+    return None if cleaned is None else _qq(cleaned)
+
+
+_QQ_MAIL = re.compile(r"@qq\.com$")
+_FLOAT_ZEROS = re.compile(r"\.0+$")
+
+
+def _qq(cleaned: str) -> str | None:
     value = cleaned.lower().replace(" ", "")
-    value = re.sub(r"@qq\.com$", "", value)
-    value = re.sub(r"\.0+$", "", value)
+    value = _QQ_MAIL.sub("", value)
+    value = _FLOAT_ZEROS.sub("", value)
     return value if _QQ.match(value) else None
 
 
@@ -1001,18 +1052,25 @@ def check_short_video_id(text: str | None) -> str | None:
         ('dy_shop.01', None)
     """
     cleaned = clean_text(text)
-    if cleaned is None:
-        return None
+    return None if cleaned is None else _short_video_id(cleaned)
+
+
+def _short_video_id(cleaned: str) -> str | None:
     value = cleaned.lower().lstrip("@")
     return value if _SHORT_VIDEO_ID.match(value) else None
 
 
+_POSTCODE = re.compile(r"\d{6}")
+
+
 def _postcode(text: str | None) -> str | None:
     cleaned = clean_text(text)
-    if cleaned is None:
-        return None
-    value = re.sub(r"\.0+$", "", cleaned.replace(" ", ""))
-    return value if re.fullmatch(r"\d{6}", value) else None
+    return None if cleaned is None else _postcode_cleaned(cleaned)
+
+
+def _postcode_cleaned(cleaned: str) -> str | None:
+    value = _FLOAT_ZEROS.sub("", cleaned.replace(" ", ""))
+    return value if _POSTCODE.fullmatch(value) else None
 
 
 def _address(text: str | None) -> str | None:
@@ -1034,6 +1092,35 @@ def _per_value(func: Callable[[str | None], str | None], name: str):
     return work
 
 
+# ASCII text in which Arrow's \s and Python's \s agree (no \v, no \x1c-\x1f): for it, and only
+# for it, the Arrow cleaning equals clean_text exactly (NFKC leaves ASCII alone).
+_ARROW_SAFE = "^[^\x0b\x1c-\x1f]*$"
+
+
+def _clean_exact(values: np.ndarray) -> np.ndarray:
+    """clean_text over an object array: in Arrow for plain ASCII text, in Python for the rest."""
+    array = _arrow_text(values)
+    safe = pc.and_(pc.string_is_ascii(array), pc.match_substring_regex(array, _ARROW_SAFE))
+    safe = pc.fill_null(safe, True).to_numpy(zero_copy_only=False)
+    array = pc.utf8_trim_whitespace(pc.replace_substring_regex(array, r"\s+", " "))
+    placeholder = pc.is_in(pc.utf8_lower(array), value_set=_PLACEHOLDER_ARRAY)
+    out = _objects(pc.if_else(placeholder, pa.scalar(None, pa.string()), array))
+    unsafe = np.flatnonzero(~safe)
+    if len(unsafe):
+        out[unsafe] = [clean_text(v) for v in values[unsafe]]
+    return out
+
+
+def _per_cleaned(core: Callable[[str], str | None], name: str):
+    """`core` over the cleaned distinct values: the same as a function that cleans first."""
+
+    def work(values: pd.Series) -> dict[str, list]:
+        cleaned = _clean_exact(values.to_numpy(dtype=object))
+        return {name: [None if c is None else core(c) for c in cleaned]}
+
+    return work
+
+
 def _cleaned(name: str):
     def work(values: pd.Series) -> dict[str, np.ndarray]:
         return {name: _objects(_clean_array(values.to_numpy(dtype=object)))}
@@ -1042,17 +1129,17 @@ def _cleaned(name: str):
 
 
 _SIMPLE_FIELDS: dict[str, Callable[[pd.Series], dict]] = {
-    "wechat": _per_value(check_wechat, "wechat"),
-    "qq": _per_value(check_qq, "qq"),
-    "douyin": _per_value(check_short_video_id, "douyin"),
-    "kuaishou": _per_value(check_short_video_id, "kuaishou"),
+    "wechat": _per_cleaned(_wechat, "wechat"),
+    "qq": _per_cleaned(_qq, "qq"),
+    "douyin": _per_cleaned(_short_video_id, "douyin"),
+    "kuaishou": _per_cleaned(_short_video_id, "kuaishou"),
     "title": _cleaned("title"),
     "address": _per_value(_address, "address"),
-    "postcode": _per_value(_postcode, "postcode"),
-    "id_number": _per_value(standardise_id_number, "id_number"),
-    "gender": _per_value(standardise_gender, "gender"),
-    "age": _per_value(standardise_age, "age"),
-    "amount": _per_value(standardise_amount, "amount"),
+    "postcode": _per_cleaned(_postcode_cleaned, "postcode"),
+    "id_number": _per_cleaned(_id_number, "id_number"),
+    "gender": _per_cleaned(_gender, "gender"),
+    "age": _per_cleaned(_age, "age"),
+    "amount": _per_cleaned(_amount, "amount"),
     "owner": _cleaned("owner"),
     "remark": _cleaned("remark"),
     "channel": _cleaned("channel"),
@@ -1072,6 +1159,20 @@ def _raw_column(raw: pd.DataFrame, field: str) -> np.ndarray:
     if field not in raw.columns:
         return np.full(len(raw), None, dtype=object)
     return _none_if_nan(raw[field].to_numpy(dtype=object))
+
+
+def _factorized_raw(raw: pd.DataFrame, field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(raw values with None for missing, codes, distinct values) of one field."""
+    if field not in raw.columns:
+        return np.full(len(raw), None, dtype=object), np.full(len(raw), -1), np.array([], object)
+    values = raw[field].to_numpy(dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    missing = codes < 0
+    # Missing is None or NaN (pandas' str dtype): only NaN needs a copy to become None.
+    if missing.any() and any(v is not None for v in values[missing]):
+        values = values.copy()
+        values[missing] = None
+    return values, codes, uniques
 
 
 def _is_none(values: np.ndarray) -> np.ndarray:
@@ -1120,9 +1221,10 @@ def standardise_frame(raw: pd.DataFrame) -> pd.DataFrame:
 
 def _standardise(raw: pd.DataFrame) -> pd.DataFrame:
     columns: dict[str, np.ndarray] = {}
-    raws = {field: _raw_column(raw, field) for field in STANDARD_FIELDS}
+    raws: dict[str, np.ndarray] = {}
     for field in STANDARD_FIELDS:
-        columns.update(_per_distinct(raws[field], _SIMPLE_FIELDS[field]))
+        raws[field], codes, uniques = _factorized_raw(raw, field)
+        columns.update(_spread(codes, uniques, _SIMPLE_FIELDS[field]))
     n = len(raw)
     # phone_type is "missing" for rows without any raw phone (the per-distinct spread gave None).
     columns["phone_type"][_is_none(columns["phone_type"])] = "missing"
