@@ -32,9 +32,10 @@ from pathlib import Path
 def build_pool(path: str | Path, records: int, *, seed: int = 7) -> dict:
     """Write a synthetic pool of `records` records with proposed clusters at `path`.
 
-    Person k has records 3k+1..3k+3 for every third k, else 2k+... : simply, record i belongs
-    to person i // 2 or i // 3 by block; clusters are persons; every pair inside a cluster is
-    scored (0.99, or 0.90 for one cluster in ten). Returns {'records', 'clusters', 'pairs'}.
+    The first 60% of the records come in pairs of one person, the rest in threes; each person
+    is one proposed cluster, and every pair inside a cluster is scored 0.99 (0.90 for one
+    person in ten, below the merge threshold). Returns counts of records, pairs, membership
+    rows and clusters.
     """
     from workbench.history import log_event
     from workbench.pool import Pool
