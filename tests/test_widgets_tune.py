@@ -115,3 +115,21 @@ def test_unattended_tuning_writes_table_and_charts_and_saves(sample_pool, tmp_pa
     assert current_model(sample_pool).threshold == pytest.approx(0.8)
     assert json.loads((tmp_path / "tuning.json").read_text())["summary"]["threshold"] == 0.8
     assert math.isclose(weight_of(0.8), result["summary"]["threshold_weight"], abs_tol=1e-3)
+
+
+@pytest.mark.slow
+def test_retrain_makes_a_new_version_from_the_labels(sample_pool):
+    from workbench.widgets import ReviewWidget
+
+    review = ReviewWidget(sample_pool)
+    for _ in range(3):
+        review.decide("merge")
+    tune = TuneWidget(sample_pool, charts=False)
+    before = tune.base.version
+    tune.comparison.value = "name"
+    tune.apply_override()
+    result = tune.retrain_button.click() or tune.base
+    assert result.version == before + 1
+    assert tune.base.training["labels"] >= 3  # the reviewers' decisions taught it
+    assert tune.overrides == {}
+    assert "Linked the whole pool" in tune.message.value

@@ -174,6 +174,8 @@ class TuneWidget:
         frame = frame[frame["comparison"] == self.comparison.value]
         self.level.options = [(f"{int(r.level)}: {r.label}", int(r.level))
                               for r in frame.itertuples()]
+        # ipywidgets leaves the value empty after new options: start at the top level.
+        self.level.value = self.level.options[0][1] if self.level.options else None
         self._show_level()
 
     def _show_level(self) -> None:
