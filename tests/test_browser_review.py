@@ -131,8 +131,18 @@ def test_merge_click_in_the_browser_changes_the_pool(sample_pool, voila_review):
                 "id => document.body.innerText.includes(`cluster ${id}: merge`)",
                 arg=cluster_id, timeout=120_000)
             page.screenshot(path=str(ARTIFACTS / "review_after_merge.png"), full_page=True)
+            # the next cluster, decided from the keyboard: n = not duplicates
+            following = int(page.wait_for_selector(
+                f".wb-title:not([data-cluster='{cluster_id}'])").get_attribute("data-cluster"))
+            page.click(".wb-keys input")
+            page.keyboard.press("n")
+            page.wait_for_function(
+                "id => document.body.innerText.includes(`cluster ${id}: not_duplicates`)",
+                arg=following, timeout=120_000)
         finally:
             browser.close()
     assert len(set(_leads(sample_pool, cluster_id).values())) == 1
+    apart = _leads(sample_pool, following)
+    assert len(set(apart.values())) == len(apart) > 1
     print(f"screenshots: {ARTIFACTS / 'review_before_merge.png'}, "
           f"{ARTIFACTS / 'review_after_merge.png'}")

@@ -665,12 +665,16 @@ def explain_command(pool: Pool, record_l: int, record_r: int):
 def run_command(pool: Pool, notebook, parameters, runs_dir):
     """Run NOTEBOOK headlessly with papermill (a path, or a name in notebooks/ such as
     review_clusters); the parameters decide where a person would click."""
-    from .notebooks import find_notebook, parse_value, run_kept
+    from .notebooks import find_notebook, open_pool, parse_value, pool_records, run_kept
     from .report import notebook_parameters
 
     values = {name: parse_value(value) for name, value in parameters}
-    if "pool_path" in notebook_parameters(find_notebook(notebook)):
-        values.setdefault("pool_path", str(pool.path))
+    if "pool_path" in notebook_parameters(find_notebook(notebook)) and "pool_path" not in values:
+        values["pool_path"] = str(pool.path)
+        # As on a fresh checkout: a notebook's defaults run on the bundled sample.
+        if pool_records(pool) == 0:
+            click.echo(f"The pool {pool.path} is empty: loading the bundled sample first.")
+            open_pool(pool.path)
     files = run_kept(notebook, values, runs_dir=runs_dir)
     click.echo(f"Executed notebook: {files.notebook}")
     click.echo(f"HTML: {files.html}")
