@@ -15,15 +15,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from workbench import regions
 from workbench.fields import STANDARD_FIELDS
 from workbench.generate import generate_leads
 from workbench.standardise import (
+    _LEGAL_SUFFIX,
     _clean_exact,
     _date_series,
     _given_pinyin,
     _given_pinyin_slow,
+    _may_end_in_suffix,
     _national_shape_type,
     _parsed_shape_type,
+    _strip_region,
     check_qq,
     check_short_video_id,
     check_wechat,
@@ -172,3 +176,31 @@ def test_cleaned_fields_agree_with_the_scalar_functions(leads, field, scalar):
     values = list(dict.fromkeys([*leads[field].dropna(), *EDGE_TEXTS]))
     std = standardise_frame(pd.DataFrame({field: values}))
     assert std[field].tolist() == [scalar(v) for v in values]
+
+
+EDGE_COMPANIES = [
+    "深圳市华为技术有限公司", "华为技术有限公司深圳分公司", "腾讯科技（深圳）有限公司", "誉源",
+    "北京", "北京市", "北京 ", "上海浦东发展银行", "Acme Co., Ltd.", "ACME LIMITED", "Foo Inc",
+    "Foo GmbH ,", "Bar Corp.", "Bar Corporation", "Lımıted", "ACME CO", "阿里巴巴集团", "某某工作室",
+    "某某律师事务所.", "老王商行 ", "广东省广州市白云区某某", "中国平安", "…", "", " ", "有限公司",
+]
+
+
+def _strip_region_reference(core: str, at_start: bool) -> str:
+    for size in sorted({len(n) for n in regions.COMPANY_REGION_NAMES}, reverse=True):
+        if len(core) - size < 2:
+            continue
+        part = core[:size] if at_start else core[-size:]
+        if part in regions.COMPANY_REGION_NAMES:
+            return core[size:] if at_start else core[:-size]
+    return core
+
+
+def test_company_shortcuts_agree_with_the_full_patterns(leads):
+    values = list(dict.fromkeys([*leads["company"].dropna(), *EDGE_COMPANIES]))
+    cores = values + [v[:-4] for v in values] + [v[3:] for v in values]
+    for core in cores:
+        if not _may_end_in_suffix(core):
+            assert _LEGAL_SUFFIX.sub("", core) == core, core
+        for at_start in (True, False):
+            assert _strip_region(core, at_start) == _strip_region_reference(core, at_start), core

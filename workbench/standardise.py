@@ -618,26 +618,53 @@ _LEGAL_SUFFIX = re.compile(
     re.IGNORECASE,
 )
 _BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕")
-_REGION_LENGTHS = sorted({len(n) for n in regions.COMPANY_REGION_NAMES}, reverse=True)
 
 
-_REGION_FIRST = frozenset(n[0] for n in regions.COMPANY_REGION_NAMES)
-_REGION_LAST = frozenset(n[-1] for n in regions.COMPANY_REGION_NAMES)
+def _sizes_by(edge: int) -> dict[str, tuple[int, ...]]:
+    """First (or last) character -> lengths of the region names with it, longest first."""
+    sizes: dict[str, set[int]] = {}
+    for name in regions.COMPANY_REGION_NAMES:
+        sizes.setdefault(name[edge], set()).add(len(name))
+    return {char: tuple(sorted(found, reverse=True)) for char, found in sizes.items()}
+
+
+_REGION_SIZES_FIRST = _sizes_by(0)
+_REGION_SIZES_LAST = _sizes_by(-1)
 
 
 def _strip_region(core: str, at_start: bool) -> str:
     """Drop the longest region name at the start (or end) when at least 2 characters remain."""
-    # Most cores neither begin nor end with a character of a region name: no need to look.
-    if not core or (core[0] not in _REGION_FIRST if at_start else core[-1] not in _REGION_LAST):
+    if not core:
         return core
+    # Only names that begin (end) with the core's first (last) character can match.
+    sizes = (_REGION_SIZES_FIRST if at_start else _REGION_SIZES_LAST).get(
+        core[0] if at_start else core[-1], ()
+    )
     length = len(core)
-    for size in _REGION_LENGTHS:
+    for size in sizes:
         if length - size < 2:
             continue
         part = core[:size] if at_start else core[-size:]
         if part in regions.COMPANY_REGION_NAMES:
             return core[size:] if at_start else core[:-size]
     return core
+
+
+# Every legal suffix ends, before trailing spaces, dots and commas, in one of these characters
+# or in a letter.
+_SUFFIX_LAST = frozenset("司团室所行")
+
+
+def _may_end_in_suffix(core: str) -> bool:
+    """False only when _LEGAL_SUFFIX cannot match: the last real character is a CJK ideograph
+    that no suffix ends with (the pattern then need not be tried at every position)."""
+    end = len(core)
+    while end and (core[end - 1] in ".," or core[end - 1].isspace()):
+        end -= 1
+    if not end:
+        return True
+    last = core[end - 1]
+    return last in _SUFFIX_LAST or not "\u4e00" <= last <= "\u9fff"
 
 
 @lru_cache(maxsize=200_000)
@@ -654,7 +681,9 @@ def company_core(company: str | None) -> str | None:
     core = _BRACKETS.sub("", text).strip()
     for _ in range(4):
         before = core
-        core = _LEGAL_SUFFIX.sub("", core).strip(" ,.")
+        if _may_end_in_suffix(core):
+            core = _LEGAL_SUFFIX.sub("", core)
+        core = core.strip(" ,.")
         # 华为技术有限公司深圳分公司: the branch's city sits before 分公司.
         core = _strip_region(_strip_region(core, at_start=False), at_start=True).strip()
         if core == before:
@@ -1168,8 +1197,9 @@ def _factorized_raw(raw: pd.DataFrame, field: str) -> tuple[np.ndarray, np.ndarr
     values = raw[field].to_numpy(dtype=object)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     missing = codes < 0
-    # Missing is None or NaN (pandas' str dtype): only NaN needs a copy to become None.
-    if missing.any() and any(v is not None for v in values[missing]):
+    if missing.any():
+        # Missing may be NaN (pandas' str dtype): the raw column shows None. (Copying is
+        # cheaper than looking for NaN first.)
         values = values.copy()
         values[missing] = None
     return values, codes, uniques
