@@ -158,3 +158,16 @@ def test_an_override_follows_its_lead_into_a_merge_and_back_out(pool):
         golden = golden_leads(con).set_index("lead_id")
     assert pd.isna(golden.loc[1, "title"]) and golden.loc[2, "title"] == "采购总监"
     assert golden.loc[3, "title"] == "经理"
+
+
+def test_new_imports_join_the_golden_leads_at_once(pool, tmp_path):
+    propose_clusters(pool, {10: [1, 2]})
+    decide(pool, Decision(10, (1, 2), "merge"))  # the leads table exists from here on
+    ids = import_rows(pool, tmp_path / "in2", "抖音", [{"name": "赵敏", "phone": "13600003333"}])
+    with pool.connect() as con:
+        cached = con.execute("SELECT lead_id, name, phone, members FROM leads "
+                             "WHERE list_contains(record_ids, ?)", [ids[0]]).fetchall()
+        fresh = golden_leads(con).set_index("lead_id")
+    assert cached == [(lead_of(pool, ids[0]), "赵敏", "+8613600003333", 1)]
+    with pool.connect() as con:
+        assert con.execute("SELECT count(*) FROM leads").fetchall()[0][0] == len(fresh)

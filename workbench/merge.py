@@ -113,13 +113,36 @@ def set_rules(pool: Pool, rules: Survivorship, *, actor: str | None = None,
 
 
 def admit_records(con: duckdb.DuckDBPyConnection) -> int:
-    """Give every newly imported, unrejected record a lead of its own. Returns how many."""
-    before = run(con, "SELECT count(*) FROM membership").fetchall()[0][0]
+    """Give every newly imported, unrejected record a lead of its own. Returns how many.
+
+    Called at the start of every change (and by an import's event), so it also starts the
+    change's own view of membership afresh.
+    """
+    run(con, "DROP TABLE IF EXISTS _state")
+    run(con, "DROP TABLE IF EXISTS _pre")
     run(con, sql.admit_records_sql())
-    admitted = run(con, "SELECT count(*) FROM membership").fetchall()[0][0] - before
-    if admitted:
-        log.info("%d new records became leads", admitted)
+    admitted = run(con, "SELECT count(*) FROM _admit").fetchall()[0][0]
+    if not admitted:
+        return 0
+    run(con, "INSERT INTO membership SELECT * FROM _admit").fetchall()
+    if _has_leads_table(con):
+        # the new leads join the golden leads at once, read from `_admit` rather than the
+        # rows just appended (see `apply_moves`)
+        rules = load_rules(con)
+        run(con, "CREATE OR REPLACE TEMP TABLE _touched AS SELECT lead_id FROM _admit")
+        run(con, "CREATE OR REPLACE TEMP TABLE _src AS "
+            + sql.golden_src_sql(_src_columns(), rank_columns(rules), as_of=False,
+                                 only_touched=True, state="_admit"))
+        run(con, "CREATE OR REPLACE TEMP TABLE _golden AS "
+            + sql.golden_sql(select_sql(rules), "SELECT * FROM _src"))
+        _refresh(con, rules)
+    log.info("%d new records became leads", admitted)
     return admitted
+
+
+def _has_leads_table(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(run(con, "SELECT count(*) FROM information_schema.tables "
+                         "WHERE table_name = 'leads' AND table_schema = 'main'").fetchall()[0][0])
 
 
 def current_leads_of(con: duckdb.DuckDBPyConnection, record_ids: Sequence[int]) -> dict[int, int]:
@@ -258,9 +281,7 @@ def rebuild_leads(pool: Pool, rules: Survivorship | None = None) -> int:
 
 
 def _refresh(con: duckdb.DuckDBPyConnection, rules: Survivorship) -> None:
-    exists = run(con, "SELECT count(*) FROM information_schema.tables "
-                      "WHERE table_name = 'leads' AND table_schema = 'main'").fetchall()[0][0]
-    if not exists:
+    if not _has_leads_table(con):
         _rebuild(con, rules)
         return
     # The cache rows of the touched leads are replaced; the history they come from is not.

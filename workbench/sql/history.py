@@ -148,15 +148,17 @@ def admit_records_sql() -> str:
     """Every stored, unrejected record without a membership row becomes a one-record lead.
 
     The row is stamped with the record's entry time and tagged with its import event, so
-    that undoing the import and asking 'as of' both see it. Params: none.
+    that undoing the import and asking 'as of' both see it. Written to temp table `_admit`
+    first, from which membership and the new golden leads are filled. Params: none.
     """
     return """
-INSERT INTO membership
-SELECT (SELECT coalesce(max(seq), 0) FROM membership) + row_number() OVER (ORDER BY r.record_id),
+CREATE OR REPLACE TEMP TABLE _admit AS
+SELECT (SELECT coalesce(max(seq), 0) FROM membership) + row_number() OVER (ORDER BY r.record_id)
+           AS seq,
        r.record_id,
        (SELECT coalesce(max(lead_id), 0) FROM membership)
-           + row_number() OVER (ORDER BY r.record_id),
-       r.entered_at,
+           + row_number() OVER (ORDER BY r.record_id) AS lead_id,
+       r.entered_at AS recorded_at,
        e.event_id
 FROM records r
 LEFT JOIN (SELECT target, max(event_id) AS event_id FROM events WHERE kind = 'import'
