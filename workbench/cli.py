@@ -150,14 +150,21 @@ def review_group():
 
 
 @review_group.command("export")
-@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("out", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "-o", "out_option", type=click.Path(dir_okay=False, path_type=Path),
+              help="The .xlsx to write (or give it as the argument).")
 @click.option("--pattern", help="Only clusters of this pattern (see `review patterns`).")
 @click.option("--limit", type=int, help="At most this many clusters.")
 @click.pass_obj
-def review_export_command(pool: Pool, out, pattern, limit):
+def review_export_command(pool: Pool, out, out_option, pattern, limit):
     """Write the review queue to OUT (.xlsx) with a decision drop-down per cluster."""
+    from .errors import InputError
     from .review import export_review
 
+    out = out or out_option
+    if out is None:
+        raise InputError("Where should the review file go?",
+                         fix="Give it: `workbench review export 待审.xlsx`.")
     path, n = export_review(pool, out, pattern=pattern, limit=limit)
     click.echo(f"Wrote {n:,} clusters to {path}. Choose a decision per cluster (for a split, "
                f"mark leaving records with x), then `workbench review apply {path}`.")
