@@ -304,7 +304,8 @@ def leads_command(pool: Pool, as_of, out, rebuild):
                f"{int(frame['members'].sum()) if len(frame) else 0:,} records.")
     cols = [c for c in ("lead_id", "name", "phone", "email", "company", "owner", "members")
             if c in frame]
-    click.echo(frame[cols].head(20).to_string(index=False))
+    if len(frame):
+        click.echo(frame[cols].head(20).to_string(index=False))
 
 
 @main.command("history")
