@@ -20,8 +20,11 @@ from workbench.fields import STANDARD_FIELDS
 from workbench.generate import generate_leads
 from workbench.standardise import (
     _LEGAL_SUFFIX,
+    _address,
+    _clean_array,
     _clean_exact,
     _date_series,
+    _email_one,
     _given_pinyin,
     _given_pinyin_slow,
     _may_end_in_suffix,
@@ -32,6 +35,7 @@ from workbench.standardise import (
     check_short_video_id,
     check_wechat,
     clean_text,
+    name_pinyin,
     standardise_age,
     standardise_amount,
     standardise_date,
@@ -39,6 +43,7 @@ from workbench.standardise import (
     standardise_frame,
     standardise_gender,
     standardise_id_number,
+    standardise_name,
     standardise_phone,
 )
 from workbench.validate import validate_frame
@@ -164,9 +169,36 @@ def test_clean_exact_agrees_with_clean_text():
     assert _clean_exact(values).tolist() == [clean_text(v) for v in values]
 
 
+def test_clean_exact_agrees_with_clean_text_on_every_bmp_character():
+    # Alone, inside a word and around one: NFKC may turn a character into spaces (¨ → " ̈").
+    chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF]
+    values = np.array(chars + [f"a{c}b" for c in chars] + [f"{c}{c}x{c}" for c in chars], object)
+    assert _clean_exact(values).tolist() == [clean_text(v) for v in values]
+
+
+EDGE_EMAILS = [
+    "Zhang.Wei@Example.COM", " mailto:a@b.cn ", "<a@b.cn>", "MAILTO:<a.b@c.io>", "a@b", "a@@b.cn",
+    "a b@c.cn", "zhang@qq。com", "张伟@qq.com", "a@b.cn\x0b", "\x1ca@b.cn", "a@b.cn\u2028",
+    "ａ@ｂ.ｃｎ", "first.last+tag@sub.example.co.uk", "x@y.z", "x@y.toolongtldtoolongtldtoolong",
+    "-@-.cn", "a@-b.cn", "a@b-.cn", "a..b@c.cn", ".a@b.cn", "暂无",
+]
+
+
+def test_email_frame_agrees_with_python(leads):
+    values = list(dict.fromkeys([*leads["email"].dropna(), *EDGE_EMAILS]))
+    std = standardise_frame(pd.DataFrame({"email": values}))
+    cleaned = _clean_array(np.array(values, dtype=object)).to_pylist()
+    expected = [None if c is None else _email_one(c) for c in cleaned]
+    assert std["email"].tolist() == expected
+    parts = [e.rsplit("@", 1) if e else (None, None) for e in expected]
+    assert std["email_local"].tolist() == [p[0] for p in parts]
+    assert std["email_domain"].tolist() == [p[1] for p in parts]
+
+
 @pytest.mark.parametrize(
     ("field", "scalar"),
     [
+        ("name", standardise_name), ("address", _address),
         ("wechat", check_wechat), ("qq", check_qq), ("douyin", check_short_video_id),
         ("kuaishou", check_short_video_id), ("id_number", standardise_id_number),
         ("gender", standardise_gender), ("age", standardise_age), ("amount", standardise_amount),
@@ -176,6 +208,8 @@ def test_cleaned_fields_agree_with_the_scalar_functions(leads, field, scalar):
     values = list(dict.fromkeys([*leads[field].dropna(), *EDGE_TEXTS]))
     std = standardise_frame(pd.DataFrame({field: values}))
     assert std[field].tolist() == [scalar(v) for v in values]
+    if field == "name":
+        assert std["name_pinyin"].tolist() == [name_pinyin(scalar(v)) for v in values]
 
 
 EDGE_COMPANIES = [

@@ -441,12 +441,23 @@ def _email_one(cleaned: str | None) -> str | None:
 
 
 def _email_columns(values: pd.Series) -> dict[str, np.ndarray]:
-    cleaned = _objects(_clean_array(values.to_numpy(dtype=object)))
-    email = np.array([_email_one(c) for c in cleaned] or [], dtype=object)
-    local = np.full(len(email), None, dtype=object)
-    domain = np.full(len(email), None, dtype=object)
-    for i in np.flatnonzero(email != None):  # noqa: E711 (elementwise None test)
-        local[i], domain[i] = email[i].rsplit("@", 1)
+    cleaned = _clean_array(values.to_numpy(dtype=object))
+    # ASCII cells in Arrow: lower-casing, stripping (Python's ASCII whitespace spelled out) and
+    # the pattern agree with Python's on ASCII text. Other cells one by one in Python.
+    text = pc.replace_substring_regex(pc.utf8_lower(cleaned), "^mailto:", "")
+    text = pc.utf8_trim(pc.utf8_trim(text, characters=_ASCII_SPACES), characters="<>")
+    ok = pc.fill_null(pc.match_substring_regex(text, f"^(?:{_EMAIL_BODY.pattern})$"), False)
+    email_array = pc.if_else(ok, text, pa.scalar(None, pa.string()))
+    email = _objects(email_array)
+    local = _objects(pc.replace_substring_regex(email_array, "@[^@]*$", ""))
+    domain = _objects(pc.replace_substring_regex(email_array, "^.*@", ""))
+    non_ascii = np.flatnonzero(
+        ~pc.fill_null(pc.string_is_ascii(cleaned), True).to_numpy(zero_copy_only=False)
+    )
+    for i, value in zip(non_ascii, _objects(pc.take(cleaned, non_ascii)), strict=True):
+        found = _email_one(value)
+        email[i] = found
+        local[i], domain[i] = found.rsplit("@", 1) if found else (None, None)
     return {"email": email, "email_local": local, "email_domain": domain}
 
 
@@ -493,8 +504,10 @@ def standardise_name(text: str | None) -> str | None:
         ('张伟', '李', 'Li')
     """
     cleaned = clean_text(text)
-    if cleaned is None:
-        return None
+    return None if cleaned is None else _name(cleaned)
+
+
+def _name(cleaned: str) -> str | None:
     if _CJK.search(cleaned):
         name = cleaned.replace(" ", "")
         match = _HONORIFIC_ZH.match(name)
@@ -599,7 +612,7 @@ def name_pinyin(name: str | None) -> str | None:
 
 
 def _name_columns(values: pd.Series) -> dict[str, list]:
-    name = [standardise_name(v) for v in values]
+    name = [None if c is None else _name(c) for c in _clean_exact(values.to_numpy(dtype=object))]
     return {
         "name": name,
         "name_pinyin": [name_pinyin(n) for n in name],
@@ -1104,8 +1117,12 @@ def _postcode_cleaned(cleaned: str) -> str | None:
 
 def _address(text: str | None) -> str | None:
     cleaned = clean_text(text)
+    return None if cleaned is None else _address_cleaned(cleaned)
+
+
+def _address_cleaned(cleaned: str) -> str | None:
     # One or two characters, or digits only, do not locate anybody.
-    if cleaned is None or len(cleaned) < 3 or cleaned.replace(" ", "").isdigit():
+    if len(cleaned) < 3 or cleaned.replace(" ", "").isdigit():
         return None
     return cleaned
 
@@ -1121,23 +1138,28 @@ def _per_value(func: Callable[[str | None], str | None], name: str):
     return work
 
 
-# ASCII text in which Arrow's \s and Python's \s agree (no \v, no \x1c-\x1f): for it, and only
-# for it, the Arrow cleaning equals clean_text exactly (NFKC leaves ASCII alone).
-_ARROW_SAFE = "^[^\x0b\x1c-\x1f]*$"
+# Python's whitespace (str.isspace, which regex \s and str.split use) that can remain after
+# NFKC: NFKC turns the other spaces (no-break, ideographic, en/em …) into " ". A test checks this
+# against every code point.
+_NFKC_SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\u1680\u2028\u2029"
 
 
 def _clean_exact(values: np.ndarray) -> np.ndarray:
-    """clean_text over an object array: in Arrow for plain ASCII text, in Python for the rest."""
+    """clean_text over an object array of distinct values, in Arrow but for NFKC: the same
+    text as clean_text gives, as an object array with None."""
     array = _arrow_text(values)
-    safe = pc.and_(pc.string_is_ascii(array), pc.match_substring_regex(array, _ARROW_SAFE))
-    safe = pc.fill_null(safe, True).to_numpy(zero_copy_only=False)
-    array = pc.utf8_trim_whitespace(pc.replace_substring_regex(array, r"\s+", " "))
+    non_ascii = np.flatnonzero(
+        ~pc.fill_null(pc.string_is_ascii(array), True).to_numpy(zero_copy_only=False)
+    )
+    if len(non_ascii):
+        texts = _objects(array)
+        texts[non_ascii] = [unicodedata.normalize("NFKC", t) for t in texts[non_ascii]]
+        array = pa.array(texts, type=pa.string(), from_pandas=True)
+    array = pc.utf8_trim(
+        pc.replace_substring_regex(array, f"[{_NFKC_SPACES}]+", " "), characters=" "
+    )
     placeholder = pc.is_in(pc.utf8_lower(array), value_set=_PLACEHOLDER_ARRAY)
-    out = _objects(pc.if_else(placeholder, pa.scalar(None, pa.string()), array))
-    unsafe = np.flatnonzero(~safe)
-    if len(unsafe):
-        out[unsafe] = [clean_text(v) for v in values[unsafe]]
-    return out
+    return _objects(pc.if_else(placeholder, pa.scalar(None, pa.string()), array))
 
 
 def _per_cleaned(core: Callable[[str], str | None], name: str):
@@ -1163,7 +1185,7 @@ _SIMPLE_FIELDS: dict[str, Callable[[pd.Series], dict]] = {
     "douyin": _per_cleaned(_short_video_id, "douyin"),
     "kuaishou": _per_cleaned(_short_video_id, "kuaishou"),
     "title": _cleaned("title"),
-    "address": _per_value(_address, "address"),
+    "address": _per_cleaned(_address_cleaned, "address"),
     "postcode": _per_cleaned(_postcode_cleaned, "postcode"),
     "id_number": _per_cleaned(_id_number, "id_number"),
     "gender": _per_cleaned(_gender, "gender"),
