@@ -336,7 +336,7 @@ def apply_decisions(con: duckdb.DuckDBPyConnection, decisions: Sequence[Decision
     admit_records(con)
     counts = {k: sum(d.decision == k for d in decisions) for k in DECISIONS}
     event_id = log_event(
-        con, kind if kind != "review" else "review",
+        con, kind,
         f"clusters:{len(decisions)}" if len(decisions) != 1 else f"cluster:{decisions[0].cluster_id}",
         actor=actor, reason=reason,
         payload={"counts": counts, "export_id": export_id,
