@@ -13,6 +13,8 @@ import hashlib
 import json
 import logging
 import time
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +39,7 @@ log = logging.getLogger(__name__)
 # Rows standardised at a time: a chunk's standardised form is about 90 text columns, so this
 # bounds memory (about 150 MB a chunk) while keeping vectorised work large enough to be fast.
 CHUNK_ROWS = 25_000
-IMPORT_MEMORY = "200MB"
+IMPORT_MEMORY = "400MB"
 RECORD_META = ["record_id", "batch_id", "source_file", "source_sheet", "source_row",
                "entered_by", "entered_at"]
 
@@ -314,67 +316,103 @@ def commit_batch(
 
     A file already imported into the same channel (same bytes) is skipped unless `force`.
     Bad rows do not sink a batch: they land as rejected and the batch is 'partial'; a batch
-    with no usable row is 'failed'. Records are standardised and inserted chunk by chunk
-    inside the one transaction, so memory stays bounded however large the file.
+    with no usable row is 'failed'.
+
+    Rows are standardised chunk by chunk into a staging table of their own (DuckDB keeps a
+    transaction's uncommitted rows in memory, so a million rows in one transaction would not
+    fit in a small budget); one transaction then moves them into `records` together with the
+    batch row, the mapping, the event and the quality score. A crash before that leaves only
+    the staging table, which the next opening of the pool drops.
     """
     started = time.perf_counter()
     handler = handler or current_actor()
     now = dt.datetime.now().replace(microsecond=0)
-    with pool.transaction() as con:
-        # Uncommitted rows spill to disk past this, so a large batch keeps memory bounded.
+    with pool.connect() as con:
+        # DuckDB caches what it wrote up to its memory limit (80% of RAM by default).
         run(con, sql.memory_limit_sql(IMPORT_MEMORY))
-        run(con, sql.ensure_channel_sql(), [batch.channel])
         channel_rules.ensure_open(con, batch.channel)
         if batch.sha256 and not force:
             earlier = run(con, sql.batch_by_sha_sql(), [batch.channel, batch.sha256]).fetchone()
             if earlier:
                 return ImportResult(batch.channel, batch.source, None, "skipped", batch.rows,
                                     0, skipped=True, duplicate_of=int(earlier[0]))
-        batch_id = run(con, sql.next_batch_id_sql()).fetchone()[0]
-        first_record = run(con, sql.next_record_id_sql()).fetchone()[0]
-        mapping = {
-            sheet: {m.header: m.field for m in matches if m.field}
-            for sheet, matches in batch.mappings.items()
-        }
-        run(con, sql.insert_batch_sql(), [
-            batch_id, now, batch.channel, batch.source, batch.sheet, batch.sha256, batch.kind,
-            "running", batch.rows, 0, None, handler, json.dumps(mapping, ensure_ascii=False),
-        ])
-        rejected, reasons = 0, pd.Series(dtype="int64")
-        next_id = first_record
-        for records, _failures in batch.chunks(progress=progress):
-            _insert_records(con, records, batch, batch_id, next_id, handler, now)
-            next_id += len(records)
-            bad = records.loc[records["rejected"].astype(bool), "reject_reason"]
-            rejected += len(bad)
-            reasons = reasons.add(bad.value_counts(), fill_value=0)
-        status = "success" if rejected == 0 else ("failed" if rejected == batch.rows else "partial")
-        run(con, sql.close_batch_sql(), [status, rejected, _reasons(reasons), batch_id])
-        if save_mapping and batch.kind == "file":
-            for matches in batch.mappings.values():
-                for m in matches:
-                    if m.how != "duplicate":
-                        run(con, sql.save_mapping_sql(), [batch.channel, m.header,
-                                                         m.field or "", now])
-        log_event(con, "import", f"batch:{batch_id}", actor=handler, payload={
-            "batch_id": batch_id, "channel": batch.channel, "source": batch.source,
-            "rows": batch.rows, "rejected": rejected, "sha256": batch.sha256,
-            "first_record_id": first_record, "last_record_id": next_id - 1,
-        })
-        score = channel_rules.after_batch(con, batch_id)
-        run(con, sql.finish_batch_sql(), [dt.datetime.now().replace(microsecond=0), batch_id])
+        staging = f"{sql.STAGING_PREFIX}{uuid.uuid4().hex}"
+        run(con, sql.create_staging_sql(staging))
+        try:
+            rejected, reasons = 0, pd.Series(dtype="int64")
+            offset = 0
+            for records, _failures in batch.chunks(progress=progress):
+                _insert_records(con, staging, records, batch, offset, handler, now)
+                offset += len(records)
+                bad = records.loc[records["rejected"].astype(bool), "reject_reason"]
+                rejected += len(bad)
+                reasons = reasons.add(bad.value_counts(), fill_value=0)
+            status = ("success" if rejected == 0
+                      else "failed" if rejected == batch.rows else "partial")
+            with _transaction(con):
+                batch_id, first_record = _land(con, staging, batch, status, rejected,
+                                               _reasons(reasons), handler, now, save_mapping)
+                score = channel_rules.after_batch(con, batch_id)
+                run(con, sql.finish_batch_sql(),
+                    [dt.datetime.now().replace(microsecond=0), batch_id])
+        finally:
+            run(con, sql.drop_staging_sql(staging))
     seconds = batch.seconds + time.perf_counter() - started
     return ImportResult(batch.channel, batch.source, batch_id, status, batch.rows, rejected,
                         quality_score=score, seconds=seconds)
+
+
+@contextmanager
+def _transaction(con):
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def _land(con, staging: str, batch: PreparedBatch, status: str, rejected: int,
+          reasons: str | None, handler: str, now: dt.datetime,
+          save_mapping: bool) -> tuple[int, int]:
+    """Inside the landing transaction: the batch row, its records, mapping and event."""
+    run(con, sql.ensure_channel_sql(), [batch.channel])
+    batch_id = run(con, sql.next_batch_id_sql()).fetchone()[0]
+    first_record = run(con, sql.next_record_id_sql()).fetchone()[0]
+    mapping = {
+        sheet: {m.header: m.field for m in matches if m.field}
+        for sheet, matches in batch.mappings.items()
+    }
+    run(con, sql.insert_batch_sql(), [
+        batch_id, now, batch.channel, batch.source, batch.sheet, batch.sha256, batch.kind,
+        status, batch.rows, rejected, reasons, handler, json.dumps(mapping, ensure_ascii=False),
+    ])
+    run(con, sql.land_staging_sql(staging), [first_record, batch_id])
+    if save_mapping and batch.kind == "file":
+        for matches in batch.mappings.values():
+            for m in matches:
+                if m.how != "duplicate":
+                    run(con, sql.save_mapping_sql(), [batch.channel, m.header, m.field or "",
+                                                     now])
+    log_event(con, "import", f"batch:{batch_id}", actor=handler, payload={
+        "batch_id": batch_id, "channel": batch.channel, "source": batch.source,
+        "rows": batch.rows, "rejected": rejected, "sha256": batch.sha256,
+        "first_record_id": first_record, "last_record_id": first_record + batch.rows - 1,
+    })
+    return batch_id, first_record
 
 
 _ARROW_TYPES = {"VARCHAR": pa.string(), "VARCHAR[]": pa.list_(pa.string()),
                 "BOOLEAN": pa.bool_()}
 
 
-def _insert_records(con, records: pd.DataFrame, batch: PreparedBatch, batch_id: int,
+def _insert_records(con, table: str, records: pd.DataFrame, batch: PreparedBatch,
                     first_record: int, handler: str, now: dt.datetime) -> None:
-    """Insert records through Arrow, which DuckDB scans without touching Python objects."""
+    """Insert records into `table` through Arrow, which DuckDB scans without Python objects.
+
+    Record ids are numbered from `first_record` and batch ids left at 0: landing shifts both.
+    """
     columns = record_columns()
     for start in range(0, len(records), CHUNK_ROWS):
         part = records.iloc[start : start + CHUNK_ROWS]
@@ -382,7 +420,7 @@ def _insert_records(con, records: pd.DataFrame, batch: PreparedBatch, batch_id: 
         arrays = {
             "record_id": pa.array(range(first_record + start, first_record + start + n),
                                   pa.int64()),
-            "batch_id": pa.array([batch_id] * n, pa.int64()),
+            "batch_id": pa.array([0] * n, pa.int64()),
             "source_file": pa.array([batch.source] * n, pa.string()),
             "source_sheet": pa.array(part["source_sheet"], pa.string(), from_pandas=True),
             "source_row": pa.array(part["source_row"].to_numpy(dtype="int64"), pa.int32()),
@@ -400,7 +438,7 @@ def _insert_records(con, records: pd.DataFrame, batch: PreparedBatch, batch_id: 
                 arrays[column] = pa.nulls(n, kind)
         con.register("incoming_records", pa.table(arrays))
         try:
-            run(con, sql.insert_records_sql(RECORD_META + list(columns)))
+            run(con, sql.insert_records_sql(table, RECORD_META + list(columns)))
         finally:
             con.unregister("incoming_records")
 

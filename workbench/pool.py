@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from .errors import PoolBusy, PoolError, SqlError
-from .sql import schema
+from .sql import imports, schema
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,7 @@ class Pool:
         try:
             if not read_only:
                 _migrate(con, self.path)
+                _drop_leftover_staging(con)
             yield con
         finally:
             con.close()
@@ -125,6 +126,14 @@ class Pool:
                 log.info("pool is busy, retrying in %.2f s", delay)
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
+
+
+def _drop_leftover_staging(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop staging tables of imports that died before landing (they hold no pool content)."""
+    tables = run(con, imports.leftover_staging_sql(), [imports.STAGING_PREFIX + "%"]).fetchall()
+    for (table,) in tables:
+        log.warning("dropping %s, left by an import that did not finish", table)
+        run(con, imports.drop_staging_sql(table))
 
 
 def _migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:

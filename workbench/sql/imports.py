@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import column_list
+from . import column_list, quote_ident
 
 
 def batch_by_sha_sql() -> str:
@@ -41,9 +41,31 @@ def finish_batch_sql() -> str:
     return "UPDATE batches SET finished_at = ? WHERE batch_id = ?"
 
 
-def insert_records_sql(columns: list[str]) -> str:
+STAGING_PREFIX = "staging_records_"
+
+
+def create_staging_sql(table: str) -> str:
+    return f"CREATE TABLE {quote_ident(table)} AS SELECT * FROM records LIMIT 0"
+
+
+def drop_staging_sql(table: str) -> str:
+    return f"DROP TABLE IF EXISTS {quote_ident(table)}"
+
+
+def leftover_staging_sql() -> str:
+    return "SELECT table_name FROM information_schema.tables WHERE table_name LIKE ?"
+
+
+def land_staging_sql(table: str) -> str:
+    return f"""
+INSERT INTO records
+SELECT * REPLACE (record_id + ? AS record_id, ?::BIGINT AS batch_id)
+FROM {quote_ident(table)} ORDER BY record_id"""
+
+
+def insert_records_sql(table: str, columns: list[str]) -> str:
     names = column_list(columns)
-    return f"INSERT INTO records ({names}) SELECT {names} FROM incoming_records"
+    return f"INSERT INTO {quote_ident(table)} ({names}) SELECT {names} FROM incoming_records"
 
 
 def save_mapping_sql() -> str:
@@ -55,5 +77,5 @@ def saved_mapping_sql() -> str:
 
 
 def memory_limit_sql(limit: str) -> str:
-    # SET takes no parameters; the limit is ours, never a user's text.
+    # SET takes no parameters; the limit is a constant of ours, never a user's text.
     return f"SET memory_limit = '{limit}'"
