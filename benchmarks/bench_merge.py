@@ -11,7 +11,9 @@ Each phase runs in a fresh process so that its peak memory (max RSS) is its own:
 - build: records, clusters, pairs, admission of every record as its own lead;
 - merge: `commit_merges(pool, 0.95)`: safe clusters into one lead each, conflicts logged,
   golden leads refreshed, owners notified, all as one event in one transaction;
-- rebuild: `rebuild_leads(pool)`: every golden lead again from membership and records.
+- rebuild: `rebuild_leads(pool)`: every golden lead again from membership and records;
+- undo: `undo(pool, last=True)`: the merge taken back as a new event (every record back in
+  its own lead, the golden leads refreshed).
 
 Wall time suffers when others share the machine, so CPU time (user + system, all threads) is
 given beside it. Figures go to stdout; keep them in benchmarks/RESULTS.md.
@@ -97,6 +99,12 @@ else:
     from workbench import merge
     if phase == "merge":
         out = merge.commit_merges(Pool(path), 0.95, reason="benchmark")
+    elif phase == "undo":
+        from workbench import history
+        event = history.undo(Pool(path), last=True, reason="benchmark")
+        with Pool(path).connect() as con:
+            leads = con.execute("SELECT count(*) FROM leads").fetchall()[0][0]
+        out = {"event_id": event, "leads": leads}
     else:
         out = {"leads": merge.rebuild_leads(Pool(path))}
 seconds = time.perf_counter() - started
@@ -122,7 +130,8 @@ def main() -> None:
     print(f"# {platform.platform()}, {os.cpu_count()} cores, python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.duckdb"
-        for phase, extra in (("build", [str(args.records)]), ("merge", []), ("rebuild", [])):
+        phases = (("build", [str(args.records)]), ("merge", []), ("rebuild", []), ("undo", []))
+        for phase, extra in phases:
             print(json.dumps(measure(phase, path, *extra), ensure_ascii=False), flush=True)
         print(f"# pool file {path.stat().st_size / 2**20:.0f} MiB")
 
