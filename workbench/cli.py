@@ -718,3 +718,7 @@ def privacy_revoke(pool: Pool, user, reason):
 
     users = authorise(pool, user, allow=False, reason=reason)
     click.echo(f"Authorised for unmasked reports: {', '.join(users) or 'nobody'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -185,7 +185,9 @@ def prepare_file(
     """
     started = time.perf_counter()
     path = Path(path)
-    sheets = read_file(path, sheet=sheet, score_header=header_score)
+    with tqdm(desc=f"read {path.name}", unit="rows", disable=not progress, leave=False) as bar:
+        sheets = read_file(path, sheet=sheet, score_header=header_score)
+        bar.update(sum(len(one.frame) for one in sheets))
     parts, mappings = [], {}
     for one in sheets:
         matches = map_headers(list(one.frame.columns), given=mapping, saved=saved_mapping)
