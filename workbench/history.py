@@ -195,7 +195,7 @@ def _reverse(con: duckdb.DuckDBPyConnection, event: dict, new_id: int) -> bool:
         run(con, sql.set_rules_sql(), [payload["before"]])
         merge._rebuild(con, merge.load_rules(con))
         did = True
-    rows = run(con, sql.event_membership_sql(), [event_id, event_id]).fetchall()
+    rows = run(con, sql.event_membership_sql(), [event_id]).fetchall()
     if rows:
         stale = [r[0] for r in rows if r[3] != r[4]]
         if stale:

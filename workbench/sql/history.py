@@ -194,7 +194,7 @@ def max_lead_id_sql() -> str:
 
 def event_membership_sql() -> str:
     """For each record the event `?` moved: its lead before, the lead the event left it in,
-    whether it had any row before, and its lead now. Params: event_id (x2)."""
+    whether it had any row before, and its lead now. Params: event_id."""
     return """
 WITH mine AS (
     SELECT record_id, min(seq) AS first_seq, arg_max_null(lead_id, seq) AS after_lead
@@ -206,8 +206,7 @@ WITH mine AS (
 )
 SELECT mine.record_id, before.before_lead, coalesce(before.n, 0) > 0 AS had_row,
        mine.after_lead, c.lead_id AS now_lead
-FROM mine LEFT JOIN before USING (record_id) JOIN current_membership c USING (record_id)
-WHERE ? IS NOT NULL"""
+FROM mine LEFT JOIN before USING (record_id) JOIN current_membership c USING (record_id)"""
 
 
 # --- edits --------------------------------------------------------------------------------
