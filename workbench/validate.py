@@ -216,10 +216,12 @@ def _column(std: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _given(raw: np.ndarray, has_value: np.ndarray) -> np.ndarray:
-    """True where a raw value was given: not None and not a placeholder such as 暂无 or '-'."""
-    given = ~pd.isna(raw)
-    # Only raw values that standardised to nothing can be placeholders; look at those alone.
-    unsure = np.flatnonzero(given & ~has_value)
+    """True where a raw value was given (not None, not a placeholder such as 暂无 or '-') but
+    no standardised value came of it. Rows with a value are not looked at (False): every use
+    of this mask is for rows without one."""
+    given = np.zeros(len(raw), dtype=bool)
+    empty = np.flatnonzero(~has_value)
+    unsure = empty[~pd.isna(raw[empty])]
     if len(unsure):
         codes, uniques = pd.factorize(raw[unsure])
         real = np.array([clean_text(v) is not None for v in uniques], dtype=bool)
