@@ -5,7 +5,7 @@
 End to end means read, map headers, standardise, validate and store in a fresh DuckDB pool.
 The baseline, measured in the same run on the same file, is `pandas.read_excel(...,
 engine="openpyxl")` merely reading the .xlsx. Each measurement runs in a fresh process, so its
-peak memory (max RSS) is its own. Figures go to stdout; keep them in benchmarks/RESULTS.md.
+peak memory (VmHWM, the process's high-water RSS) is its own. Figures go to stdout; keep them in benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ HEADERS = {  # a trade-show export's own headers
 }
 
 MEASURE = r"""
-import json, resource, sys, time
+import json, sys, time
 kind, path, pool = sys.argv[1:4]
 started = time.perf_counter()
 if kind == "openpyxl":
@@ -40,7 +40,9 @@ else:
     from workbench.pool import Pool
     rows = import_file(Pool(pool), path, channel="展会", link=False).rows
 seconds = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# VmHWM belongs to this process image alone (ru_maxrss would carry the forking parent's).
+peak = next(int(line.split()[1]) * 1024 for line in open("/proc/self/status")
+            if line.startswith("VmHWM:"))
 print(json.dumps({"rows": rows, "seconds": seconds, "peak_bytes": peak}))
 """
 
