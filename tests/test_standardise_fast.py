@@ -13,6 +13,7 @@ import itertools
 
 import numpy as np
 import pandas as pd
+import phonenumbers
 import pytest
 
 from workbench import regions
@@ -23,6 +24,7 @@ from workbench.standardise import (
     _address,
     _clean_array,
     _clean_exact,
+    _cn_number_type,
     _date_series,
     _email_one,
     _given_pinyin,
@@ -90,8 +92,12 @@ def test_landline_shapes_agree_with_parsing():
         (start + "5" * 12)[:size] for start in starts for size in range(7, 13)
         if len(start) <= size
     }
+    helper = getattr(phonenumbers.phonenumberutil, "_number_type_helper", None)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
     for key in sorted(keys):
         assert _national_shape_type(key) == _parsed_shape_type(key), key
+        if helper is not None:
+            assert _cn_number_type(key) == helper(key, metadata), key
 
 
 # Common given-name characters, and pairs that are words in pypinyin's phrase table

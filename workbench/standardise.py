@@ -296,9 +296,62 @@ def _parsed_shape_type(key: str) -> str | None:
     return parsed[1] if parsed else None
 
 
-# phonenumbers' own type decision over a national number, without the cost of parsing text.
-_number_type_helper = getattr(phonenumbers.phonenumberutil, "_number_type_helper", None)
+# phonenumbers' own type decision over a national number (its _number_type_helper: the general
+# pattern, then each special type, then fixed line and mobile), with the metadata's patterns
+# compiled once, without the cost of parsing text.
 _CN_METADATA = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+_Kind = phonenumbers.PhoneNumberType
+
+
+def _compiled_desc(desc) -> tuple[frozenset[int], re.Pattern] | None:
+    if desc is None or not desc.national_number_pattern:
+        return None
+    return frozenset(desc.possible_length or ()), re.compile(desc.national_number_pattern)
+
+
+_CN_DESCS = None if _CN_METADATA is None else {
+    "general": _compiled_desc(_CN_METADATA.general_desc),
+    "special": [
+        (kind, _compiled_desc(getattr(_CN_METADATA, attribute)))
+        for kind, attribute in (
+            (_Kind.PREMIUM_RATE, "premium_rate"), (_Kind.TOLL_FREE, "toll_free"),
+            (_Kind.SHARED_COST, "shared_cost"), (_Kind.VOIP, "voip"),
+            (_Kind.PERSONAL_NUMBER, "personal_number"), (_Kind.PAGER, "pager"),
+            (_Kind.UAN, "uan"), (_Kind.VOICEMAIL, "voicemail"),
+        )
+    ],
+    "fixed": _compiled_desc(_CN_METADATA.fixed_line),
+    "mobile": _compiled_desc(_CN_METADATA.mobile),
+}
+
+
+def _matches(number: str, desc: tuple[frozenset[int], re.Pattern] | None) -> bool:
+    if desc is None:
+        return False
+    lengths, pattern = desc
+    if lengths and len(number) not in lengths:
+        return False
+    return pattern.fullmatch(number) is not None
+
+
+def _cn_number_type(number: str) -> int:
+    """phonenumbers' type of a Chinese national significant number (digits only)."""
+    descs = _CN_DESCS
+    if not _matches(number, descs["general"]):
+        return _Kind.UNKNOWN
+    for kind, desc in descs["special"]:
+        if _matches(number, desc):
+            return kind
+    same = _CN_METADATA.same_mobile_and_fixed_line_pattern
+    if _matches(number, descs["fixed"]):
+        if same or _matches(number, descs["mobile"]):
+            return _Kind.FIXED_LINE_OR_MOBILE
+        return _Kind.FIXED_LINE
+    if not same and _matches(number, descs["mobile"]):
+        return _Kind.MOBILE
+    return _Kind.UNKNOWN
+
+
 # Numbers that begin like a carrier-selection prefix (1[12]xx, 179xx): parsing may strip it,
 # so only a full parse decides them.
 _CARRIER_LIKE = ("11", "12", "179")
@@ -310,10 +363,10 @@ def _national_shape_type(key: str) -> str | None:
 
     The same verdict as parsing "+86<key>" with phonenumbers (tests hold them together).
     """
-    if _number_type_helper is None or _CN_METADATA is None or key.startswith(_CARRIER_LIKE):
+    if _CN_DESCS is None or key.startswith(_CARRIER_LIKE):
         return _parsed_shape_type(key)
-    kind = _number_type_helper(key, _CN_METADATA)
-    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
+    kind = _cn_number_type(key)
+    if kind == _Kind.UNKNOWN:
         return None
     if kind in _MOBILE_TYPES:
         return "mobile"
