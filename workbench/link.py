@@ -241,6 +241,7 @@ def dedupe_pool(
             con.register("wb_stored_pairs", stored)
             run(con, sql.insert_pairs_sql("wb_stored_pairs"))
             con.unregister("wb_stored_pairs")
+            _store_features(con, mem, "SELECT * FROM link_input", replace=True)
             run(con, "DELETE FROM clusters")
             con.register("wb_clusters", clusters)
             run(con, sql.replace_clusters_sql("wb_clusters"))
@@ -259,6 +260,70 @@ def dedupe_pool(
         duplicates=int((sizes > 1).sum()), trained=trained,
         seconds=time.perf_counter() - started, blocking=blocking.to_dict("records"),
     )
+
+
+def _store_features(con, mem, query: str, *, replace: bool) -> None:
+    """Keep the linkage input of these records in the pool (all of them when `replace`)."""
+    cols = ", ".join(sql.LINK_FEATURE_COLUMNS)
+    rows = mem.sql(f"SELECT {cols} FROM ({query})").to_arrow_table()
+    con.register("wb_features", rows)
+    if replace:
+        run(con, "DELETE FROM link_features")
+        generic = mem.sql("SELECT field, value, names FROM wb_generic_values").to_arrow_table()
+        con.register("wb_generic", generic)
+        run(con, "DELETE FROM link_generic_values")
+        run(con, "INSERT INTO link_generic_values SELECT * FROM wb_generic")
+        con.unregister("wb_generic")
+    else:
+        run(con, "DELETE FROM link_features WHERE unique_id IN (SELECT unique_id FROM wb_features)")
+    run(con, f"INSERT INTO link_features ({cols}) SELECT {cols} FROM wb_features")
+    con.unregister("wb_features")
+
+
+def _batch_link_input(mem: duckdb.DuckDBPyConnection, features, generic) -> None:
+    """`link_input` from the pool's stored linkage input and the batch's records alone.
+
+    The batch's contact values are generic when the stored list says so, when three names
+    carry them within the batch, or when pool and batch together reach three names; name
+    blocks are capped over pool and batch together, as a whole run would.
+    """
+    mem.register("wb_features_arrow", features)
+    run(mem, "CREATE TABLE wb_pool_li AS SELECT * EXCLUDE (name_city, name_company) "
+             "FROM wb_features_arrow")
+    mem.unregister("wb_features_arrow")
+    cols = [r[0] for r in run(mem, "DESCRIBE wb_records").fetchall()]
+    from .model import GENERIC_MIN_NAMES, MAX_NAME_BLOCK, source_projection
+
+    run(mem, "CREATE OR REPLACE TEMP VIEW wb_link_source AS SELECT "
+             f"{source_projection(cols, 'record_id')} FROM wb_records")
+    run(mem, sql.generic_values_sql("wb_link_source", GENERIC_MIN_NAMES))
+    mem.register("wb_generic_arrow", generic)
+    run(mem, "INSERT INTO wb_generic_values SELECT * FROM wb_generic_arrow")
+    mem.unregister("wb_generic_arrow")
+    run(mem, "CREATE TABLE wb_batch_li AS " + sql.link_input_sql("wb_link_source", '"record_id"'))
+    run(mem, sql.newly_generic_sql(GENERIC_MIN_NAMES))
+    for column in ("phone", "email", "email_local", "wechat"):
+        for table in ("wb_pool_li", "wb_batch_li"):
+            run(mem, f"UPDATE {table} SET {column} = NULL WHERE {column} IN "
+                     f"(SELECT value FROM wb_newly_generic WHERE field = '{column}')")
+    run(mem, "CREATE OR REPLACE TABLE link_input AS " + sql.capped_blocks_sql(
+        "SELECT * FROM wb_pool_li UNION ALL BY NAME SELECT * FROM wb_batch_li", MAX_NAME_BLOCK))
+
+
+def _blocking_columns(model: LinkageModel) -> list[list[tuple[str, str]]]:
+    """Per blocking rule of the model, its (left column, right column) equalities."""
+    rules = []
+    for rule in model.settings.get("blocking_rules_to_generate_predictions", []):
+        text = rule["blocking_rule"] if isinstance(rule, dict) else str(rule)
+        equalities = []
+        for part in text.split(" AND "):
+            left, _, right = part.partition("=")
+            left, right = left.strip(), right.strip()
+            if left.startswith("l.") and right.startswith("r."):
+                equalities.append((left[2:], right[2:]))
+        if equalities:
+            rules.append(equalities)
+    return rules
 
 
 # --- one batch ----------------------------------------------------------------------------------
@@ -292,8 +357,17 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None) -> 
             log.info("no linkage model in the pool; batch %s not linked", batch_id)
             return None
         columns = _record_columns(con)
-        records = con.sql(sql.linkable_records_sql(columns)).to_arrow_table()
         batch_ids = run(con, sql.batch_record_ids_sql(), [batch_id]).df()["record_id"]
+        stored = run(con, "SELECT count(*) FROM link_features").fetchall()[0][0]
+        if stored:
+            # The pool's linkage input was kept by the last run: prepare only the batch.
+            features = con.sql(sql.stored_features_sql(), params=[batch_id]).to_arrow_table()
+            generic = con.sql("SELECT * FROM link_generic_values").to_arrow_table()
+            records = con.sql(sql.linkable_records_sql(columns, batch_only=True),
+                              params=[batch_id]).to_arrow_table()
+        else:
+            features = generic = None
+            records = con.sql(sql.linkable_records_sql(columns)).to_arrow_table()
         must, cannot = _constraints(con)
     model = model.with_threshold(threshold) if threshold is not None else model
     if len(batch_ids) == 0:
@@ -307,13 +381,21 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None) -> 
         mem.unregister("wb_records_arrow")
         mem.register("wb_batch_ids_df", pd.DataFrame({"record_id": batch_ids.astype("int64")}))
         run(mem, "CREATE TABLE wb_batch_ids AS SELECT * FROM wb_batch_ids_df")
-        prepare_link_input(mem, "wb_records", id_column="record_id")
+        log.info("batch %s: read %d records in %.1f s", batch_id, records.num_rows,
+                 time.perf_counter() - started)
+        if features is None:
+            prepare_link_input(mem, "wb_records", id_column="record_id")
+        else:
+            _batch_link_input(mem, features, generic)
         run(mem, "CREATE TABLE li_new AS SELECT * FROM link_input "
                  "WHERE unique_id IN (SELECT record_id FROM wb_batch_ids)")
-        run(mem, "CREATE TABLE li_old AS SELECT * FROM link_input "
-                 "WHERE unique_id NOT IN (SELECT record_id FROM wb_batch_ids)")
+        # Only pool records that share a blocking key with the batch can pair with it: score
+        # against those, not against the whole pool.
+        run(mem, sql.candidates_sql("link_input", "li_new", _blocking_columns(model)))
         linker = make_linker(mem, model.settings)
         _register_tf_tables(linker, mem, "link_input", model)
+        log.info("batch %s: link input and term frequencies at %.1f s", batch_id,
+                 time.perf_counter() - started)
         db_api = linker._db_api
         new = db_api.register("li_new", table_name="wb_li_new")
         old = db_api.register("li_old", table_name="wb_li_old")
@@ -324,6 +406,8 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None) -> 
         run(mem, f"CREATE OR REPLACE TABLE wb_predictions AS {union}")
         _scored_pairs(mem, "wb_predictions", model, 0)
         new_pairs = run(mem, "SELECT id_l, id_r, match_weight FROM wb_pairs").df()
+        log.info("batch %s: %d pairs scored at %.1f s", batch_id, len(new_pairs),
+                 time.perf_counter() - started)
         with pool.transaction() as con:
             run_id = run(con, sql.next_run_id_sql()).fetchall()[0][0]
             previous = _previous_clusters(con)
@@ -351,6 +435,8 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None) -> 
             con.register("wb_stored_pairs", stored)
             run(con, sql.insert_pairs_sql("wb_stored_pairs"))
             con.unregister("wb_stored_pairs")
+            _store_features(con, mem, "SELECT * FROM link_input" if features is None
+                            else "SELECT * FROM li_new", replace=features is None)
             con.register("wb_clusters", clusters)
             run(con, sql.delete_clusters_of_sql("wb_clusters"))
             run(con, sql.replace_clusters_sql("wb_clusters"))

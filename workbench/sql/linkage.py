@@ -45,6 +45,23 @@ CREATE TABLE clusters (
 )""",
 ]
 
+# The linkage input of every linked record, kept so that a batch is scored against the pool
+# without preparing a million records again; and the contact values found generic.
+LINK_FEATURE_COLUMNS: tuple[str, ...] = (
+    "unique_id", "name", "name_pinyin", "name_flat", "name_key", "name_family", "phone",
+    "phone_last8", "phones", "phone_digits", "email", "email_local", "wechat", "wechat_phone",
+    "company_core", "city", "title", "address", "postcode", "birth_date", "id_number", "qq",
+    "douyin", "kuaishou", "name_city", "name_company",
+)
+DDL.append(
+    "CREATE TABLE link_features (\n    "
+    + ",\n    ".join(
+        f"{c} {'BIGINT PRIMARY KEY' if c == 'unique_id' else 'VARCHAR[]' if c == 'phones' else 'VARCHAR'}"
+        for c in LINK_FEATURE_COLUMNS)
+    + "\n)"
+)
+DDL.append("CREATE TABLE link_generic_values (field VARCHAR, value VARCHAR, names BIGINT)")
+
 
 # --- preparing records for linkage ---------------------------------------------------------
 
@@ -166,11 +183,11 @@ WITH f AS (
         regexp_replace(regexp_replace(coalesce(s.phone_raw, ''), '[^0-9]', '', 'g'),
                        '^(0086|86)(1[0-9]{{10}})', '\\2') AS wb_digits
     FROM {source} AS s
-    LEFT JOIN (SELECT value FROM {g} WHERE field = 'phone') gp ON gp.value = s.phone
-    LEFT JOIN (SELECT value FROM {g} WHERE field = 'email') ge ON ge.value = s.email
-    LEFT JOIN (SELECT value FROM {g} WHERE field = 'email_local') gl
+    LEFT JOIN (SELECT DISTINCT value FROM {g} WHERE field = 'phone') gp ON gp.value = s.phone
+    LEFT JOIN (SELECT DISTINCT value FROM {g} WHERE field = 'email') ge ON ge.value = s.email
+    LEFT JOIN (SELECT DISTINCT value FROM {g} WHERE field = 'email_local') gl
         ON gl.value = s.email_local
-    LEFT JOIN (SELECT value FROM {g} WHERE field = 'wechat') gw ON gw.value = s.wechat
+    LEFT JOIN (SELECT DISTINCT value FROM {g} WHERE field = 'wechat') gw ON gw.value = s.wechat
 )
 SELECT
     {id_column} AS unique_id,
@@ -225,6 +242,44 @@ SELECT * EXCLUDE (wb_nc, wb_nco),
     CASE WHEN count(*) OVER (PARTITION BY wb_nc) <= {n} THEN wb_nc END AS name_city,
     CASE WHEN count(*) OVER (PARTITION BY wb_nco) <= {n} THEN wb_nco END AS name_company
 FROM k"""
+
+
+def candidates_sql(pool: str, batch: str, rules: list[list[tuple[str, str]]]) -> str:
+    """`li_old`: the pool records (not in `batch`) that some blocking rule pairs with a batch
+    record. `rules` holds, per rule, its (left column, right column) equalities."""
+    conds = []
+    for rule in rules:
+        fwd = " AND ".join(f"b.{right} = p.{left}" for left, right in rule)
+        back = " AND ".join(f"b.{left} = p.{right}" for left, right in rule)
+        conds.append(f"EXISTS (SELECT 1 FROM {batch} b WHERE {fwd})")
+        if back != fwd:
+            conds.append(f"EXISTS (SELECT 1 FROM {batch} b WHERE {back})")
+    where = " OR ".join(conds) if conds else "true"
+    return f"""
+CREATE OR REPLACE TABLE li_old AS
+SELECT p.* FROM {pool} p
+WHERE p.unique_id NOT IN (SELECT unique_id FROM {batch}) AND ({where})"""
+
+
+def stored_features_sql() -> str:
+    """The kept linkage input of every linked record outside the batch (`?` = batch id)."""
+    return """
+SELECT f.* FROM link_features f JOIN records r ON r.record_id = f.unique_id
+WHERE r.batch_id <> ? AND NOT coalesce(r.rejected, false)"""
+
+
+def newly_generic_sql(min_names: int) -> str:
+    """Batch contact values that pool and batch together give with `min_names` names."""
+    n = int(min_names)
+    parts = []
+    for field in ("phone", "email", "email_local", "wechat"):
+        parts.append(f"""
+SELECT '{field}' AS field, v.{field} AS value FROM (
+    SELECT {field}, name_key FROM wb_pool_li
+    WHERE {field} IN (SELECT {field} FROM wb_batch_li)
+    UNION ALL SELECT {field}, name_key FROM wb_batch_li WHERE {field} IS NOT NULL
+) v GROUP BY v.{field} HAVING count(DISTINCT v.name_key) >= {n}""")
+    return "CREATE OR REPLACE TABLE wb_newly_generic AS " + " UNION ALL ".join(parts)
 
 
 # --- models --------------------------------------------------------------------------------
