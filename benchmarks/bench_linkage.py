@@ -138,7 +138,10 @@ def _run(code: str, *args) -> dict:
         raise RuntimeError(f"did not finish within {TIMEOUT:.0f} s") from err
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    lines = [x for x in proc.stdout.splitlines() if x.startswith("{")]
+    if not lines:
+        raise RuntimeError(f"no figures in the output: {proc.stdout[-500:]} {proc.stderr[-1500:]}")
+    return json.loads(lines[-1])
 
 
 def scores(clusters: pd.Series, truth: pd.Series) -> dict:
