@@ -52,7 +52,6 @@ PLACEHOLDERS: frozenset[str] = frozenset(
 )
 
 _PLACEHOLDER_ARRAY = pa.array(sorted(PLACEHOLDERS), type=pa.string())
-_WHITESPACE = re.compile(r"\s+")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,7 +87,12 @@ def _arrow_text(values: np.ndarray) -> pa.Array:
 
 
 def _clean_array(values: np.ndarray) -> pa.Array:
-    """clean_text over an object array of distinct strings, in Arrow; placeholders are null."""
+    """The cleaning phone, e-mail, company and the plain text fields have always had, in Arrow.
+
+    Like clean_text except for rare whitespace Arrow's \\s leaves alone (\\v, \\x1c-\\x1f,
+    \\x85, \\u2028 …); kept as it is so those fields' output does not change. Fields whose
+    functions clean with clean_text use `_clean_exact`. Placeholders are null.
+    """
     array = _arrow_text(values)
     # NFKC has no Arrow kernel: run it in Python on the non-ASCII values only.
     non_ascii = np.flatnonzero(~pc.fill_null(pc.string_is_ascii(array), True).to_numpy(
@@ -106,11 +110,6 @@ def _clean_array(values: np.ndarray) -> pa.Array:
 def _objects(array: pa.Array) -> np.ndarray:
     """An Arrow string array as an object array with None for null."""
     return np.asarray(array.to_numpy(zero_copy_only=False), dtype=object)
-
-
-def _clean_series(values: pd.Series) -> pd.Series:
-    """clean_text over a Series of distinct strings, vectorised; result is object with None."""
-    return pd.Series(_objects(_clean_array(values.to_numpy(dtype=object))), dtype=object)
 
 
 def _none_if_nan(array: np.ndarray) -> np.ndarray:
