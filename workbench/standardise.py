@@ -7,8 +7,9 @@ Validity is decided here: a raw value whose standardised value is None is invali
 `validate.validate_frame` turns that into statuses.
 
 Every field is worked on its distinct values only (many rows share a channel, a city or a
-birth date), with vectorised pandas string methods where a pattern covers the common shape and
-per-value Python only for the rest.
+birth date), with Arrow's string kernels where a pattern covers the common shape and per-value
+Python only for the rest. Each fast path gives what the one-value function gives
+(tests/test_standardise_fast.py holds them together).
 
 Example:
     >>> import pandas as pd
