@@ -58,6 +58,7 @@ frame = std[cols].copy()
 if kind == "crm":
     import duckdb
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.register("f", frame)
     edges = con.execute(
         "SELECT a.unique_id AS l, b.unique_id AS r FROM f a JOIN f b ON a.phone = b.phone "
@@ -138,10 +139,10 @@ def _run(code: str, *args) -> dict:
         raise RuntimeError(f"did not finish within {TIMEOUT:.0f} s") from err
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
-    lines = [x for x in proc.stdout.splitlines() if x.startswith("{")]
-    if not lines:
-        raise RuntimeError(f"no figures in the output: {proc.stdout[-500:]} {proc.stderr[-1500:]}")
-    return json.loads(lines[-1])
+    start = proc.stdout.rfind('{"')  # DuckDB's progress bar may share the line
+    if start < 0:
+        raise RuntimeError(f"no figures in the output: {proc.stderr[-1500:]}")
+    return json.loads(proc.stdout[start:].splitlines()[0])
 
 
 def scores(clusters: pd.Series, truth: pd.Series) -> dict:
