@@ -167,3 +167,23 @@ def test_link_batch_without_a_model_does_nothing(tmp_path):
     assert link_batch(pool, imported.batch_id) is None
     assert _clusters(pool).empty
     assert pd.isna(imported.linked) or imported.linked is None
+
+
+def test_cli_dedupe_and_explain(pool_with_batches):
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+
+    pool = pool_with_batches[0]
+    result = CliRunner().invoke(main, ["--pool", str(pool.path), "dedupe"])
+    assert result.exit_code == 0, result.output
+    assert "blocking l.phone_last8 = r.phone_last8:" in result.output
+    assert "Linked the whole pool" in result.output
+    with pool.connect(read_only=True) as con:
+        left, right = con.execute("SELECT record_id_l, record_id_r FROM pairs "
+                                  "ORDER BY match_weight DESC LIMIT 1").fetchall()[0]
+    shown = CliRunner().invoke(main, ["--pool", str(pool.path), "explain", str(left), str(right)])
+    assert shown.exit_code == 0, shown.output
+    assert "agrees" in shown.output
+    missing = CliRunner().invoke(main, ["--pool", str(pool.path), "explain", "1", "1"])
+    assert missing.exit_code == 2 and "has not been scored" in missing.output
