@@ -305,7 +305,10 @@ def leads_command(pool: Pool, as_of, out, rebuild):
     cols = [c for c in ("lead_id", "name", "phone", "email", "company", "owner", "members")
             if c in frame]
     if len(frame):
-        click.echo(frame[cols].head(20).to_string(index=False))
+        from .privacy import mask_frame
+
+        # On screen personal data is masked (PIPL); files written with --out are not.
+        click.echo(mask_frame(frame[cols].head(20)).to_string(index=False))
 
 
 @main.command("history")
