@@ -495,7 +495,7 @@ def train_model(
             f"Training the linkage model failed on {n} records: {err}. Check that the records "
             "have names and contact fields, or train on a larger pool."
         ) from err
-    trained = linker.misc.save_model_to_json()
+    trained = _rounded(linker.misc.save_model_to_json())
     return LinkageModel(
         settings=trained,
         threshold=threshold,
@@ -503,6 +503,21 @@ def train_model(
         training={"seed": seed, "records": n, "em_passes": passes, "labels": used_labels,
                   "coverage": {k: round(v, 3) for k, v in coverage.items()}},
     )
+
+
+def _rounded(settings: dict, digits: int = 12) -> dict:
+    """Trained m and u to `digits` significant digits.
+
+    DuckDB sums in parallel in whatever order its threads finish, so two trainings with the
+    same seed can differ in the last bit; rounding makes the same data give the same model.
+    """
+    for comparison in settings.get("comparisons", []):
+        for level in comparison.get("comparison_levels", []):
+            for key in ("m_probability", "u_probability"):
+                value = level.get(key)
+                if isinstance(value, float) and value:
+                    level[key] = float(f"{value:.{digits}g}")
+    return settings
 
 
 def _train_from_labels(linker, con: duckdb.DuckDBPyConnection, labels: pd.DataFrame) -> int:
