@@ -680,10 +680,18 @@ def run_command(pool: Pool, notebook, parameters, runs_dir):
     from .report import notebook_parameters
 
     values = {name: parse_value(value) for name, value in parameters}
-    if "pool_path" in notebook_parameters(find_notebook(notebook)) and "pool_path" not in values:
+    path = find_notebook(notebook)
+    declared = notebook_parameters(path)
+    unknown = sorted(set(values) - set(declared))
+    if unknown:
+        raise click.UsageError(f"The notebook '{path.name}' has no parameter "
+                               f"{', '.join(unknown)}. Its parameters are: "
+                               f"{', '.join(sorted(declared))}.")
+    if "pool_path" in declared and "pool_path" not in values:
         values["pool_path"] = str(pool.path)
-        # As on a fresh checkout: a notebook's defaults run on the bundled sample.
-        if pool_records(pool) == 0:
+        # As on a fresh checkout: a notebook's defaults run on the bundled sample. The import
+        # notebook imports the sample itself (its files parameter), so it starts empty.
+        if path.stem != "import" and pool_records(pool) == 0:
             click.echo(f"The pool {pool.path} is empty: loading the bundled sample first.")
             open_pool(pool.path)
     files = run_kept(notebook, values, runs_dir=runs_dir)

@@ -56,6 +56,10 @@ WHERE name ILIKE '%' || $1 || '%'
 ORDER BY lead_id LIMIT $3"""
 
 
+def lead_of_record_sql() -> str:
+    return "SELECT lead_id FROM current_membership WHERE record_id = ?"
+
+
 def lead_row_sql() -> str:
     return "SELECT * FROM leads WHERE lead_id = ?"
 

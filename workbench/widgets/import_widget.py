@@ -11,6 +11,7 @@ from pathlib import Path
 import ipywidgets as widgets
 import pandas as pd
 
+from ..errors import WorkbenchError
 from ..fields import STANDARD_FIELDS
 from ..importer import ImportResult, PreparedBatch, commit_batch, prepare_file, saved_mapping
 from ..pool import Pool, run
@@ -183,7 +184,7 @@ class ImportWidget:
                                       mapping=given or None,
                                       saved_mapping=saved_mapping(self.pool,
                                                                   self.channel.value.strip()))
-        except Exception as err:  # a missing file, no contact column: say what to do
+        except WorkbenchError as err:  # a missing file, no contact column: say what to do
             self.message.value = f"<span style='color:#b00'>{html.escape(str(err))}</span>"
             self.commit_button.disabled = True
             return None

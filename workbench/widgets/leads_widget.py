@@ -11,6 +11,7 @@ from pathlib import Path
 import ipywidgets as widgets
 import pandas as pd
 
+from ..errors import WorkbenchError
 from ..history import lead_history, undo, undone_events
 from ..merge import edit_lead
 from ..pool import Pool, run
@@ -191,7 +192,7 @@ class LeadsWidget:
         reason = self.reason.value.strip() or "undone in the notebook"
         try:
             event_id = undo(self.pool, int(self.undo_choice.value), reason=reason)
-        except Exception as err:  # e.g. later events depend on it: say so, change nothing
+        except WorkbenchError as err:  # e.g. later events depend on it: say so, change nothing
             self.message.value = f"<span style='color:#b00'>{html.escape(str(err))}</span>"
             return None
         self.message.value = f"event {self.undo_choice.value} undone (event {event_id})"

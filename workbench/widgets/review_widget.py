@@ -18,6 +18,7 @@ from pathlib import Path
 import ipywidgets as widgets
 import pandas as pd
 
+from ..errors import WorkbenchError
 from ..merge import Decision, apply_decisions, decide, edit_lead
 from ..pool import Pool, run
 from ..review import SHOWN_FIELDS, decide_pattern, preview_pattern, review_queue
@@ -83,8 +84,7 @@ def preview_golden(pool: Pool, record_ids) -> dict:
         con.execute("BEGIN TRANSACTION")
         try:
             apply_decisions(con, [Decision(0, tuple(ids), "merge")], reason="preview")
-            lead = run(con, "SELECT lead_id FROM current_membership WHERE record_id = ?",
-                       [ids[0]]).fetchone()[0]
+            lead = run(con, sql.lead_of_record_sql(), [ids[0]]).fetchone()[0]
             row = run(con, sql.lead_row_sql(), [lead]).df()
         finally:
             con.execute("ROLLBACK")
@@ -280,7 +280,7 @@ class ReviewWidget:
             event_id = decide(self.pool, Decision(int(row.cluster_id), self.record_ids, decision,
                                                   leaving=leaving, pattern=row.pattern),
                               reason=self.reason)
-        except Exception as err:  # shown to the reviewer; the pool is unchanged
+        except WorkbenchError as err:  # shown to the reviewer; the pool is unchanged
             self.message.value = f"<span style='color:#b00'>{html.escape(str(err))}</span>"
             log.warning("decision %s on cluster %s refused: %s", decision, row.cluster_id, err)
             return None
@@ -303,8 +303,7 @@ class ReviewWidget:
         if not changed:
             return
         with self.pool.connect(read_only=True) as con:
-            lead = run(con, "SELECT lead_id FROM current_membership WHERE record_id = ?",
-                       [self.record_ids[0]]).fetchone()[0]
+            lead = run(con, sql.lead_of_record_sql(), [self.record_ids[0]]).fetchone()[0]
         for f, value in changed.items():
             edit_lead(self.pool, int(lead), f, value, reason=f"{self.reason}: set while merging")
 
