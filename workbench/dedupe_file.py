@@ -24,6 +24,7 @@ from .headers import map_headers
 from .model import (
     DEFAULT_THRESHOLD,
     LinkageModel,
+    load_table,
     make_linker,
     prepare_link_input,
     splink_connection,
@@ -166,9 +167,7 @@ def dedupe_frame(
     std["wb_row"] = range(n)
     mem = splink_connection()
     try:
-        mem.register("wb_std_df", std)
-        run(mem, "CREATE TABLE wb_std AS SELECT * FROM wb_std_df")
-        mem.unregister("wb_std_df")
+        load_table(mem, "wb_std", std)
         prepare_link_input(mem, "wb_std", id_column="wb_row")
         clock.lap("link input")
         model: LinkageModel = train_model(mem, seed=seed,

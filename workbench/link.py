@@ -26,6 +26,7 @@ from .model import (
     LinkageModel,
     blocking_counts,
     load_model,
+    load_table,
     make_linker,
     prepare_link_input,
     save_model,
@@ -208,9 +209,7 @@ def dedupe_pool(
         )
     mem = splink_connection()
     try:
-        mem.register("wb_records_arrow", records)
-        run(mem, "CREATE TABLE wb_records AS SELECT * FROM wb_records_arrow")
-        mem.unregister("wb_records_arrow")
+        load_table(mem, "wb_records", records)
         prepare_link_input(mem, "wb_records", id_column="record_id")
         trained = model is None
         if trained:
@@ -376,11 +375,8 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None) -> 
                           seconds=time.perf_counter() - started).to_dict()
     mem = splink_connection()
     try:
-        mem.register("wb_records_arrow", records)
-        run(mem, "CREATE TABLE wb_records AS SELECT * FROM wb_records_arrow")
-        mem.unregister("wb_records_arrow")
-        mem.register("wb_batch_ids_df", pd.DataFrame({"record_id": batch_ids.astype("int64")}))
-        run(mem, "CREATE TABLE wb_batch_ids AS SELECT * FROM wb_batch_ids_df")
+        load_table(mem, "wb_records", records)
+        load_table(mem, "wb_batch_ids", pd.DataFrame({"record_id": batch_ids.astype("int64")}))
         log.info("batch %s: read %d records in %.1f s", batch_id, records.num_rows,
                  time.perf_counter() - started)
         if features is None:

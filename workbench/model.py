@@ -24,6 +24,7 @@ import pandas as pd
 from .errors import LinkageError
 from .pool import current_actor, run
 from .sql import linkage as sql
+from .sql import quote_ident
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,16 @@ def splink_connection() -> duckdb.DuckDBPyConnection:
     # The machine is shared; DuckDB would otherwise take every core and most of the memory.
     con.execute("SET preserve_insertion_order = false")
     return con
+
+
+def load_table(con: duckdb.DuckDBPyConnection, table: str, data) -> None:
+    """Copy a DataFrame or Arrow table into a new table of `con` (its own copy, not a view)."""
+    view = f"{table}_incoming"
+    con.register(view, data)
+    try:
+        run(con, f"CREATE TABLE {quote_ident(table)} AS SELECT * FROM {quote_ident(view)}")
+    finally:
+        con.unregister(view)
 
 
 # --- the linkage input ------------------------------------------------------------------------
