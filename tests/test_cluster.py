@@ -83,3 +83,58 @@ def test_first_run_numbers_from_next_id():
     ids = assign_stable_ids(pd.Series({10: 10, 11: 10, 12: 12}), None, next_id=1)
     assert sorted(set(ids)) == [1, 2]
     assert ids[10] == ids[11]
+
+
+def _reference(ids, rows, threshold, must=(), cannot=(), min_mean=0.0):
+    """Strongest link first, the mean weight between two clusters recomputed from scratch."""
+    cluster = {i: frozenset([i]) for i in ids}
+    weights = {}
+    for a, b, w in rows:
+        weights.setdefault(frozenset((a, b)), []).append(w)
+    forbidden = {frozenset(c) for c in cannot}
+
+    def join(a, b):
+        merged = cluster[a] | cluster[b]
+        for m in merged:
+            cluster[m] = merged
+
+    for a, b in must:
+        join(a, b)
+    for a, b, w in sorted((r for r in rows if r[2] >= threshold), key=lambda r: -r[2]):
+        ca, cb = cluster[a], cluster[b]
+        if ca == cb:
+            continue
+        between = [(x, y) for x in ca for y in cb]
+        if any(frozenset(p) in forbidden for p in between):
+            continue
+        scored = [v for p in between for v in weights.get(frozenset(p), [])]
+        if not scored or sum(scored) / len(scored) >= min_mean:
+            join(a, b)
+    return {c for c in cluster.values() if len(c) > 1}
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_clusters_equal_a_from_scratch_walk_on_random_graphs(seed):
+    # Random graphs with many disputed components (weak and negative pairs inside them) and
+    # many undisputed ones: the fast path for the latter must give what the walk gives.
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    ids = list(range(100, 100 + n))
+    rows, seen = [], set()
+    for _ in range(90):
+        a, b = sorted(rng.choice(ids, 2, replace=False).tolist())
+        if (a, b) in seen:
+            continue
+        seen.add((a, b))
+        # Distinct weights: ties would make the order of equal links matter.
+        rows.append((a, b, round(float(rng.normal(4, 9)), 6) + len(rows) * 1e-7))
+    must = [tuple(sorted(rng.choice(ids, 2, replace=False).tolist())) for _ in range(2)]
+    cannot = [tuple(sorted(rng.choice(ids, 2, replace=False).tolist())) for _ in range(3)]
+    cannot = [c for c in cannot if c not in must]
+    keys = cluster_pairs(ids, _pairs(rows), 5.0, must_link=must, cannot_link=cannot)
+    assert _groups(keys) == _reference(ids, rows, 5.0, must, cannot)
+    # Every key is the smallest record id of its cluster.
+    for key, group in keys.groupby(keys):
+        assert key == min(group.index)

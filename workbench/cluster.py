@@ -18,6 +18,8 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from tqdm import tqdm
 
 log = logging.getLogger(__name__)
@@ -117,69 +119,85 @@ def cluster_pairs(
         >>> cluster_pairs([1, 2, 3, 4], pairs, 5.0).tolist()
         [1, 1, 1, 4]
     """
-    ids = pd.Index(pd.unique(np.asarray(list(record_ids), dtype=object)))
-    must = list(must_link)
-    cannot = list(cannot_link)
-    strong = pairs[pairs["match_weight"] >= threshold_weight]
-    # Only pairs inside a component of strong links can matter; keep the rest out of Python.
-    component = _components(strong, must)
+    ids = (record_ids if isinstance(record_ids, pd.Index) else pd.Index(list(record_ids))).unique()
+    must = [tuple(m) for m in must_link]
+    cannot = [tuple(c) for c in cannot_link]
+    left = np.asarray(pairs["id_l"].to_numpy())
+    right = np.asarray(pairs["id_r"].to_numpy())
+    weight = pairs["match_weight"].to_numpy(dtype="float64")
+    dtype = left.dtype if len(left) and left.dtype == right.dtype else ids.dtype
+    if dtype.kind not in "iu":
+        dtype = np.dtype(object)
+    ends = [left.astype(dtype), right.astype(dtype)]
+    for group in (must, cannot):
+        ends += [np.asarray([p[0] for p in group], dtype=dtype),
+                 np.asarray([p[1] for p in group], dtype=dtype)]
+    codes, nodes = pd.factorize(np.concatenate(ends))
+    cut = np.cumsum([len(e) for e in ends])[:-1]
+    code_l, code_r, must_l, must_r, cannot_l, cannot_r = np.split(codes, cut)
+    # Components of the strong links and must-links: no cluster reaches across two of them.
+    strong = weight >= threshold_weight
+    edge_a = np.concatenate([code_l[strong], must_l])
+    edge_b = np.concatenate([code_r[strong], must_r])
+    graph = coo_matrix((np.ones(len(edge_a), dtype=np.int8), (edge_a, edge_b)),
+                       shape=(len(nodes), len(nodes)))
+    component = connected_components(graph, directed=False)[1]
+    # A component is decided by its links alone unless a pair inside it argues against a join
+    # (a weight below `min_mean_weight`, or a reviewer's cannot-link): only those need the
+    # strongest-first walk.
+    inside = component[code_l] == component[code_r]
+    disputed = np.zeros(len(nodes), dtype=bool)
+    disputed[component[code_l[inside & (weight < min_mean_weight)]]] = True
+    apart = component[cannot_l] == component[cannot_r]
+    disputed[component[cannot_l[apart]]] = True
+    cluster = component.copy()
+    hard = disputed[component]
+    if hard.any():
+        walk = hard[code_l] & inside
+        cluster = _walk(cluster, code_l[walk], code_r[walk], weight[walk],
+                        [(a, b) for a, b, h in zip(must_l, must_r, hard[must_l]) if h],
+                        [(a, b) for a, b, h in zip(cannot_l[apart], cannot_r[apart],
+                                                   hard[cannot_l[apart]]) if h],
+                        threshold_weight, min_mean_weight, progress)
+    # The key of a cluster: its smallest record id.
+    frame = pd.DataFrame({"cluster": cluster, "id": nodes})
+    key = frame.groupby("cluster")["id"].transform("min")
+    keys = pd.Series(key.to_numpy(), index=nodes)
+    result = pd.Series(ids, index=ids)
+    known = ids.isin(nodes)
+    result[known] = keys.reindex(ids[known]).to_numpy()
+    return result
+
+
+def _walk(cluster: np.ndarray, left: np.ndarray, right: np.ndarray, weight: np.ndarray,
+          must: list[tuple], cannot: list[tuple], threshold_weight: float,
+          min_mean_weight: float, progress: bool) -> np.ndarray:
+    """Strongest link first, joining two clusters only when the pairs between them agree on
+    average; `cluster` gives each node its cluster, updated for the nodes the pairs name."""
     cl = _Clusters()
-    for node in component.index:
+    for node in np.unique(np.concatenate([left, right, np.ravel(must).astype(left.dtype)])).tolist():
         cl.add(node)
-    if len(component):
-        comp_l = pairs["id_l"].map(component)
-        comp_r = pairs["id_r"].map(component)
-        inside = pairs[(comp_l.notna() & (comp_l == comp_r)).to_numpy()]
-        for a, b, w in zip(inside["id_l"].tolist(), inside["id_r"].tolist(),
-                           inside["match_weight"].tolist(), strict=True):
-            cl.note(a, b, w)
+    for a, b, w in zip(left.tolist(), right.tolist(), weight.tolist(), strict=True):
+        cl.note(a, b, w)
     for a, b in cannot:
-        if a in cl.parent and b in cl.parent:
-            cl.note(a, b, 0.0, forbidden=True)
+        cl.note(int(a), int(b), 0.0, forbidden=True)
     for a, b in must:
-        ra, rb = cl.find(a), cl.find(b)
+        ra, rb = cl.find(int(a)), cl.find(int(b))
         if ra != rb:
             cl.union(ra, rb)
-    ordered = strong.sort_values("match_weight", ascending=False, kind="stable")
-    edges = zip(ordered["id_l"].tolist(), ordered["id_r"].tolist(), strict=True)
-    for a, b in tqdm(edges, total=len(ordered), disable=not progress, desc="clustering",
+    strong = weight >= threshold_weight
+    order = np.argsort(-weight[strong], kind="stable")
+    edges = zip(left[strong][order].tolist(), right[strong][order].tolist(), strict=True)
+    for a, b in tqdm(edges, total=len(order), disable=not progress, desc="clustering",
                      unit="link"):
         ra, rb = cl.find(a), cl.find(b)
         if ra != rb and cl.join_allowed(ra, rb, min_mean_weight):
             cl.union(ra, rb)
-    key = {}
-    for members in cl.members.values():
-        smallest = min(members)
-        for m in members:
-            key[m] = smallest
-    result = pd.Series(ids, index=ids, dtype=object)
-    linked = pd.Series(key, dtype=object)
-    linked = linked[linked.index.isin(ids)]
-    result.loc[linked.index] = linked.to_numpy()
-    return result
-
-
-def _components(strong: pd.DataFrame, must: list[tuple]) -> pd.Series:
-    """Connected components of the strong links (and must-links): node -> component root."""
-    parent: dict = {}
-
-    def find(x):
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    a_list = strong["id_l"].tolist() + [m[0] for m in must]
-    b_list = strong["id_r"].tolist() + [m[1] for m in must]
-    for a, b in zip(a_list, b_list, strict=True):
-        parent.setdefault(a, a)
-        parent.setdefault(b, b)
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[rb] = ra
-    return pd.Series({x: find(x) for x in parent}, dtype=object)
+    cluster = cluster.copy()
+    base = cluster.max() + 1
+    for root, members in cl.members.items():
+        cluster[members] = base + root
+    return cluster
 
 
 def assign_stable_ids(

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .cluster import cluster_pairs
@@ -32,6 +33,7 @@ from .model import (
 )
 from .pool import run
 from .read import read_file
+from .sql import quote_ident
 from .sql.linkage import LINK_SOURCE_COLUMNS
 from .standardise import standardise_frame
 
@@ -74,17 +76,16 @@ class DedupeFileResult:
 
 
 def mapped_frame(frame: pd.DataFrame, id_column: str, source: str = "") -> pd.DataFrame:
-    """The file's columns mapped to standard fields (text), beside the id column."""
+    """The file's columns mapped to standard fields (text, as read), beside the id column."""
     others = [c for c in frame.columns if c != id_column]
     data: dict[str, pd.Series] = {}
     for match in map_headers(others):
         if match.field not in _INPUT_FIELDS:
             continue
-        column = frame[match.header].astype(object)
-        column = column.where(column.notna(), None)
+        column = frame[match.header]
         if match.field in data:  # several columns feed one field (手机 and 电话)
-            a = data[match.field].where(data[match.field].notna(), "")
-            b = column.where(column.notna(), "")
+            a = data[match.field].astype(object).where(data[match.field].notna(), "")
+            b = column.astype(object).where(column.notna(), "")
             both = (a.astype(str) + "/" + b.astype(str)).str.strip("/")
             data[match.field] = both.where(both != "", None)
         else:
@@ -97,7 +98,7 @@ def mapped_frame(frame: pd.DataFrame, id_column: str, source: str = "") -> pd.Da
             fix="Name the columns as an import expects (姓名, 手机号, 邮箱, 公司, given_name, "
                 "surname, date_of_birth, …).",
         )
-    return pd.DataFrame(data, index=frame.index, dtype=object)
+    return pd.DataFrame(data, index=frame.index)
 
 
 def dedupe_frame(
@@ -107,6 +108,7 @@ def dedupe_frame(
     threshold: float | None = None,
     seed: int = 42,
     source: str = "",
+    with_pairs: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Deduplicate a text frame with an id column.
 
@@ -116,6 +118,8 @@ def dedupe_frame(
         threshold: match probability (≤ 1) or match weight (> 1) to link at.
         seed: training seed.
         source: the file name, for messages.
+        with_pairs: build the pairs frame (at a million rows it takes seconds); without it
+            the pairs returned are empty and the clusters' attrs still count them.
 
     Returns:
         (clusters, pairs): clusters has `id_column` and `cluster_id` (1, 2, … in order of first
@@ -161,20 +165,22 @@ def dedupe_frame(
     std = standardise_frame(raw)
     del raw
     clock.lap("standardise")
-    _keep_unvalidated(std)
-    # Only what linkage reads goes on: at a million rows every column costs a few hundred MB.
-    std = std[[c for c in std.columns if c in LINK_SOURCE_COLUMNS]].copy()
-    std["wb_row"] = range(n)
+    std["wb_row"] = np.arange(n, dtype="int64")
     mem = splink_connection()
     try:
-        load_table(mem, "wb_std", std)
+        # Only what linkage reads goes into DuckDB: at a million rows every column costs a few
+        # hundred MB.
+        load_table(mem, "wb_std", std, select=_linkage_columns(std.columns))
+        del std
         prepare_link_input(mem, "wb_std", id_column="wb_row")
+        run(mem, "DROP TABLE wb_std")
         clock.lap("link input")
-        model: LinkageModel = train_model(mem, seed=seed,
-                                          threshold=DEFAULT_THRESHOLD)
+        model: LinkageModel = train_model(mem, seed=seed, threshold=DEFAULT_THRESHOLD)
         clock.lap("train")
         model = model.with_threshold(threshold)
-        linker = make_linker(mem, model.settings)
+        # The file's pairs need no explanation columns: leaving them out halves the memory.
+        linker = make_linker(mem, {**model.settings,
+                                   "retain_intermediate_calculation_columns": False})
         predictions = linker.inference.predict(warning_mode="never")
         pairs = run(mem, f"SELECT least(unique_id_l, unique_id_r) AS l, "
                          f"greatest(unique_id_l, unique_id_r) AS r, match_probability, "
@@ -182,11 +188,15 @@ def dedupe_frame(
         clock.lap("predict")
     finally:
         mem.close()
-    keys = cluster_pairs(range(n), pairs.rename(columns={"l": "id_l", "r": "id_r"}),
+    keys = cluster_pairs(pd.RangeIndex(n), pairs.rename(columns={"l": "id_l", "r": "id_r"}),
                          model.threshold_weight)
     clock.lap("cluster")
     order = pd.Series(keys.to_numpy()).factorize()[0] + 1
     clusters = pd.DataFrame({id_column: ids.to_numpy(), "cluster_id": order})
+    clusters.attrs.update(threshold_weight=model.threshold_weight, pairs_scored=len(pairs),
+                          links=int((pairs["match_weight"] >= model.threshold_weight).sum()))
+    if not with_pairs:
+        return clusters, empty_pairs
     id_values = ids.to_numpy()
     out_pairs = pd.DataFrame({
         "id_l": id_values[pairs["l"].to_numpy(dtype="int64")],
@@ -194,7 +204,6 @@ def dedupe_frame(
         "match_probability": pairs["match_probability"].to_numpy(),
         "match_weight": pairs["match_weight"].to_numpy(),
     }).sort_values("match_weight", ascending=False, kind="stable").reset_index(drop=True)
-    clusters.attrs["threshold_weight"] = model.threshold_weight
     return clusters, out_pairs
 
 
@@ -203,14 +212,22 @@ def dedupe_frame(
 _AS_GIVEN = ("id_number", "postcode", "city", "address", "birth_date")
 
 
-def _keep_unvalidated(std: pd.DataFrame) -> None:
-    for col in _AS_GIVEN:
+def _linkage_columns(columns) -> str:
+    """SELECT list of the standardised columns linkage reads, and `wb_row`. A field in
+    `_AS_GIVEN` that did not validate keeps its raw value, lower-cased with spaces collapsed."""
+    have = set(columns)
+    parts = []
+    for col in LINK_SOURCE_COLUMNS:
+        if col not in have:
+            continue
         raw = f"{col}_raw"
-        if col in std.columns and raw in std.columns:
-            given = std[raw].astype(object).where(std[raw].notna(), None)
-            given = given.map(lambda v: " ".join(str(v).lower().split()) or None
-                              if v is not None else None)
-            std[col] = std[col].where(std[col].notna(), given)
+        if col in _AS_GIVEN and raw in have:
+            given = (f"nullif(trim(lower(regexp_replace(CAST({quote_ident(raw)} AS VARCHAR), "
+                     f"'[\\s\\x{{3000}}\\x{{a0}}]+', ' ', 'g'))), '')")
+            parts.append(f"coalesce({quote_ident(col)}, {given}) AS {quote_ident(col)}")
+        else:
+            parts.append(quote_ident(col))
+    return ", ".join(parts + ["wb_row"])
 
 
 def dedupe_file(
@@ -253,16 +270,15 @@ def dedupe_file(
     else:
         frame = sheets[0].frame
     clusters, pairs = dedupe_frame(frame, id_column=id_column, threshold=threshold, seed=seed,
-                                   source=str(path))
+                                   source=str(path), with_pairs=pairs_out is not None)
     _write(clusters, Path(out))
     if pairs_out is not None:
         _write(pairs, Path(pairs_out))
     sizes = clusters["cluster_id"].map(clusters["cluster_id"].value_counts())
-    weight = clusters.attrs.get("threshold_weight")
-    links = int((pairs["match_weight"] >= weight).sum()) if weight is not None else 0
     return DedupeFileResult(
         rows=len(clusters), clusters=int(clusters["cluster_id"].nunique()),
-        duplicates=int((sizes > 1).sum()), pairs_scored=len(pairs), links=links,
+        duplicates=int((sizes > 1).sum()), pairs_scored=clusters.attrs.get("pairs_scored", 0),
+        links=clusters.attrs.get("links", 0),
         threshold=threshold if threshold is not None else DEFAULT_THRESHOLD,
         out=Path(out), pairs_out=Path(pairs_out) if pairs_out else None,
         seconds=time.perf_counter() - started,

@@ -96,12 +96,13 @@ def splink_connection() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def load_table(con: duckdb.DuckDBPyConnection, table: str, data) -> None:
-    """Copy a DataFrame or Arrow table into a new table of `con` (its own copy, not a view)."""
+def load_table(con: duckdb.DuckDBPyConnection, table: str, data, select: str = "*") -> None:
+    """Copy a DataFrame or Arrow table into a new table of `con` (its own copy, not a view);
+    `select` is the SELECT list over `data`'s columns."""
     view = f"{table}_incoming"
     con.register(view, data)
     try:
-        run(con, f"CREATE TABLE {quote_ident(table)} AS SELECT * FROM {quote_ident(view)}")
+        run(con, f"CREATE TABLE {quote_ident(table)} AS SELECT {select} FROM {quote_ident(view)}")
     finally:
         con.unregister(view)
 
