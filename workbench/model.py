@@ -43,8 +43,9 @@ MOBILE = "regexp_full_match(l.phone, '\\+861[3-9][0-9]{9}')"
 # Columns of the linkage input table, as `prepare_link_input` makes them.
 LINK_COLUMNS: tuple[str, ...] = (
     "unique_id", "name", "name_pinyin", "name_flat", "name_key", "name_family", "phone",
-    "phone_last8", "phone_digits", "name_city", "name_company",
-    "phones", "email", "email_local", "wechat", "wechat_phone", "company_core", "city", "title",
+    "phone_last8", "phone_digits", "phone_shared", "name_city", "name_company",
+    "phones", "email", "email_local", "email_shared", "wechat", "wechat_phone", "company_core",
+    "city", "title",
     "address", "postcode", "birth_date", "id_number", "qq", "douyin", "kuaishou",
 )
 
@@ -260,6 +261,16 @@ def lead_comparisons(coverage: dict[str, float], min_coverage: float = 0.005) ->
                    tf="email_local"),
             _else(0.05, 0.9997),
         ]))
+    shared = [f"l.{c} = r.{c}" for c in ("phone_shared", "email_shared") if c in has]
+    if shared and "name_key" in has:
+        # Colleagues share a switchboard or info@; one name behind the same one is one person.
+        same = f"coalesce({' OR '.join(shared)}, false)"
+        comps.append(_comparison("shared_contact", [
+            _level(f"NOT {same}", "null", null=True),
+            _level(f"{same} AND l.name_key = r.name_key", "same name at a shared number or inbox",
+                   0.02, 1e-7, fix_u=True),
+            _else(0.3, 0.7),
+        ]))
     if "wechat" in has:
         cross = "(l.wechat_phone = r.phone OR l.phone = r.wechat_phone)"
         comps.append(_comparison("wechat", [
@@ -359,6 +370,8 @@ def lead_blocking_rules(coverage: dict[str, float], min_coverage: float = 0.01) 
     # are one company), NULL where the block would be too big (see MAX_NAME_BLOCK).
     add("name_city")
     add("name_company")
+    add("name_key", "phone_shared")
+    add("name_key", "email_shared")
     add("id_number")
     add("name_family", "birth_date")
     add("birth_date", "postcode")

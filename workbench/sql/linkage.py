@@ -49,7 +49,8 @@ CREATE TABLE clusters (
 # without preparing a million records again; and the contact values found generic.
 LINK_FEATURE_COLUMNS: tuple[str, ...] = (
     "unique_id", "name", "name_pinyin", "name_flat", "name_key", "name_family", "phone",
-    "phone_last8", "phones", "phone_digits", "email", "email_local", "wechat", "wechat_phone",
+    "phone_last8", "phones", "phone_digits", "phone_shared", "email", "email_local",
+    "email_shared", "wechat", "wechat_phone",
     "company_core", "city", "title", "address", "postcode", "birth_date", "id_number", "qq",
     "douyin", "kuaishou", "name_city", "name_company",
 )
@@ -150,19 +151,21 @@ def link_input_sql(source: str, id_column: str) -> str:
     `id_column`; `wb_generic_values` must exist (see `generic_values_sql`).
     """
     g = "wb_generic_values"
-    phone_ok = (
-        "s.phone IS NOT NULL AND coalesce(s.phone_type, '') NOT IN ('special', 'invalid') "
+    # A real number (not a placeholder) is a person's own, or shared: a 400/800 hotline, or a
+    # switchboard that several names give.
+    phone_real = (
+        "s.phone IS NOT NULL AND coalesce(s.phone_type, '') <> 'invalid' "
         f"AND s.phone NOT IN {_sql_list(PLACEHOLDER_PHONES)} "
         f"AND right(s.phone, 8) NOT IN {_sql_list(PLACEHOLDER_LAST8)} "
-        "AND length(list_distinct(string_split(right(s.phone, 8), ''))) > 2 "
-        "AND gp.value IS NULL"
+        "AND length(list_distinct(string_split(right(s.phone, 8), ''))) > 2"
     )
-    email_ok = (
+    phone_own = "coalesce(s.phone_type, '') <> 'special' AND gp.value IS NULL"
+    email_real = (
         f"s.email IS NOT NULL AND s.email NOT IN {_sql_list(PLACEHOLDER_EMAILS)} "
-        f"AND coalesce(s.email_domain, '') NOT IN {_sql_list(PLACEHOLDER_DOMAINS)} "
-        f"AND coalesce(s.email_local, '') NOT IN {_sql_list(ROLE_LOCAL_PARTS)} "
-        "AND ge.value IS NULL"
+        f"AND coalesce(s.email_domain, '') NOT IN {_sql_list(PLACEHOLDER_DOMAINS)}"
     )
+    email_own = f"coalesce(s.email_local, '') NOT IN {_sql_list(ROLE_LOCAL_PARTS)} " \
+                "AND ge.value IS NULL"
     wechat = _text("s.wechat")
     name = _text("s.name")
     pinyin = _text("s.name_pinyin")
@@ -176,8 +179,10 @@ WITH f AS (
         CASE WHEN {full} THEN {name} END AS wb_name,
         CASE WHEN {full} THEN {pinyin} END AS wb_pinyin,
         {pinyin} AS wb_any_pinyin,
-        {phone_ok} AS wb_phone_ok,
-        {email_ok} AS wb_email_ok,
+        {phone_real} AS wb_phone_real,
+        {phone_real} AND {phone_own} AS wb_phone_ok,
+        {email_real} AS wb_email_real,
+        {email_real} AND {email_own} AS wb_email_ok,
         gl.value IS NULL AND length(s.email_local) >= 3 AS wb_local_ok,
         CASE WHEN gw.value IS NULL THEN {wechat} END AS wb_wechat,
         regexp_replace(regexp_replace(coalesce(s.phone_raw, ''), '[^0-9]', '', 'g'),
@@ -206,7 +211,11 @@ SELECT
     CASE WHEN wb_phone_ok THEN substr(phone, 4)
          WHEN phone IS NULL AND length(wb_digits) BETWEEN 10 AND 12 THEN wb_digits END
         AS phone_digits,
+    -- A shared number or inbox is no one's own, but two records with one name behind the
+    -- same switchboard are most likely one person: kept apart for that comparison alone.
+    CASE WHEN wb_phone_real AND NOT wb_phone_ok THEN phone END AS phone_shared,
     CASE WHEN wb_email_ok THEN lower(email) END AS email,
+    CASE WHEN wb_email_real AND NOT wb_email_ok THEN lower(email) END AS email_shared,
     CASE WHEN wb_email_ok AND wb_local_ok THEN lower(email_local) END AS email_local,
     wb_wechat AS wechat,
     CASE WHEN regexp_full_match(wb_wechat, '1[3-9][0-9]{{9}}') THEN '+86' || wb_wechat END
