@@ -24,6 +24,15 @@ HARD_CASES = [
         ("司马远航", "0755-86001234", "", "", "比亚迪股份有限公司", "深圳", "采购"),
         ("诸葛晓琳", "0755-86001234", "", "", "比亚迪股份有限公司", "深圳", "财务"),
     ], False),
+    # 021-62345678 is given by four names (see BACKGROUND): a switchboard, no one's own.
+    ("one name twice behind a busy switchboard", [
+        ("南宫静怡", "021-62345678", "", "", "", "上海", "采购"),
+        ("南宫静怡", "021 6234 5678", "", "", "", "", ""),
+    ], True),
+    ("colleagues behind a busy switchboard", [
+        ("东郭子墨", "021-62345678", "", "", "", "上海", "采购"),
+        ("西门长风", "021-62345678", "", "", "", "上海", "采购"),
+    ], False),
     ("pinyin and Chinese name", [
         ("上官婉清", "13612345670", "", "", "", "上海", ""),
         ("Shangguan Wanqing", "136 1234 5670", "", "", "", "上海", ""),
@@ -42,6 +51,8 @@ HARD_CASES = [
     ], False),
 ]
 HEADERS = ["姓名", "手机号", "邮箱", "微信号", "公司名称", "城市", "职位"]
+# Records in the file that no case asserts on.
+BACKGROUND = [("百里明月", "021-62345678", "", "", "", "上海", "")]
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +65,8 @@ def hard_case_clusters():
     for case, records, _ in HARD_CASES:
         for i, values in enumerate(records):
             rows.append({"lead_id": f"{case}/{i}", **dict(zip(HEADERS, values, strict=True))})
+    for i, values in enumerate(BACKGROUND):
+        rows.append({"lead_id": f"background/{i}", **dict(zip(HEADERS, values, strict=True))})
     frame = pd.concat([base, pd.DataFrame(rows)], ignore_index=True)
     frame = frame.astype(object).where(frame.notna() & (frame != ""), None)
     clusters, pairs = dedupe_frame(frame, id_column="lead_id", seed=3)
