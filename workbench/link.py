@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .cluster import assign_stable_ids, cluster_pairs
 from .errors import LinkageError
@@ -94,8 +95,18 @@ def _labels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return run(con, sql.active_labels_sql()).df()
 
 
-def _previous_clusters(con: duckdb.DuckDBPyConnection) -> pd.Series:
-    frame = run(con, sql.current_clusters_sql()).df()
+def _previous_clusters(con: duckdb.DuckDBPyConnection, touching=None) -> pd.Series:
+    """record id -> current cluster id: of every record, or of every member of the clusters
+    that the records in `touching` (ids) are in."""
+    if touching is None:
+        frame = run(con, sql.current_clusters_sql()).df()
+    else:
+        con.register("wb_touching_df", pd.DataFrame({"record_id": sorted(touching)},
+                                                    dtype="int64"))
+        try:
+            frame = run(con, sql.clusters_touching_sql("wb_touching_df")).df()
+        finally:
+            con.unregister("wb_touching_df")
     return pd.Series(frame["cluster_id"].to_numpy(), index=frame["record_id"].to_numpy())
 
 
@@ -148,20 +159,26 @@ SELECT {int(run_id)} AS run_id,
 FROM {table}""")
 
 
-def _register_tf_tables(linker, mem: duckdb.DuckDBPyConnection, table: str, model) -> None:
-    """Term frequencies from the whole pool, so a batch is scored as the full run scores it."""
-    tf_cols = sorted({
+def _tf_columns(model: LinkageModel) -> list[str]:
+    return sorted({
         lv["tf_adjustment_column"]
         for comp in model.settings["comparisons"] for lv in comp["comparison_levels"]
         if lv.get("tf_adjustment_column")
     })
+
+
+def _register_tf_tables(linker, mem: duckdb.DuckDBPyConnection, model,
+                        tables: dict | None = None) -> None:
+    """Term frequencies from the whole pool, so a batch is scored as the full run scores it:
+    `tables` (column -> lookup frame, computed in the pool), or counted over `link_input`."""
     db_api = linker._db_api
-    for col in tf_cols:
+    for col in _tf_columns(model):
         name = f"wb_tf_{col}"
-        run(mem, f"""
-CREATE OR REPLACE TABLE {name} AS
-SELECT {col}, CAST(count(*) AS DOUBLE) / (SELECT count({col}) FROM {table}) AS tf_{col}
-FROM {table} WHERE {col} IS NOT NULL GROUP BY {col}""")
+        if tables is None:
+            run(mem, f"CREATE OR REPLACE TABLE {name} AS "
+                     + sql.term_frequencies_sql(col, "SELECT * FROM link_input"))
+        else:
+            load_table(mem, name, tables[col])
         frame = db_api.register(name, table_name=f"{name}_{id(linker)}")
         linker.table_management.register_term_frequency_lookup(frame, col)
 
@@ -279,34 +296,62 @@ def _store_features(con, mem, query: str, *, replace: bool) -> None:
     con.unregister("wb_features")
 
 
-def _batch_link_input(mem: duckdb.DuckDBPyConnection, features, generic) -> None:
-    """`link_input` from the pool's stored linkage input and the batch's records alone.
+def _batch_link_input(
+    con: duckdb.DuckDBPyConnection, batch_id: int, columns: list[str], model: LinkageModel
+) -> tuple[pa.Table, dict[str, pa.Table]]:
+    """The linkage input a batch needs, prepared inside the pool: the batch's records and the
+    pool records that share a blocking key with one of them; and the term frequencies of
+    their values over the whole pool.
 
     The batch's contact values are generic when the stored list says so, when three names
     carry them within the batch, or when pool and batch together reach three names; name
-    blocks are capped over pool and batch together, as a whole run would.
+    blocks are capped over pool and batch together: the rows are those a whole run would make.
+    Pool records that share no key with the batch cannot pair with it and stay in the file.
     """
-    mem.register("wb_features_arrow", features)
-    run(mem, "CREATE TABLE wb_pool_li AS SELECT * EXCLUDE (name_city, name_company) "
-             "FROM wb_features_arrow")
-    mem.unregister("wb_features_arrow")
-    cols = [r[0] for r in run(mem, "DESCRIBE wb_records").fetchall()]
     from .model import GENERIC_MIN_NAMES, MAX_NAME_BLOCK, source_projection
 
-    run(mem, "CREATE OR REPLACE TEMP VIEW wb_link_source AS SELECT "
-             f"{source_projection(cols, 'record_id')} FROM wb_records")
-    run(mem, sql.generic_values_sql("wb_link_source", GENERIC_MIN_NAMES))
-    mem.register("wb_generic_arrow", generic)
-    run(mem, "INSERT INTO wb_generic_values SELECT * FROM wb_generic_arrow")
-    mem.unregister("wb_generic_arrow")
-    run(mem, "CREATE TABLE wb_batch_li AS " + sql.link_input_sql("wb_link_source", '"record_id"'))
-    run(mem, sql.newly_generic_sql(GENERIC_MIN_NAMES))
-    for column in ("phone", "email", "email_local", "wechat"):
-        for table in ("wb_pool_li", "wb_batch_li"):
-            run(mem, f"UPDATE {table} SET {column} = NULL WHERE {column} IN "
-                     f"(SELECT value FROM wb_newly_generic WHERE field = '{column}')")
-    run(mem, "CREATE OR REPLACE TABLE link_input AS " + sql.capped_blocks_sql(
-        "SELECT * FROM wb_pool_li UNION ALL BY NAME SELECT * FROM wb_batch_li", MAX_NAME_BLOCK))
+    started = time.perf_counter()
+
+    def done(step: str) -> None:
+        log.info("batch %s: %s at %.1f s", batch_id, step, time.perf_counter() - started)
+
+    run(con, "CREATE OR REPLACE TEMP TABLE wb_batch AS SELECT CAST(? AS BIGINT) AS batch_id",
+        [batch_id])
+    run(con, "CREATE OR REPLACE TEMP TABLE wb_batch_records AS "
+             + sql.linkable_records_sql(columns, batch_only=True), [batch_id])
+    run(con, "CREATE OR REPLACE TEMP VIEW wb_link_source AS SELECT "
+             f"{source_projection(['record_id', *columns], 'record_id')} FROM wb_batch_records")
+    run(con, sql.generic_values_sql("wb_link_source", GENERIC_MIN_NAMES))
+    run(con, "INSERT INTO wb_generic_values SELECT field, value, names FROM link_generic_values")
+    run(con, "CREATE OR REPLACE TEMP TABLE wb_batch_li AS "
+             + sql.link_input_sql("wb_link_source", '"record_id"'))
+    run(con, sql.left_out_sql())
+    run(con, sql.pool_features_sql())
+    run(con, sql.newly_generic_sql(GENERIC_MIN_NAMES))
+    run(con, "CREATE OR REPLACE TEMP TABLE wb_batch_clean AS "
+             + sql.without_newly_generic_sql("wb_batch_li"))
+    run(con, "CREATE OR REPLACE TEMP VIEW wb_pool_clean AS "
+             + sql.without_newly_generic_sql("wb_pool_li"))
+    everything = "SELECT * FROM wb_pool_clean UNION ALL BY NAME SELECT * FROM wb_batch_clean"
+    run(con, "CREATE OR REPLACE TEMP TABLE wb_batch_capped AS " + sql.capped_subset_sql(
+        "SELECT * FROM wb_batch_clean", everything, MAX_NAME_BLOCK))
+    done("batch prepared")
+    # A pool record shares a capped name block with the batch when its uncapped key is one
+    # the batch keeps; contact values the batch made generic are NULL on the batch's side.
+    run(con, "CREATE OR REPLACE TEMP TABLE wb_candidate_ids AS " + sql.candidate_ids_sql(
+        sql.uncapped_blocks_sql("SELECT * FROM wb_pool_li"), "SELECT * FROM wb_batch_capped",
+        _blocking_columns(model)))
+    done("pool records sharing a key found")
+    run(con, "CREATE OR REPLACE TEMP TABLE wb_link_input AS " + sql.capped_subset_sql(
+        "SELECT * FROM wb_pool_clean WHERE unique_id IN (SELECT unique_id FROM wb_candidate_ids)",
+        everything, MAX_NAME_BLOCK) + " UNION ALL BY NAME SELECT * FROM wb_batch_capped")
+    link_input = con.sql("SELECT * FROM wb_link_input").to_arrow_table()
+    done("name blocks capped")
+    tf = {col: con.sql(sql.term_frequencies_sql(col, everything, "SELECT * FROM wb_link_input")
+                       ).to_arrow_table()
+          for col in _tf_columns(model)}
+    done("term frequencies counted")
+    return link_input, tf
 
 
 def _blocking_columns(model: LinkageModel) -> list[list[tuple[str, str]]]:
@@ -358,16 +403,17 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None) -> 
         columns = _record_columns(con)
         batch_ids = run(con, sql.batch_record_ids_sql(), [batch_id]).df()["record_id"]
         stored = run(con, "SELECT count(*) FROM link_features").fetchall()[0][0]
-        if stored:
-            # The pool's linkage input was kept by the last run: prepare only the batch.
-            features = con.sql(sql.stored_features_sql(), params=[batch_id]).to_arrow_table()
-            generic = con.sql("SELECT * FROM link_generic_values").to_arrow_table()
-            records = con.sql(sql.linkable_records_sql(columns, batch_only=True),
-                              params=[batch_id]).to_arrow_table()
-        else:
-            features = generic = None
-            records = con.sql(sql.linkable_records_sql(columns)).to_arrow_table()
         must, cannot = _constraints(con)
+        if len(batch_ids) == 0:
+            pass
+        elif stored:
+            # The pool's linkage input was kept by the last run: prepare only the batch, and
+            # read only the pool records it can pair with.
+            link_input, tf = _batch_link_input(con, batch_id, columns, model)
+            records = None
+        else:
+            link_input = tf = None
+            records = con.sql(sql.linkable_records_sql(columns)).to_arrow_table()
     model = model.with_threshold(threshold) if threshold is not None else model
     if len(batch_ids) == 0:
         return LinkResult(0, "incremental", int(model.version), model.threshold,
@@ -375,22 +421,23 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None) -> 
                           seconds=time.perf_counter() - started).to_dict()
     mem = splink_connection()
     try:
-        load_table(mem, "wb_records", records)
         load_table(mem, "wb_batch_ids", pd.DataFrame({"record_id": batch_ids.astype("int64")}))
-        log.info("batch %s: read %d records in %.1f s", batch_id, records.num_rows,
-                 time.perf_counter() - started)
-        if features is None:
+        if link_input is None:
+            load_table(mem, "wb_records", records)
             prepare_link_input(mem, "wb_records", id_column="record_id")
         else:
-            _batch_link_input(mem, features, generic)
+            load_table(mem, "link_input", link_input)
+        log.info("batch %s: link input of %d records at %.1f s", batch_id,
+                 run(mem, "SELECT count(*) FROM link_input").fetchall()[0][0],
+                 time.perf_counter() - started)
         run(mem, "CREATE TABLE li_new AS SELECT * FROM link_input "
                  "WHERE unique_id IN (SELECT record_id FROM wb_batch_ids)")
         # Only pool records that share a blocking key with the batch can pair with it: score
         # against those, not against the whole pool.
         run(mem, sql.candidates_sql("link_input", "li_new", _blocking_columns(model)))
         linker = make_linker(mem, model.settings)
-        _register_tf_tables(linker, mem, "link_input", model)
-        log.info("batch %s: link input and term frequencies at %.1f s", batch_id,
+        _register_tf_tables(linker, mem, model, tf)
+        log.info("batch %s: candidates and term frequencies at %.1f s", batch_id,
                  time.perf_counter() - started)
         db_api = linker._db_api
         new = db_api.register("li_new", table_name="wb_li_new")
@@ -406,24 +453,25 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None) -> 
                  time.perf_counter() - started)
         with pool.transaction() as con:
             run_id = run(con, sql.next_run_id_sql()).fetchall()[0][0]
-            previous = _previous_clusters(con)
             # Records whose clusters the batch touches: the batch, and every member of a
             # cluster that a new record links to.
             strong = new_pairs[new_pairs["match_weight"] >= model.threshold_weight]
             touched = set(batch_ids.tolist()) | set(strong["id_l"]) | set(strong["id_r"])
-            touched_clusters = set(previous.reindex(list(touched)).dropna().astype("int64"))
-            members = previous[previous.isin(touched_clusters)].index
-            affected = pd.Index(sorted(touched | set(members.tolist())))
+            previous = _previous_clusters(con, touched)
+            affected = pd.Index(sorted(touched | set(previous.index.tolist())))
             con.register("wb_affected_df", pd.DataFrame({"record_id": affected.astype("int64")}))
             run(con, "CREATE TEMP TABLE wb_affected AS SELECT * FROM wb_affected_df")
             con.unregister("wb_affected_df")
             old_pairs = run(con, sql.pairs_among_sql("wb_affected")).df()
-            pairs = pd.concat([old_pairs, new_pairs], ignore_index=True)
+            # In one order whatever order the queries gave: ties between equal weights
+            # break the same way in every run.
+            pairs = pd.concat([old_pairs, new_pairs], ignore_index=True).sort_values(
+                ["id_l", "id_r"], kind="stable", ignore_index=True)
             keys = cluster_pairs(affected, pairs, model.threshold_weight,
                                  must_link=[m for m in must if m[0] in affected and m[1] in affected],
                                  cannot_link=cannot)
             next_id = run(con, sql.max_cluster_id_sql()).fetchall()[0][0] + 1
-            cluster_ids = assign_stable_ids(keys, previous.reindex(affected).dropna(), next_id)
+            cluster_ids = assign_stable_ids(keys, previous, next_id)
             clusters = pd.DataFrame({"record_id": cluster_ids.index.astype("int64"),
                                      "cluster_id": cluster_ids.to_numpy(), "run_id": run_id})
             stored = mem.sql(f"SELECT * REPLACE ({int(run_id)} AS run_id) FROM wb_pairs "
@@ -431,8 +479,8 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None) -> 
             con.register("wb_stored_pairs", stored)
             run(con, sql.insert_pairs_sql("wb_stored_pairs"))
             con.unregister("wb_stored_pairs")
-            _store_features(con, mem, "SELECT * FROM link_input" if features is None
-                            else "SELECT * FROM li_new", replace=features is None)
+            _store_features(con, mem, "SELECT * FROM link_input" if tf is None
+                            else "SELECT * FROM li_new", replace=tf is None)
             con.register("wb_clusters", clusters)
             run(con, sql.delete_clusters_of_sql("wb_clusters"))
             run(con, sql.replace_clusters_sql("wb_clusters"))
