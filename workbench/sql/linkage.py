@@ -110,12 +110,16 @@ def generic_values_sql(source: str, min_names: int) -> str:
     n = int(min_names)
     return f"""
 CREATE OR REPLACE TEMP TABLE wb_generic_values AS
-WITH n AS (
-    -- One key for every spelling of a name: the sorted letters of its pinyin.
-    SELECT phone, email, email_local, wechat, name_pinyin AS spaced,
-           array_to_string(list_sort(string_split(replace(lower(name_pinyin), ' ', ''), '')), '')
-               AS name_pinyin
-    FROM {source}
+WITH k AS (
+    -- One key for every spelling of a name: the sorted letters of its pinyin (computed once
+    -- per distinct name: sorting letters is slow).
+    SELECT p, array_to_string(list_sort(string_split(replace(lower(p), ' ', ''), '')), '') AS key
+    FROM (SELECT DISTINCT name_pinyin AS p FROM {source} WHERE name_pinyin IS NOT NULL)
+),
+n AS (
+    SELECT s.phone, s.email, s.email_local, s.wechat, s.name_pinyin AS spaced,
+           k.key AS name_pinyin
+    FROM {source} s LEFT JOIN k ON k.p = s.name_pinyin
 ),
 v AS (
     SELECT 'phone' AS field, phone AS value, name_pinyin, spaced FROM n WHERE phone IS NOT NULL
@@ -134,13 +138,26 @@ GROUP BY field, value
 HAVING count(DISTINCT name_pinyin) >= {n}"""
 
 
-def _text(col: str) -> str:
-    """A trimmed, lower-cased text value, or NULL for empty and placeholder values."""
-    return (
-        f"CASE WHEN lower(trim(CAST({col} AS VARCHAR))) IN {_sql_list(PLACEHOLDER_TEXT)} "
-        f"OR trim(CAST({col} AS VARCHAR)) = '' THEN NULL "
-        f"ELSE lower(trim(CAST({col} AS VARCHAR))) END"
-    )
+# Text columns of the linkage input, each from one expression over the source.
+_TEXT_COLUMNS: dict[str, str] = {
+    "name": "name", "pinyin": "name_pinyin", "family": "name_family", "wechat": "wechat",
+    "company_core": "coalesce(company_core, company)", "city": "coalesce(city, province)",
+    "title": "title", "address": "address", "postcode": "postcode", "birth_date": "birth_date",
+    "id_number": "id_number", "qq": "qq", "douyin": "douyin", "kuaishou": "kuaishou",
+}
+
+
+def _cleaned(source: str) -> str:
+    """`source` with `t_<column>` for each of _TEXT_COLUMNS: trimmed, lower-cased, and NULL
+    for empty and placeholder values. Each is computed once and then referred to by name."""
+    lowered = ",\n        ".join(f"lower(trim(CAST({expr} AS VARCHAR))) AS wb_raw_{col}"
+                                  for col, expr in _TEXT_COLUMNS.items())
+    cleaned = ",\n    ".join(
+        f"CASE WHEN wb_raw_{col} IN {_sql_list(PLACEHOLDER_TEXT)} OR wb_raw_{col} = '' THEN NULL "
+        f"ELSE wb_raw_{col} END AS t_{col}" for col in _TEXT_COLUMNS)
+    return f"""SELECT * EXCLUDE ({", ".join(f"wb_raw_{c}" for c in _TEXT_COLUMNS)}),
+    {cleaned}
+FROM (SELECT *, {lowered} FROM {source})"""
 
 
 def link_input_sql(source: str, id_column: str) -> str:
@@ -151,13 +168,16 @@ def link_input_sql(source: str, id_column: str) -> str:
     `id_column`; `wb_generic_values` must exist (see `generic_values_sql`).
     """
     g = "wb_generic_values"
+    # At most two distinct digits in the last eight (13888888888, 13911112222): made up.
+    last8 = "right(s.phone, 8)"
+    rest = f"replace({last8}, left({last8}, 1), '')"
     # A real number (not a placeholder) is a person's own, or shared: a 400/800 hotline, or a
     # switchboard that several names give.
     phone_real = (
         "s.phone IS NOT NULL AND coalesce(s.phone_type, '') <> 'invalid' "
         f"AND s.phone NOT IN {_sql_list(PLACEHOLDER_PHONES)} "
-        f"AND right(s.phone, 8) NOT IN {_sql_list(PLACEHOLDER_LAST8)} "
-        "AND length(list_distinct(string_split(right(s.phone, 8), ''))) > 2"
+        f"AND {last8} NOT IN {_sql_list(PLACEHOLDER_LAST8)} "
+        f"AND replace({rest}, left({rest}, 1), '') <> ''"
     )
     phone_own = "coalesce(s.phone_type, '') <> 'special' AND gp.value IS NULL"
     email_real = (
@@ -166,43 +186,45 @@ def link_input_sql(source: str, id_column: str) -> str:
     )
     email_own = f"coalesce(s.email_local, '') NOT IN {_sql_list(ROLE_LOCAL_PARTS)} " \
                 "AND ge.value IS NULL"
-    wechat = _text("s.wechat")
-    name = _text("s.name")
-    pinyin = _text("s.name_pinyin")
-    family = _text("s.name_family")
     # A surname alone (王先生 -> 王) is not a name: two of them agree without meaning anything.
-    full = (f"{name} IS NOT NULL AND {pinyin} IS NOT NULL AND {name} IS DISTINCT FROM {family} "
-            f"AND (contains({pinyin}, ' ') OR length({name}) >= 2)")
+    full = ("t_name IS NOT NULL AND t_pinyin IS NOT NULL AND t_name IS DISTINCT FROM t_family "
+            "AND (contains(t_pinyin, ' ') OR length(t_name) >= 2)")
     return f"""
 WITH f AS (
     SELECT s.*,
-        CASE WHEN {full} THEN {name} END AS wb_name,
-        CASE WHEN {full} THEN {pinyin} END AS wb_pinyin,
-        {pinyin} AS wb_any_pinyin,
+        CASE WHEN {full} THEN t_name END AS wb_name,
+        CASE WHEN {full} THEN t_pinyin END AS wb_pinyin,
         {phone_real} AS wb_phone_real,
         {phone_real} AND {phone_own} AS wb_phone_ok,
         {email_real} AS wb_email_real,
         {email_real} AND {email_own} AS wb_email_ok,
         gl.value IS NULL AND length(s.email_local) >= 3 AS wb_local_ok,
-        CASE WHEN gw.value IS NULL THEN {wechat} END AS wb_wechat,
+        CASE WHEN gw.value IS NULL THEN t_wechat END AS wb_wechat,
         regexp_replace(regexp_replace(coalesce(s.phone_raw, ''), '[^0-9]', '', 'g'),
                        '^(0086|86)(1[0-9]{{10}})', '\\2') AS wb_digits
-    FROM {source} AS s
+    FROM ({_cleaned(source)}) AS s
     LEFT JOIN (SELECT DISTINCT value FROM {g} WHERE field = 'phone') gp ON gp.value = s.phone
     LEFT JOIN (SELECT DISTINCT value FROM {g} WHERE field = 'email') ge ON ge.value = s.email
     LEFT JOIN (SELECT DISTINCT value FROM {g} WHERE field = 'email_local') gl
         ON gl.value = s.email_local
-    LEFT JOIN (SELECT DISTINCT value FROM {g} WHERE field = 'wechat') gw ON gw.value = s.wechat
+    LEFT JOIN (SELECT DISTINCT value FROM {g} WHERE field = 'wechat') gw
+        ON gw.value = s.wechat
+),
+-- The letters of the name in order: equal for 王俊轩, 'Wang Junxuan' and 'Junxuan Wang'.
+-- Sorting letters is slow: done once per distinct name.
+k AS (
+    SELECT wb_pinyin,
+        array_to_string(list_sort(string_split(replace(wb_pinyin, ' ', ''), '')), '') AS key
+    FROM (SELECT DISTINCT wb_pinyin FROM f WHERE wb_pinyin IS NOT NULL)
 )
 SELECT
     {id_column} AS unique_id,
     wb_name AS name,
-    wb_pinyin AS name_pinyin,
-    replace(wb_pinyin, ' ', '') AS name_flat,
-    -- The letters of the name in order: equal for 王俊轩, 'Wang Junxuan' and 'Junxuan Wang'.
-    array_to_string(list_sort(string_split(replace(wb_pinyin, ' ', ''), '')), '') AS name_key,
+    f.wb_pinyin AS name_pinyin,
+    replace(f.wb_pinyin, ' ', '') AS name_flat,
+    k.key AS name_key,
     -- The surname in pinyin; a record that gives only 王先生 keeps this and nothing more.
-    CASE WHEN wb_pinyin IS NOT NULL THEN split_part(wb_pinyin, ' ', 1) ELSE wb_any_pinyin END
+    CASE WHEN f.wb_pinyin IS NOT NULL THEN split_part(f.wb_pinyin, ' ', 1) ELSE t_pinyin END
         AS name_family,
     CASE WHEN wb_phone_ok THEN phone END AS phone,
     CASE WHEN wb_phone_ok THEN right(phone, 8) END AS phone_last8,
@@ -220,25 +242,17 @@ SELECT
     wb_wechat AS wechat,
     CASE WHEN regexp_full_match(wb_wechat, '1[3-9][0-9]{{9}}') THEN '+86' || wb_wechat END
         AS wechat_phone,
-    {_text("coalesce(company_core, company)")} AS company_core,
-    {_text("coalesce(city, province)")} AS city,
-    {_text("title")} AS title,
-    {_text("address")} AS address,
-    {_text("postcode")} AS postcode,
-    {_text("birth_date")} AS birth_date,
-    {_text("id_number")} AS id_number,
-    {_text("qq")} AS qq,
-    {_text("douyin")} AS douyin,
-    {_text("kuaishou")} AS kuaishou
-FROM f"""
-
-
-# The name blocks that capping limits: name + city, and name + company (its first two
-# characters: 鼎智 and 鼎智生物科技 are one company).
-NAME_CITY_KEY = ("CASE WHEN name_key IS NOT NULL AND city IS NOT NULL "
-                 "THEN name_key || '|' || city END")
-NAME_COMPANY_KEY = ("CASE WHEN name_key IS NOT NULL AND company_core IS NOT NULL "
-                    "THEN name_key || '|' || substr(company_core, 1, 2) END")
+    t_company_core AS company_core,
+    t_city AS city,
+    t_title AS title,
+    t_address AS address,
+    t_postcode AS postcode,
+    t_birth_date AS birth_date,
+    t_id_number AS id_number,
+    t_qq AS qq,
+    t_douyin AS douyin,
+    t_kuaishou AS kuaishou
+FROM f LEFT JOIN k ON k.wb_pinyin = f.wb_pinyin"""
 
 
 def capped_blocks_sql(link_input: str, max_block: int) -> str:
@@ -247,114 +261,56 @@ def capped_blocks_sql(link_input: str, max_block: int) -> str:
     n = int(max_block)
     return f"""
 WITH li AS ({link_input}),
-k AS (SELECT *, {NAME_CITY_KEY} AS wb_nc, {NAME_COMPANY_KEY} AS wb_nco FROM li)
+k AS (
+    SELECT *,
+        CASE WHEN name_key IS NOT NULL AND city IS NOT NULL THEN name_key || '|' || city END
+            AS wb_nc,
+        CASE WHEN name_key IS NOT NULL AND company_core IS NOT NULL
+             THEN name_key || '|' || substr(company_core, 1, 2) END AS wb_nco
+    FROM li
+)
 SELECT * EXCLUDE (wb_nc, wb_nco),
     CASE WHEN count(*) OVER (PARTITION BY wb_nc) <= {n} THEN wb_nc END AS name_city,
     CASE WHEN count(*) OVER (PARTITION BY wb_nco) <= {n} THEN wb_nco END AS name_company
 FROM k"""
 
 
-def uncapped_blocks_sql(link_input: str) -> str:
-    """The linkage input with name + city and name + company keys however big their blocks:
-    records that share a capped key share the uncapped one too."""
-    return (f"SELECT *, {NAME_CITY_KEY} AS name_city, {NAME_COMPANY_KEY} AS name_company "
-            f"FROM ({link_input})")
-
-
-def capped_subset_sql(subset: str, everything: str, max_block: int) -> str:
-    """`capped_blocks_sql` for the rows of `subset` alone, with block sizes counted over
-    `everything` (which holds `subset`): the same keys as capping `everything` whole, without
-    counting the blocks no row of `subset` is in."""
-    n = int(max_block)
-    return f"""
-WITH k AS (SELECT *, {NAME_CITY_KEY} AS wb_nc, {NAME_COMPANY_KEY} AS wb_nco FROM ({subset})),
-a AS (SELECT {NAME_CITY_KEY} AS wb_nc, {NAME_COMPANY_KEY} AS wb_nco FROM ({everything})),
-nc AS (SELECT wb_nc, count(*) AS n FROM a WHERE wb_nc IN (SELECT wb_nc FROM k) GROUP BY wb_nc),
-nco AS (SELECT wb_nco, count(*) AS n FROM a WHERE wb_nco IN (SELECT wb_nco FROM k)
-        GROUP BY wb_nco)
-SELECT k.* EXCLUDE (wb_nc, wb_nco),
-    CASE WHEN nc.n <= {n} THEN k.wb_nc END AS name_city,
-    CASE WHEN nco.n <= {n} THEN k.wb_nco END AS name_company
-FROM k LEFT JOIN nc ON nc.wb_nc = k.wb_nc LEFT JOIN nco ON nco.wb_nco = k.wb_nco"""
-
-
-def candidate_ids_sql(pool: str, batch: str, rules: list[list[tuple[str, str]]]) -> str:
-    """The ids of the `pool` records (a query) that some blocking rule pairs with a record of
-    `batch` (a query). `rules` holds, per rule, its (left column, right column)
-    equalities."""
-    parts = []
-    for rule in rules:
-        for pairs in dict.fromkeys([tuple(rule), tuple((b, a) for a, b in rule)]):
-            on = " AND ".join(f"b.{right} = p.{left}" for left, right in pairs)
-            # One semi-join per rule: a hash join each, where an OR of EXISTS is not.
-            parts.append(f"SELECT p.unique_id FROM ({pool}) p SEMI JOIN ({batch}) b ON {on}")
-    return "\nUNION\n".join(parts) if parts else f"SELECT unique_id FROM ({pool})"
-
-
 def candidates_sql(pool: str, batch: str, rules: list[list[tuple[str, str]]]) -> str:
     """`li_old`: the pool records (not in `batch`) that some blocking rule pairs with a batch
     record. `rules` holds, per rule, its (left column, right column) equalities."""
+    conds = []
+    for rule in rules:
+        fwd = " AND ".join(f"b.{right} = p.{left}" for left, right in rule)
+        back = " AND ".join(f"b.{left} = p.{right}" for left, right in rule)
+        conds.append(f"EXISTS (SELECT 1 FROM {batch} b WHERE {fwd})")
+        if back != fwd:
+            conds.append(f"EXISTS (SELECT 1 FROM {batch} b WHERE {back})")
+    where = " OR ".join(conds) if conds else "true"
     return f"""
 CREATE OR REPLACE TABLE li_old AS
 SELECT p.* FROM {pool} p
-WHERE p.unique_id NOT IN (SELECT unique_id FROM {batch})
-  AND p.unique_id IN ({candidate_ids_sql(f"SELECT * FROM {pool}", f"SELECT * FROM {batch}",
-                                         rules)})"""
+WHERE p.unique_id NOT IN (SELECT unique_id FROM {batch}) AND ({where})"""
 
 
-def left_out_sql() -> str:
-    """`wb_left_out`: the records a batch is not linked against: the batch in `wb_batch` (one
-    row, batch_id) itself, and rejected records."""
+def stored_features_sql() -> str:
+    """The kept linkage input of every linked record outside the batch (`?` = batch id)."""
     return """
-CREATE OR REPLACE TEMP TABLE wb_left_out AS
-SELECT record_id FROM records
-WHERE batch_id = (SELECT batch_id FROM wb_batch) OR coalesce(rejected, false)"""
-
-
-def pool_features_sql() -> str:
-    """View `wb_pool_li`: the kept linkage input of every linked record not in `wb_left_out`,
-    without its name blocks (they are capped again with the batch). Records are never
-    deleted, so every kept row has its record."""
-    return """
-CREATE OR REPLACE TEMP VIEW wb_pool_li AS
-SELECT * EXCLUDE (name_city, name_company) FROM link_features
-WHERE unique_id NOT IN (SELECT record_id FROM wb_left_out)"""
-
-
-GENERIC_FIELDS: tuple[str, ...] = ("phone", "email", "email_local", "wechat")
-
-
-def without_newly_generic_sql(table: str) -> str:
-    """`table` with the contact values of `wb_newly_generic` set to NULL."""
-    cases = ", ".join(
-        f"CASE WHEN {c} IN (SELECT value FROM wb_newly_generic WHERE field = '{c}') "
-        f"THEN NULL ELSE {c} END AS {c}" for c in GENERIC_FIELDS)
-    return f"SELECT * REPLACE ({cases}) FROM {table}"
-
-
-def term_frequencies_sql(column: str, link_input: str, needed: str | None = None) -> str:
-    """The term frequency of each value of `column` over `link_input` (a query), as Splink's
-    lookup table wants it; only for the values `needed` (a query) holds, when given."""
-    where = (f"{column} IN (SELECT {column} FROM ({needed}))" if needed
-             else f"{column} IS NOT NULL")
-    return f"""
-WITH li AS ({link_input})
-SELECT {column}, CAST(count(*) AS DOUBLE) / (SELECT count({column}) FROM li) AS tf_{column}
-FROM li WHERE {where} GROUP BY {column}"""
+SELECT f.* FROM link_features f JOIN records r ON r.record_id = f.unique_id
+WHERE r.batch_id <> ? AND NOT coalesce(r.rejected, false)"""
 
 
 def newly_generic_sql(min_names: int) -> str:
     """Batch contact values that pool and batch together give with `min_names` names."""
     n = int(min_names)
     parts = []
-    for field in GENERIC_FIELDS:
+    for field in ("phone", "email", "email_local", "wechat"):
         parts.append(f"""
 SELECT '{field}' AS field, v.{field} AS value FROM (
     SELECT {field}, name_key FROM wb_pool_li
     WHERE {field} IN (SELECT {field} FROM wb_batch_li)
     UNION ALL SELECT {field}, name_key FROM wb_batch_li WHERE {field} IS NOT NULL
 ) v GROUP BY v.{field} HAVING count(DISTINCT v.name_key) >= {n}""")
-    return "CREATE OR REPLACE TEMP TABLE wb_newly_generic AS " + " UNION ALL ".join(parts)
+    return "CREATE OR REPLACE TABLE wb_newly_generic AS " + " UNION ALL ".join(parts)
 
 
 # --- models --------------------------------------------------------------------------------
@@ -407,14 +363,6 @@ def batch_record_ids_sql() -> str:
 
 def current_clusters_sql() -> str:
     return "SELECT record_id, cluster_id FROM clusters"
-
-
-def clusters_touching_sql(ids_table: str) -> str:
-    """Every member of the clusters that the records in `ids_table` are in."""
-    return f"""
-SELECT record_id, cluster_id FROM clusters
-WHERE cluster_id IN (SELECT cluster_id FROM clusters
-                     WHERE record_id IN (SELECT record_id FROM {ids_table}))"""
 
 
 def max_cluster_id_sql() -> str:
