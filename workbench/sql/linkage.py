@@ -255,62 +255,128 @@ SELECT
 FROM f LEFT JOIN k ON k.wb_pinyin = f.wb_pinyin"""
 
 
+# The name blocks that capping limits: name + city, and name + company (its first two
+# characters: 鼎智 and 鼎智生物科技 are one company).
+NAME_CITY_KEY = ("CASE WHEN name_key IS NOT NULL AND city IS NOT NULL "
+                 "THEN name_key || '|' || city END")
+NAME_COMPANY_KEY = ("CASE WHEN name_key IS NOT NULL AND company_core IS NOT NULL "
+                    "THEN name_key || '|' || substr(company_core, 1, 2) END")
+
+
 def capped_blocks_sql(link_input: str, max_block: int) -> str:
     """Add the blocking keys name + city and name + company to the linkage input, each NULL
     where more than `max_block` records share it."""
     n = int(max_block)
     return f"""
 WITH li AS ({link_input}),
-k AS (
-    SELECT *,
-        CASE WHEN name_key IS NOT NULL AND city IS NOT NULL THEN name_key || '|' || city END
-            AS wb_nc,
-        CASE WHEN name_key IS NOT NULL AND company_core IS NOT NULL
-             THEN name_key || '|' || substr(company_core, 1, 2) END AS wb_nco
-    FROM li
-)
+k AS (SELECT *, {NAME_CITY_KEY} AS wb_nc, {NAME_COMPANY_KEY} AS wb_nco FROM li)
 SELECT * EXCLUDE (wb_nc, wb_nco),
     CASE WHEN count(*) OVER (PARTITION BY wb_nc) <= {n} THEN wb_nc END AS name_city,
     CASE WHEN count(*) OVER (PARTITION BY wb_nco) <= {n} THEN wb_nco END AS name_company
 FROM k"""
 
 
+def uncapped_blocks_sql(link_input: str) -> str:
+    """The linkage input with name + city and name + company keys however big their blocks:
+    records that share a capped key share the uncapped one too."""
+    return (f"SELECT *, {NAME_CITY_KEY} AS name_city, {NAME_COMPANY_KEY} AS name_company "
+            f"FROM ({link_input})")
+
+
+def capped_subset_sql(subset: str, everything: str, max_block: int) -> str:
+    """`capped_blocks_sql` for the rows of `subset` alone, with block sizes counted over
+    `everything` (which holds `subset`): the same keys as capping `everything` whole, without
+    counting the blocks no row of `subset` is in."""
+    n = int(max_block)
+    return f"""
+WITH k AS (SELECT *, {NAME_CITY_KEY} AS wb_nc, {NAME_COMPANY_KEY} AS wb_nco FROM ({subset})),
+a AS (SELECT {NAME_CITY_KEY} AS wb_nc, {NAME_COMPANY_KEY} AS wb_nco FROM ({everything})),
+nc AS (SELECT wb_nc, count(*) AS n FROM a WHERE wb_nc IN (SELECT wb_nc FROM k) GROUP BY wb_nc),
+nco AS (SELECT wb_nco, count(*) AS n FROM a WHERE wb_nco IN (SELECT wb_nco FROM k)
+        GROUP BY wb_nco)
+SELECT k.* EXCLUDE (wb_nc, wb_nco),
+    CASE WHEN nc.n <= {n} THEN k.wb_nc END AS name_city,
+    CASE WHEN nco.n <= {n} THEN k.wb_nco END AS name_company
+FROM k LEFT JOIN nc ON nc.wb_nc = k.wb_nc LEFT JOIN nco ON nco.wb_nco = k.wb_nco"""
+
+
+def candidate_ids_sql(pool: str, batch: str, rules: list[list[tuple[str, str]]]) -> str:
+    """The ids of the `pool` records (a query) that some blocking rule pairs with a record of
+    `batch` (a query). `rules` holds, per rule, its (left column, right column)
+    equalities."""
+    parts = []
+    for rule in rules:
+        for pairs in dict.fromkeys([tuple(rule), tuple((b, a) for a, b in rule)]):
+            on = " AND ".join(f"b.{right} = p.{left}" for left, right in pairs)
+            # One semi-join per rule: a hash join each, where an OR of EXISTS is not.
+            parts.append(f"SELECT p.unique_id FROM ({pool}) p SEMI JOIN ({batch}) b ON {on}")
+    return "\nUNION\n".join(parts) if parts else f"SELECT unique_id FROM ({pool})"
+
+
 def candidates_sql(pool: str, batch: str, rules: list[list[tuple[str, str]]]) -> str:
     """`li_old`: the pool records (not in `batch`) that some blocking rule pairs with a batch
     record. `rules` holds, per rule, its (left column, right column) equalities."""
-    conds = []
-    for rule in rules:
-        fwd = " AND ".join(f"b.{right} = p.{left}" for left, right in rule)
-        back = " AND ".join(f"b.{left} = p.{right}" for left, right in rule)
-        conds.append(f"EXISTS (SELECT 1 FROM {batch} b WHERE {fwd})")
-        if back != fwd:
-            conds.append(f"EXISTS (SELECT 1 FROM {batch} b WHERE {back})")
-    where = " OR ".join(conds) if conds else "true"
     return f"""
 CREATE OR REPLACE TABLE li_old AS
 SELECT p.* FROM {pool} p
-WHERE p.unique_id NOT IN (SELECT unique_id FROM {batch}) AND ({where})"""
+WHERE p.unique_id NOT IN (SELECT unique_id FROM {batch})
+  AND p.unique_id IN ({candidate_ids_sql(f"SELECT * FROM {pool}", f"SELECT * FROM {batch}",
+                                         rules)})"""
 
 
-def stored_features_sql() -> str:
-    """The kept linkage input of every linked record outside the batch (`?` = batch id)."""
+def left_out_sql() -> str:
+    """`wb_left_out`: the records a batch is not linked against: the batch in `wb_batch` (one
+    row, batch_id) itself, and rejected records."""
     return """
-SELECT f.* FROM link_features f JOIN records r ON r.record_id = f.unique_id
-WHERE r.batch_id <> ? AND NOT coalesce(r.rejected, false)"""
+CREATE OR REPLACE TEMP TABLE wb_left_out AS
+SELECT record_id FROM records
+WHERE batch_id = (SELECT batch_id FROM wb_batch) OR coalesce(rejected, false)"""
+
+
+def pool_features_sql() -> str:
+    """View `wb_pool_li`: the kept linkage input of every linked record not in `wb_left_out`,
+    without its name blocks (they are capped again with the batch). Records are never
+    deleted, so every kept row has its record."""
+    return """
+CREATE OR REPLACE TEMP VIEW wb_pool_li AS
+SELECT * EXCLUDE (name_city, name_company) FROM link_features
+WHERE unique_id NOT IN (SELECT record_id FROM wb_left_out)"""
+
+
+GENERIC_FIELDS: tuple[str, ...] = ("phone", "email", "email_local", "wechat")
+
+
+def without_newly_generic_sql(table: str) -> str:
+    """`table` with the contact values of `wb_newly_generic` set to NULL."""
+    cases = ", ".join(
+        f"CASE WHEN {c} IN (SELECT value FROM wb_newly_generic WHERE field = '{c}') "
+        f"THEN NULL ELSE {c} END AS {c}" for c in GENERIC_FIELDS)
+    return f"SELECT * REPLACE ({cases}) FROM {table}"
+
+
+def term_frequencies_sql(column: str, link_input: str, needed: str | None = None) -> str:
+    """The term frequency of each value of `column` over `link_input` (a query), as Splink's
+    lookup table wants it; only for the values `needed` (a query) holds, when given."""
+    where = (f"{column} IN (SELECT {column} FROM ({needed}))" if needed
+             else f"{column} IS NOT NULL")
+    return f"""
+WITH li AS ({link_input})
+SELECT {column}, CAST(count(*) AS DOUBLE) / (SELECT count({column}) FROM li) AS tf_{column}
+FROM li WHERE {where} GROUP BY {column}"""
 
 
 def newly_generic_sql(min_names: int) -> str:
     """Batch contact values that pool and batch together give with `min_names` names."""
     n = int(min_names)
     parts = []
-    for field in ("phone", "email", "email_local", "wechat"):
+    for field in GENERIC_FIELDS:
         parts.append(f"""
 SELECT '{field}' AS field, v.{field} AS value FROM (
     SELECT {field}, name_key FROM wb_pool_li
     WHERE {field} IN (SELECT {field} FROM wb_batch_li)
     UNION ALL SELECT {field}, name_key FROM wb_batch_li WHERE {field} IS NOT NULL
 ) v GROUP BY v.{field} HAVING count(DISTINCT v.name_key) >= {n}""")
-    return "CREATE OR REPLACE TABLE wb_newly_generic AS " + " UNION ALL ".join(parts)
+    return "CREATE OR REPLACE TEMP TABLE wb_newly_generic AS " + " UNION ALL ".join(parts)
 
 
 # --- models --------------------------------------------------------------------------------
@@ -363,6 +429,14 @@ def batch_record_ids_sql() -> str:
 
 def current_clusters_sql() -> str:
     return "SELECT record_id, cluster_id FROM clusters"
+
+
+def clusters_touching_sql(ids_table: str) -> str:
+    """Every member of the clusters that the records in `ids_table` are in."""
+    return f"""
+SELECT record_id, cluster_id FROM clusters
+WHERE cluster_id IN (SELECT cluster_id FROM clusters
+                     WHERE record_id IN (SELECT record_id FROM {ids_table}))"""
 
 
 def max_cluster_id_sql() -> str:
