@@ -267,13 +267,16 @@ def capped_blocks_sql(link_input: str, max_block: int) -> str:
     """Add the blocking keys name + city and name + company to the linkage input, each NULL
     where more than `max_block` records share it."""
     n = int(max_block)
+    # Block sizes by GROUP BY and a join: a window over a million rows sorts them all.
     return f"""
 WITH li AS ({link_input}),
-k AS (SELECT *, {NAME_CITY_KEY} AS wb_nc, {NAME_COMPANY_KEY} AS wb_nco FROM li)
-SELECT * EXCLUDE (wb_nc, wb_nco),
-    CASE WHEN count(*) OVER (PARTITION BY wb_nc) <= {n} THEN wb_nc END AS name_city,
-    CASE WHEN count(*) OVER (PARTITION BY wb_nco) <= {n} THEN wb_nco END AS name_company
-FROM k"""
+k AS (SELECT *, {NAME_CITY_KEY} AS wb_nc, {NAME_COMPANY_KEY} AS wb_nco FROM li),
+nc AS (SELECT wb_nc, count(*) AS n FROM k WHERE wb_nc IS NOT NULL GROUP BY wb_nc),
+nco AS (SELECT wb_nco, count(*) AS n FROM k WHERE wb_nco IS NOT NULL GROUP BY wb_nco)
+SELECT k.* EXCLUDE (wb_nc, wb_nco),
+    CASE WHEN nc.n <= {n} THEN k.wb_nc END AS name_city,
+    CASE WHEN nco.n <= {n} THEN k.wb_nco END AS name_company
+FROM k LEFT JOIN nc ON nc.wb_nc = k.wb_nc LEFT JOIN nco ON nco.wb_nco = k.wb_nco"""
 
 
 def uncapped_blocks_sql(link_input: str) -> str:
