@@ -187,3 +187,39 @@ def test_cli_dedupe_and_explain(pool_with_batches):
     assert "agrees" in shown.output
     missing = CliRunner().invoke(main, ["--pool", str(pool.path), "explain", "1", "1"])
     assert missing.exit_code == 2 and "has not been scored" in missing.output
+
+
+def test_batch_scores_as_a_whole_pool_run_would(tmp_path):
+    """The incremental path prepares only what the batch needs (its pool candidates, term
+    frequencies and name-block sizes counted in the pool): its pairs are the whole run's."""
+    import shutil
+
+    leads = generate_leads(1500, seed=33)
+    leads.iloc[:1200].drop(columns=["entity_id"]).to_csv(tmp_path / "pool.csv", index=False)
+    leads.iloc[1200:].drop(columns=["entity_id"]).to_csv(tmp_path / "batch.csv", index=False)
+    pool = Pool(tmp_path / "incremental.duckdb")
+    import_file(pool, tmp_path / "pool.csv", channel="官网表单", link=False)
+    dedupe_pool(pool, seed=5)
+    batch = import_file(pool, tmp_path / "batch.csv", channel="展会", link=False)
+    shutil.copy(pool.path, tmp_path / "whole.duckdb")
+    whole = Pool(tmp_path / "whole.duckdb")
+
+    linked = link_batch(pool, batch.batch_id)
+    full = dedupe_pool(whole)  # the same model, scoring pool and batch together
+    assert not full.trained
+
+    def batch_pairs(p, run_id):
+        with p.connect(read_only=True) as con:
+            return con.execute(
+                "SELECT record_id_l, record_id_r, match_weight, gammas FROM pairs "
+                "WHERE run_id = ? AND (record_id_l IN (SELECT record_id FROM records "
+                "WHERE batch_id = ?) OR record_id_r IN (SELECT record_id FROM records "
+                "WHERE batch_id = ?)) ORDER BY 1, 2",
+                [run_id, batch.batch_id, batch.batch_id]).df()
+
+    got = batch_pairs(pool, linked["run_id"])
+    want = batch_pairs(whole, full.run_id)
+    assert len(got) > 100
+    assert got[["record_id_l", "record_id_r"]].equals(want[["record_id_l", "record_id_r"]])
+    assert (got["match_weight"] - want["match_weight"]).abs().max() < 1e-6
+    assert got["gammas"].equals(want["gammas"])

@@ -296,9 +296,31 @@ def _store_features(con, mem, query: str, *, replace: bool) -> None:
     con.unregister("wb_features")
 
 
+@dataclass
+class BatchInput:
+    """What a batch is linked with, read from the pool."""
+
+    link_input: pa.Table  # the batch's records and the pool records they can pair with
+    term_frequencies: dict[str, pa.Table]  # column -> Splink's lookup, over the whole pool
+    regeneric: pa.Table  # pool records prepared again: the batch made a value of theirs generic
+    newly_generic: pa.Table  # field, value, names: the generic values the batch adds
+
+
+def _store_generic(con: duckdb.DuckDBPyConnection, batch_input: BatchInput) -> None:
+    """Keep the generic values the batch added, and the pool records they changed, so that
+    the next batch starts where a whole run would."""
+    con.register("wb_regeneric_rows", batch_input.regeneric)
+    run(con, sql.update_features_sql("wb_regeneric_rows"))
+    con.unregister("wb_regeneric_rows")
+    con.register("wb_newly_generic_rows", batch_input.newly_generic)
+    run(con, "INSERT INTO link_generic_values SELECT field, value, names "
+             "FROM wb_newly_generic_rows")
+    con.unregister("wb_newly_generic_rows")
+
+
 def _batch_link_input(
     con: duckdb.DuckDBPyConnection, batch_id: int, columns: list[str], model: LinkageModel
-) -> tuple[pa.Table, dict[str, pa.Table]]:
+) -> BatchInput:
     """The linkage input a batch needs, prepared inside the pool: the batch's records and the
     pool records that share a blocking key with one of them; and the term frequencies of
     their values over the whole pool.
@@ -317,41 +339,64 @@ def _batch_link_input(
 
     run(con, "CREATE OR REPLACE TEMP TABLE wb_batch AS SELECT CAST(? AS BIGINT) AS batch_id",
         [batch_id])
+    run(con, sql.left_out_sql())
     run(con, "CREATE OR REPLACE TEMP TABLE wb_batch_records AS "
              + sql.linkable_records_sql(columns, batch_only=True), [batch_id])
-    run(con, "CREATE OR REPLACE TEMP VIEW wb_link_source AS SELECT "
-             f"{source_projection(['record_id', *columns], 'record_id')} FROM wb_batch_records")
-    run(con, sql.generic_values_sql("wb_link_source", GENERIC_MIN_NAMES))
-    run(con, "INSERT INTO wb_generic_values SELECT field, value, names FROM link_generic_values")
+    projection = source_projection(["record_id", *columns], "record_id")
+    run(con, f"CREATE OR REPLACE TEMP VIEW wb_link_source AS SELECT {projection} "
+             "FROM wb_batch_records")
+    # Generic values as a whole run finds them: the stored list, and the batch's values
+    # counted again over every record that gives them.
+    run(con, sql.batch_values_sql())
+    run(con, "CREATE OR REPLACE TEMP TABLE wb_givers AS "
+             + sql.records_giving_sql(projection, "wb_batch_values"))
+    run(con, "CREATE OR REPLACE TEMP VIEW wb_generic_source AS "
+             "SELECT * FROM wb_givers UNION ALL SELECT * FROM wb_link_source")
+    run(con, sql.generic_values_sql("wb_generic_source", GENERIC_MIN_NAMES))
+    run(con, sql.newly_generic_sql())
+    run(con, "CREATE OR REPLACE TEMP TABLE wb_generic_values AS SELECT field, value, names "
+             "FROM link_generic_values UNION ALL SELECT * FROM wb_newly_generic")
     run(con, "CREATE OR REPLACE TEMP TABLE wb_batch_li AS "
              + sql.link_input_sql("wb_link_source", '"record_id"'))
-    run(con, sql.left_out_sql())
+    # Pool records that give a value the batch made generic are prepared again.
+    run(con, "CREATE OR REPLACE TEMP VIEW wb_regeneric_source AS "
+             + sql.records_giving_sql("*", "wb_newly_generic", "wb_givers")
+             + " AND record_id IN (SELECT unique_id FROM link_features)")
+    run(con, "CREATE OR REPLACE TEMP TABLE wb_regeneric AS "
+             + sql.link_input_sql("wb_regeneric_source", '"record_id"'))
     run(con, sql.pool_features_sql())
-    run(con, sql.newly_generic_sql(GENERIC_MIN_NAMES))
-    run(con, "CREATE OR REPLACE TEMP TABLE wb_batch_clean AS "
-             + sql.without_newly_generic_sql("wb_batch_li"))
-    run(con, "CREATE OR REPLACE TEMP VIEW wb_pool_clean AS "
-             + sql.without_newly_generic_sql("wb_pool_li"))
-    everything = "SELECT * FROM wb_pool_clean UNION ALL BY NAME SELECT * FROM wb_batch_clean"
+    # The columns that name blocks and term frequencies are counted on, of pool and batch
+    # together: read out of the file once.
+    tf_columns = _tf_columns(model)
+    counted = ", ".join(dict.fromkeys(["name_key", "city", "company_core", *tf_columns]))
+    run(con, f"CREATE OR REPLACE TEMP TABLE wb_everything AS SELECT {counted} FROM wb_pool_li "
+             f"UNION ALL SELECT {counted} FROM wb_batch_li")
+    everything = "SELECT * FROM wb_everything"
     run(con, "CREATE OR REPLACE TEMP TABLE wb_batch_capped AS " + sql.capped_subset_sql(
-        "SELECT * FROM wb_batch_clean", everything, MAX_NAME_BLOCK))
+        "SELECT * FROM wb_batch_li", everything, MAX_NAME_BLOCK))
     done("batch prepared")
     # A pool record shares a capped name block with the batch when its uncapped key is one
-    # the batch keeps; contact values the batch made generic are NULL on the batch's side.
+    # the batch keeps.
     run(con, "CREATE OR REPLACE TEMP TABLE wb_candidate_ids AS " + sql.candidate_ids_sql(
         sql.uncapped_blocks_sql("SELECT * FROM wb_pool_li"), "SELECT * FROM wb_batch_capped",
         _blocking_columns(model)))
     done("pool records sharing a key found")
     run(con, "CREATE OR REPLACE TEMP TABLE wb_link_input AS " + sql.capped_subset_sql(
-        "SELECT * FROM wb_pool_clean WHERE unique_id IN (SELECT unique_id FROM wb_candidate_ids)",
+        "SELECT * FROM wb_pool_li WHERE unique_id IN (SELECT unique_id FROM wb_candidate_ids)",
         everything, MAX_NAME_BLOCK) + " UNION ALL BY NAME SELECT * FROM wb_batch_capped")
     link_input = con.sql("SELECT * FROM wb_link_input").to_arrow_table()
     done("name blocks capped")
-    tf = {col: con.sql(sql.term_frequencies_sql(col, everything, "SELECT * FROM wb_link_input")
-                       ).to_arrow_table()
-          for col in _tf_columns(model)}
+    totals = run(con, "SELECT " + ", ".join(f"count({c})" for c in tf_columns)
+                 + f" FROM ({everything})").fetchall()[0] if tf_columns else ()
+    tf = {col: con.sql(sql.term_frequencies_sql(col, everything, "SELECT * FROM wb_link_input",
+                                                total)).to_arrow_table()
+          for col, total in zip(tf_columns, totals, strict=True)}
     done("term frequencies counted")
-    return link_input, tf
+    return BatchInput(
+        link_input=link_input, term_frequencies=tf,
+        regeneric=con.sql("SELECT * FROM wb_regeneric").to_arrow_table(),
+        newly_generic=con.sql("SELECT field, value, names FROM wb_newly_generic").to_arrow_table(),
+    )
 
 
 def _blocking_columns(model: LinkageModel) -> list[list[tuple[str, str]]]:
@@ -404,15 +449,12 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None) -> 
         batch_ids = run(con, sql.batch_record_ids_sql(), [batch_id]).df()["record_id"]
         stored = run(con, "SELECT count(*) FROM link_features").fetchall()[0][0]
         must, cannot = _constraints(con)
-        if len(batch_ids) == 0:
-            pass
-        elif stored:
+        batch_input = records = None
+        if len(batch_ids) and stored:
             # The pool's linkage input was kept by the last run: prepare only the batch, and
             # read only the pool records it can pair with.
-            link_input, tf = _batch_link_input(con, batch_id, columns, model)
-            records = None
-        else:
-            link_input = tf = None
+            batch_input = _batch_link_input(con, batch_id, columns, model)
+        elif len(batch_ids):
             records = con.sql(sql.linkable_records_sql(columns)).to_arrow_table()
     model = model.with_threshold(threshold) if threshold is not None else model
     if len(batch_ids) == 0:
@@ -422,11 +464,11 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None) -> 
     mem = splink_connection()
     try:
         load_table(mem, "wb_batch_ids", pd.DataFrame({"record_id": batch_ids.astype("int64")}))
-        if link_input is None:
+        if batch_input is None:
             load_table(mem, "wb_records", records)
             prepare_link_input(mem, "wb_records", id_column="record_id")
         else:
-            load_table(mem, "link_input", link_input)
+            load_table(mem, "link_input", batch_input.link_input)
         log.info("batch %s: link input of %d records at %.1f s", batch_id,
                  run(mem, "SELECT count(*) FROM link_input").fetchall()[0][0],
                  time.perf_counter() - started)
@@ -436,7 +478,8 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None) -> 
         # against those, not against the whole pool.
         run(mem, sql.candidates_sql("link_input", "li_new", _blocking_columns(model)))
         linker = make_linker(mem, model.settings)
-        _register_tf_tables(linker, mem, model, tf)
+        _register_tf_tables(linker, mem, model,
+                            batch_input.term_frequencies if batch_input else None)
         log.info("batch %s: candidates and term frequencies at %.1f s", batch_id,
                  time.perf_counter() - started)
         db_api = linker._db_api
@@ -479,8 +522,11 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None) -> 
             con.register("wb_stored_pairs", stored)
             run(con, sql.insert_pairs_sql("wb_stored_pairs"))
             con.unregister("wb_stored_pairs")
-            _store_features(con, mem, "SELECT * FROM link_input" if tf is None
-                            else "SELECT * FROM li_new", replace=tf is None)
+            if batch_input is None:
+                _store_features(con, mem, "SELECT * FROM link_input", replace=True)
+            else:
+                _store_features(con, mem, "SELECT * FROM li_new", replace=False)
+                _store_generic(con, batch_input)
             con.register("wb_clusters", clusters)
             run(con, sql.delete_clusters_of_sql("wb_clusters"))
             run(con, sql.replace_clusters_sql("wb_clusters"))

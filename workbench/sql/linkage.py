@@ -263,6 +263,14 @@ NAME_COMPANY_KEY = ("CASE WHEN name_key IS NOT NULL AND company_core IS NOT NULL
                     "THEN name_key || '|' || substr(company_core, 1, 2) END")
 
 
+# The name blocks that capping limits: name + city, and name + company (its first two
+# characters: 鼎智 and 鼎智生物科技 are one company).
+NAME_CITY_KEY = ("CASE WHEN name_key IS NOT NULL AND city IS NOT NULL "
+                 "THEN name_key || '|' || city END")
+NAME_COMPANY_KEY = ("CASE WHEN name_key IS NOT NULL AND company_core IS NOT NULL "
+                    "THEN name_key || '|' || substr(company_core, 1, 2) END")
+
+
 def capped_blocks_sql(link_input: str, max_block: int) -> str:
     """Add the blocking keys name + city and name + company to the linkage input, each NULL
     where more than `max_block` records share it."""
@@ -293,7 +301,9 @@ def capped_subset_sql(subset: str, everything: str, max_block: int) -> str:
     n = int(max_block)
     return f"""
 WITH k AS (SELECT *, {NAME_CITY_KEY} AS wb_nc, {NAME_COMPANY_KEY} AS wb_nco FROM ({subset})),
-a AS (SELECT {NAME_CITY_KEY} AS wb_nc, {NAME_COMPANY_KEY} AS wb_nco FROM ({everything})),
+a AS (SELECT {NAME_CITY_KEY} AS wb_nc, {NAME_COMPANY_KEY} AS wb_nco FROM ({everything})
+      -- Both keys start with the name: only records with one of the subset's names count.
+      WHERE name_key IN (SELECT name_key FROM k)),
 nc AS (SELECT wb_nc, count(*) AS n FROM a WHERE wb_nc IN (SELECT wb_nc FROM k) GROUP BY wb_nc),
 nco AS (SELECT wb_nco, count(*) AS n FROM a WHERE wb_nco IN (SELECT wb_nco FROM k)
         GROUP BY wb_nco)
@@ -338,48 +348,66 @@ WHERE batch_id = (SELECT batch_id FROM wb_batch) OR coalesce(rejected, false)"""
 
 def pool_features_sql() -> str:
     """View `wb_pool_li`: the kept linkage input of every linked record not in `wb_left_out`,
-    without its name blocks (they are capped again with the batch). Records are never
-    deleted, so every kept row has its record."""
+    without its name blocks (they are capped again with the batch), the records in
+    `wb_regeneric` (prepared again because the batch made one of their contact values
+    generic) in place of their kept rows. Records are never deleted, so every kept row has
+    its record."""
     return """
 CREATE OR REPLACE TEMP VIEW wb_pool_li AS
 SELECT * EXCLUDE (name_city, name_company) FROM link_features
-WHERE unique_id NOT IN (SELECT record_id FROM wb_left_out)"""
+WHERE unique_id NOT IN (SELECT record_id FROM wb_left_out)
+  AND unique_id NOT IN (SELECT unique_id FROM wb_regeneric)
+UNION ALL BY NAME SELECT * FROM wb_regeneric"""
 
 
 GENERIC_FIELDS: tuple[str, ...] = ("phone", "email", "email_local", "wechat")
 
 
-def without_newly_generic_sql(table: str) -> str:
-    """`table` with the contact values of `wb_newly_generic` set to NULL."""
-    cases = ", ".join(
-        f"CASE WHEN {c} IN (SELECT value FROM wb_newly_generic WHERE field = '{c}') "
-        f"THEN NULL ELSE {c} END AS {c}" for c in GENERIC_FIELDS)
-    return f"SELECT * REPLACE ({cases}) FROM {table}"
-
-
-def term_frequencies_sql(column: str, link_input: str, needed: str | None = None) -> str:
+def term_frequencies_sql(column: str, link_input: str, needed: str | None = None,
+                         total: int | None = None) -> str:
     """The term frequency of each value of `column` over `link_input` (a query), as Splink's
-    lookup table wants it; only for the values `needed` (a query) holds, when given."""
+    lookup table wants it; only for the values `needed` (a query) holds, when given; `total`
+    is the count of `column`'s values in `link_input` when the caller has it."""
     where = (f"{column} IN (SELECT {column} FROM ({needed}))" if needed
              else f"{column} IS NOT NULL")
+    denominator = int(total) if total is not None else f"(SELECT count({column}) FROM li)"
     return f"""
 WITH li AS ({link_input})
-SELECT {column}, CAST(count(*) AS DOUBLE) / (SELECT count({column}) FROM li) AS tf_{column}
+SELECT {column}, CAST(count(*) AS DOUBLE) / {denominator} AS tf_{column}
 FROM li WHERE {where} GROUP BY {column}"""
 
 
-def newly_generic_sql(min_names: int) -> str:
-    """Batch contact values that pool and batch together give with `min_names` names."""
-    n = int(min_names)
-    parts = []
-    for field in GENERIC_FIELDS:
-        parts.append(f"""
-SELECT '{field}' AS field, v.{field} AS value FROM (
-    SELECT {field}, name_key FROM wb_pool_li
-    WHERE {field} IN (SELECT {field} FROM wb_batch_li)
-    UNION ALL SELECT {field}, name_key FROM wb_batch_li WHERE {field} IS NOT NULL
-) v GROUP BY v.{field} HAVING count(DISTINCT v.name_key) >= {n}""")
-    return "CREATE OR REPLACE TEMP TABLE wb_newly_generic AS " + " UNION ALL ".join(parts)
+def batch_values_sql() -> str:
+    """`wb_batch_values`: the contact values (field, value) that the batch's records
+    (`wb_link_source`) give."""
+    parts = " UNION ".join(f"SELECT '{f}' AS field, {f} AS value FROM wb_link_source "
+                           f"WHERE {f} IS NOT NULL" for f in GENERIC_FIELDS)
+    return f"CREATE OR REPLACE TEMP TABLE wb_batch_values AS {parts}"
+
+
+def records_giving_sql(projection: str, values: str, source: str = "records") -> str:
+    """The records of `source` (`projection` of their columns) outside `wb_left_out` that
+    give one of the contact values in `values` (field, value), as generic values are matched:
+    on the standardised columns."""
+    # One semi-join per field: a hash join each, where an OR of IN lists is not.
+    ids = " UNION ".join(
+        f"SELECT s.record_id FROM {source} s SEMI JOIN {values} v "
+        f"ON v.field = '{f}' AND v.value = s.{f}" for f in GENERIC_FIELDS)
+    return f"""
+SELECT {projection} FROM {source}
+WHERE record_id IN ({ids}) AND record_id NOT IN (SELECT record_id FROM wb_left_out)"""
+
+
+def newly_generic_sql() -> str:
+    """`wb_newly_generic`: the batch's contact values that `wb_generic_values` (counted over
+    the batch and the pool records that give the batch's values) finds generic and the pool's
+    stored list does not hold yet."""
+    return """
+CREATE OR REPLACE TEMP TABLE wb_newly_generic AS
+SELECT g.field, g.value, g.names FROM wb_generic_values g
+WHERE EXISTS (SELECT 1 FROM wb_batch_values b WHERE b.field = g.field AND b.value = g.value)
+  AND NOT EXISTS (SELECT 1 FROM link_generic_values s
+                  WHERE s.field = g.field AND s.value = g.value)"""
 
 
 # --- models --------------------------------------------------------------------------------
@@ -432,6 +460,14 @@ def batch_record_ids_sql() -> str:
 
 def current_clusters_sql() -> str:
     return "SELECT record_id, cluster_id FROM clusters"
+
+
+def update_features_sql(frame: str) -> str:
+    """Put the linkage input of `frame` (records prepared again) in place of the kept one;
+    their name blocks stay as kept."""
+    cols = [c for c in LINK_FEATURE_COLUMNS if c not in ("unique_id", "name_city", "name_company")]
+    sets = ", ".join(f"{c} = r.{c}" for c in cols)
+    return f"UPDATE link_features SET {sets} FROM {frame} r WHERE link_features.unique_id = r.unique_id"
 
 
 def clusters_touching_sql(ids_table: str) -> str:
