@@ -263,14 +263,6 @@ NAME_COMPANY_KEY = ("CASE WHEN name_key IS NOT NULL AND company_core IS NOT NULL
                     "THEN name_key || '|' || substr(company_core, 1, 2) END")
 
 
-# The name blocks that capping limits: name + city, and name + company (its first two
-# characters: 鼎智 and 鼎智生物科技 are one company).
-NAME_CITY_KEY = ("CASE WHEN name_key IS NOT NULL AND city IS NOT NULL "
-                 "THEN name_key || '|' || city END")
-NAME_COMPANY_KEY = ("CASE WHEN name_key IS NOT NULL AND company_core IS NOT NULL "
-                    "THEN name_key || '|' || substr(company_core, 1, 2) END")
-
-
 def capped_blocks_sql(link_input: str, max_block: int) -> str:
     """Add the blocking keys name + city and name + company to the linkage input, each NULL
     where more than `max_block` records share it."""
