@@ -100,7 +100,7 @@ def _reference(ids, rows, threshold, must=(), cannot=(), min_mean=0.0):
 
     for a, b in must:
         join(a, b)
-    for a, b, w in sorted((r for r in rows if r[2] >= threshold), key=lambda r: -r[2]):
+    for a, b, _ in sorted((r for r in rows if r[2] >= threshold), key=lambda r: -r[2]):
         ca, cb = cluster[a], cluster[b]
         if ca == cb:
             continue

@@ -37,6 +37,12 @@ INPUT_CASES = [
     ("a mobile is kept", {"name": "张伟", "phone": "13912345670"}, "phone", "+8613912345670"),
     ("a placeholder mobile is dropped", {"name": "张伟", "phone": "13800138000"}, "phone", None),
     ("a 400 number is dropped", {"name": "张伟", "phone": "400-820-8820"}, "phone", None),
+    ("a 400 number is kept as shared", {"name": "张伟", "phone": "400-820-8820"},
+     "phone_shared", "+864008208820"),
+    ("an own mobile is not shared", {"name": "张伟", "phone": "13912345670"}, "phone_shared",
+     None),
+    ("a shared inbox is kept as shared", {"name": "张伟", "email": "Info@Acme.cn"},
+     "email_shared", "info@acme.cn"),
     ("a test address is dropped", {"name": "张伟", "email": "test@test.com"}, "email", None),
     ("a shared inbox is dropped", {"name": "张伟", "email": "info@acme.cn"}, "email", None),
     ("a personal address is kept", {"name": "张伟", "email": "Wei.Zhang@QQ.com"}, "email",
@@ -140,3 +146,25 @@ def test_too_few_records_to_train():
     con.execute("DELETE FROM link_input WHERE unique_id > 0")
     with pytest.raises(LinkageError, match="1 record"):
         train_model(con)
+
+
+@pytest.mark.slow
+def test_a_large_pool_trains_on_a_seeded_sample_with_every_labelled_record():
+    raw = generate_leads(3000, seed=5).drop(columns=["lead_id", "entity_id", "channel"])
+    con, frame = _link_input(raw)
+    # Labelled pairs spread over the whole pool: every one must be found in the sample.
+    ids = frame["unique_id"].to_numpy()
+    labels = pd.DataFrame({"id_l": ids[0:400:20], "id_r": ids[1:401:20], "is_match": True})
+    first = train_model(con, seed=9, sample_records=1000, labels=labels)
+    second = train_model(con, seed=9, sample_records=1000, labels=labels)
+    whole = train_model(con, seed=9)
+    assert 800 <= first.training["trained_on"] <= 1300
+    assert whole.training["trained_on"] == 3000
+    assert first.training["labels"] == len(labels)
+    assert first.settings["comparisons"] == second.settings["comparisons"]
+    tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+    assert not any("training_sample" in t for t in tables)
+    # The prior of a match is a share of pairs: a sample keeps it (within sampling noise).
+    ratio = (first.settings["probability_two_random_records_match"]
+             / whole.settings["probability_two_random_records_match"])
+    assert 0.5 < ratio < 2

@@ -155,9 +155,9 @@ def cluster_pairs(
     if hard.any():
         walk = hard[code_l] & inside
         cluster = _walk(cluster, code_l[walk], code_r[walk], weight[walk],
-                        [(a, b) for a, b, h in zip(must_l, must_r, hard[must_l]) if h],
-                        [(a, b) for a, b, h in zip(cannot_l[apart], cannot_r[apart],
-                                                   hard[cannot_l[apart]]) if h],
+                        list(zip(must_l[hard[must_l]], must_r[hard[must_l]], strict=True)),
+                        list(zip(cannot_l[apart][hard[cannot_l[apart]]],
+                                 cannot_r[apart][hard[cannot_l[apart]]], strict=True)),
                         threshold_weight, min_mean_weight, progress)
     # The key of a cluster: its smallest record id.
     frame = pd.DataFrame({"cluster": cluster, "id": nodes})

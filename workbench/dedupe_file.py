@@ -39,7 +39,9 @@ from .standardise import standardise_frame
 
 log = logging.getLogger(__name__)
 
-_INPUT_FIELDS = set(STANDARD_FIELDS) | set(HELPER_FIELDS)
+# The fields linkage reads (and the name parts that make a name): the others (gender, amount,
+# owner, updated_at, …) would cost standardising time and memory for nothing.
+_INPUT_FIELDS = {f for f in STANDARD_FIELDS if f in LINK_SOURCE_COLUMNS} | set(HELPER_FIELDS)
 
 
 class _Clock:

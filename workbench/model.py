@@ -15,7 +15,9 @@ import json
 import logging
 import math
 import re
+import tempfile
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -35,6 +37,10 @@ GENERIC_MIN_NAMES = 3
 MAX_NAME_BLOCK = 60
 # Below this many records, sampling and EM learn noise: the model keeps its prior m and u.
 MIN_TRAIN_RECORDS = 300
+# DuckDB's memory for Splink's working tables (the rest spills to a temporary folder).
+LINK_MEMORY_LIMIT = "1500MB"
+# Above this many records, training reads a sample of them (see `_training_sample`).
+TRAIN_SAMPLE_RECORDS = 250_000
 DEFAULT_THRESHOLD = 0.5  # match probability: best F1 on generated leads at 10k and 100k
 # u of agreeing on a personal identifier (mobile, e-mail, WeChat, ID number) once generic values
 # are gone: random sampling overstates it, because the sample's own duplicates agree.
@@ -94,6 +100,10 @@ def splink_connection() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     # The machine is shared; DuckDB would otherwise take every core and most of the memory.
     con.execute("SET preserve_insertion_order = false")
+    # Splink's tables beyond this spill to disk: a million records then link in under 3 GiB.
+    con.execute(f"SET memory_limit = '{LINK_MEMORY_LIMIT}'")
+    spill = Path(tempfile.gettempdir()) / "workbench-linkage-spill"
+    con.execute(f"SET temp_directory = '{spill.as_posix()}'")
     return con
 
 
@@ -449,6 +459,7 @@ def train_model(
     threshold_kind: str = "probability",
     max_u_pairs: float = 5e5,
     max_em_pairs: float = 2e5,
+    sample_records: int = TRAIN_SAMPLE_RECORDS,
 ) -> LinkageModel:
     """Train a model on the linkage input table: u by random sampling, m by EM over several
     blocking passes, and m from reviewers' labels when there are any.
@@ -462,6 +473,8 @@ def train_model(
         threshold_kind: 'probability' or 'weight'.
         max_u_pairs: pairs sampled to estimate u.
         max_em_pairs: pairs per EM pass.
+        sample_records: above this many records, train on a seeded sample of about this many
+            (and every labelled record).
 
     Returns:
         The trained `LinkageModel` (not yet saved).
@@ -479,6 +492,8 @@ def train_model(
         )
     coverage = column_coverage(con, table)
     settings = lead_settings(coverage)
+    whole, table = table, _training_sample(con, table, n, seed, labels, sample_records)
+    trained_on = n if table == whole else run(con, f"SELECT count(*) FROM {table}").fetchall()[0][0]
     linker = make_linker(con, settings, table)
     deterministic = [r for r in ("l.phone = r.phone", "l.email = r.email", "l.wechat = r.wechat",
                                  "l.id_number = r.id_number")
@@ -512,7 +527,7 @@ def train_model(
             log.info("%d records are too few to train on; the model keeps its priors", n)
         used_labels = 0
         if labels is not None and len(labels) and bool(labels["is_match"].any()):
-            used_labels = _train_from_labels(linker, con, labels)
+            used_labels = _train_from_labels(linker, con, labels, table)
     except LinkageError:
         raise
     except Exception as err:
@@ -520,12 +535,16 @@ def train_model(
             f"Training the linkage model failed on {n} records: {err}. Check that the records "
             "have names and contact fields, or train on a larger pool."
         ) from err
+    finally:
+        if table != whole:
+            run(con, f"DROP TABLE IF EXISTS {table}")
     trained = _rounded(linker.misc.save_model_to_json())
     return LinkageModel(
         settings=trained,
         threshold=threshold,
         threshold_kind=threshold_kind,
-        training={"seed": seed, "records": n, "em_passes": passes, "labels": used_labels,
+        training={"seed": seed, "records": n, "trained_on": int(trained_on), "em_passes": passes,
+                  "labels": used_labels,
                   "coverage": {k: round(v, 3) for k, v in coverage.items()}},
     )
 
@@ -545,7 +564,33 @@ def _rounded(settings: dict, digits: int = 12) -> dict:
     return settings
 
 
-def _train_from_labels(linker, con: duckdb.DuckDBPyConnection, labels: pd.DataFrame) -> int:
+def _training_sample(con: duckdb.DuckDBPyConnection, table: str, n: int, seed: int,
+                     labels: pd.DataFrame | None, size: int) -> str:
+    """The table to train on: `table` itself, or above `size` records a sample of about that many
+    chosen by a hash of the record id and the seed (and every labelled record).
+
+    Every estimate is a share of pairs (of all pairs, of random pairs, of pairs blocked on a
+    rule), and the pairs among a random sample of records keep those shares; each training
+    pass over a million records costs seconds, over a sample a fraction of that.
+    """
+    if n <= size:
+        return table
+    keep = int(1_000_000 * size / n)
+    labelled = ""
+    if labels is not None and len(labels):
+        ids = pd.concat([labels["id_l"], labels["id_r"]]).astype("int64").unique()
+        run(con, "DROP TABLE IF EXISTS wb_labelled_ids")
+        load_table(con, "wb_labelled_ids", pd.DataFrame({"unique_id": ids}))
+        labelled = " OR unique_id IN (SELECT unique_id FROM wb_labelled_ids)"
+    sample = f"{table}_training_sample"
+    run(con, f"CREATE OR REPLACE TABLE {sample} AS SELECT * FROM {table} "
+             f"WHERE hash(unique_id, {int(seed)}) % 1000000 < {keep}{labelled}")
+    log.info("training on a sample of %d of %d records", keep * n // 1_000_000, n)
+    return sample
+
+
+def _train_from_labels(linker, con: duckdb.DuckDBPyConnection, labels: pd.DataFrame,
+                       table: str = "link_input") -> int:
     """m from the pairs reviewers called a match (Splink reads every label row as a match)."""
     matches = labels[labels["is_match"].astype(bool)]
     frame = pd.DataFrame({
@@ -554,8 +599,8 @@ def _train_from_labels(linker, con: duckdb.DuckDBPyConnection, labels: pd.DataFr
     })
     con.register("wb_label_pairs", frame)
     run(con, "CREATE OR REPLACE TABLE wb_labels AS SELECT l.* FROM wb_label_pairs l "
-             "JOIN link_input a ON a.unique_id = l.unique_id_l "
-             "JOIN link_input b ON b.unique_id = l.unique_id_r")
+             f"JOIN {table} a ON a.unique_id = l.unique_id_l "
+             f"JOIN {table} b ON b.unique_id = l.unique_id_r")
     con.unregister("wb_label_pairs")
     count = run(con, "SELECT count(*) FROM wb_labels").fetchall()[0][0]
     if count:
