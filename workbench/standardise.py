@@ -1269,14 +1269,11 @@ def _factorized_raw(raw: pd.DataFrame, field: str) -> tuple[np.ndarray, np.ndarr
     """(raw values with None for missing, codes, distinct values) of one field."""
     if field not in raw.columns:
         return np.full(len(raw), None, dtype=object), np.full(len(raw), -1), np.array([], object)
-    values = raw[field].to_numpy(dtype=object)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    missing = codes < 0
-    if missing.any():
-        # Missing may be NaN (pandas' str dtype): the raw column shows None. (Copying is
-        # cheaper than looking for NaN first.)
-        values = values.copy()
-        values[missing] = None
+    # Factorised as it is (Arrow text is encoded without a Python string per row); the raw
+    # column is then the distinct values spread back, with None for missing (None or NaN).
+    codes, uniques = pd.factorize(raw[field], use_na_sentinel=True)
+    uniques = np.asarray(uniques, dtype=object)
+    values = np.append(uniques, None)[codes]
     return values, codes, uniques
 
 
@@ -1382,7 +1379,8 @@ def _standardise(raw: pd.DataFrame) -> pd.DataFrame:
         out[f"{field}_raw"] = raws[field]
     for column in DERIVED_COLUMNS:
         out[column] = columns[column]
-    frame = pd.DataFrame(out, index=raw.index)
+    # copy=False: one block per column, not one consolidated copy of fifty object columns.
+    frame = pd.DataFrame(out, index=raw.index, copy=False)
     log.debug("standardised %d rows", n)
     return frame
 
