@@ -275,9 +275,9 @@ def main() -> None:
             rows += bench_febrl(work)
         inc = None if args.no_incremental else bench_incremental(args.pool_rows,
                                                                  args.batch_rows, work)
-    table = pd.DataFrame(rows)
-    print()
-    print(markdown(table))
+    if rows:  # `--sizes` with no values runs the incremental part alone
+        print()
+        print(markdown(pd.DataFrame(rows)))
     if inc:
         print()
         print(pd.DataFrame([inc]).to_string(index=False))
