@@ -154,10 +154,11 @@ def cluster_pairs(
     hard = disputed[component]
     if hard.any():
         walk = hard[code_l] & inside
+        must_in = hard[must_l]
+        cannot_in = apart & hard[cannot_l]
         cluster = _walk(cluster, code_l[walk], code_r[walk], weight[walk],
-                        list(zip(must_l[hard[must_l]], must_r[hard[must_l]], strict=True)),
-                        list(zip(cannot_l[apart][hard[cannot_l[apart]]],
-                                 cannot_r[apart][hard[cannot_l[apart]]], strict=True)),
+                        list(zip(must_l[must_in], must_r[must_in], strict=True)),
+                        list(zip(cannot_l[cannot_in], cannot_r[cannot_in], strict=True)),
                         threshold_weight, min_mean_weight, progress)
     # The key of a cluster: its smallest record id.
     frame = pd.DataFrame({"cluster": cluster, "id": nodes})
@@ -175,7 +176,8 @@ def _walk(cluster: np.ndarray, left: np.ndarray, right: np.ndarray, weight: np.n
     """Strongest link first, joining two clusters only when the pairs between them agree on
     average; `cluster` gives each node its cluster, updated for the nodes the pairs name."""
     cl = _Clusters()
-    for node in np.unique(np.concatenate([left, right, np.ravel(must).astype(left.dtype)])).tolist():
+    nodes = np.concatenate([left, right, np.asarray(must, dtype=left.dtype).ravel()])
+    for node in np.unique(nodes).tolist():
         cl.add(node)
     for a, b, w in zip(left.tolist(), right.tolist(), weight.tolist(), strict=True):
         cl.note(a, b, w)
