@@ -325,10 +325,11 @@ def _batch_link_input(
     pool records that share a blocking key with one of them; and the term frequencies of
     their values over the whole pool.
 
-    The batch's contact values are generic when the stored list says so, when three names
-    carry them within the batch, or when pool and batch together reach three names; name
-    blocks are capped over pool and batch together: the rows are those a whole run would make.
-    Pool records that share no key with the batch cannot pair with it and stay in the file.
+    The rows are those a whole run over pool and batch would make: a contact value is generic
+    when the stored list holds it or when the records that give it (pool and batch) carry
+    three names, and pool records with a value the batch made generic are prepared again;
+    name blocks are capped, and term frequencies counted, over pool and batch together. Pool
+    records that share no blocking key with the batch cannot pair with it and stay in the file.
     """
     from .model import GENERIC_MIN_NAMES, MAX_NAME_BLOCK, source_projection
 
