@@ -39,9 +39,10 @@ src, out, id_column = sys.argv[1:4]
 started = time.perf_counter()
 from workbench.dedupe_file import dedupe_file
 result = dedupe_file(src, out, id_column=id_column)
+usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"seconds": time.perf_counter() - started, "clusters": result.clusters,
-                  "pairs": result.pairs_scored,
-                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "pairs": result.pairs_scored, "cpu_s": usage.ru_utime + usage.ru_stime,
+                  "peak_mib": usage.ru_maxrss / 1024}))
 """
 
 BASELINE = r"""
@@ -189,6 +190,8 @@ def bench_size(rows: int, work: Path, methods: list[str]) -> list[dict]:
         got = pd.read_csv(out, dtype={"lead_id": str}).set_index("lead_id")["cluster_id"]
         row = {"size": rows, "method": name, **scores(got.reindex(truth.index), truth),
                "seconds": round(measured["seconds"], 1),
+               # CPU seconds: on a shared machine, wall time grows with other people's load.
+               "cpu_s": round(measured["cpu_s"], 1) if "cpu_s" in measured else None,
                "peak_mib": round(measured["peak_mib"])}
         results.append(row)
         print(json.dumps(row), flush=True)
