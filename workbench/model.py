@@ -500,13 +500,6 @@ def train_model(
                      if coverage.get(r.split(".")[1].split(" ")[0], 0) > 0.01]
     passes: list[str] = []
     try:
-        if deterministic:
-            try:
-                linker.training.estimate_probability_two_random_records_match(
-                    deterministic, recall=0.7
-                )
-            except Exception as err:  # no pair agrees exactly: keep the prior
-                log.info("prior probability of a match not estimated: %s", err)
         if n >= MIN_TRAIN_RECORDS:
             linker.training.estimate_u_using_random_sampling(
                 max_pairs=max_u_pairs, seed=seed, num_chunks=1
@@ -525,6 +518,15 @@ def train_model(
                     linker = make_linker(con, before, table)
         else:
             log.info("%d records are too few to train on; the model keeps its priors", n)
+        # After EM: starting EM passes from a prior of one match in a million pairs makes
+        # levels' m underflow to 0 in Splink (each pass estimates its own share of matches).
+        if deterministic:
+            try:
+                linker.training.estimate_probability_two_random_records_match(
+                    deterministic, recall=0.7
+                )
+            except Exception as err:  # no pair agrees exactly: keep the prior
+                log.info("prior probability of a match not estimated: %s", err)
         used_labels = 0
         if labels is not None and len(labels) and bool(labels["is_match"].any()):
             used_labels = _train_from_labels(linker, con, labels, table)
