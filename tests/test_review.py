@@ -153,3 +153,25 @@ def test_a_file_that_is_not_a_review_file_is_refused(pool, tmp_path):
     book.save(tmp_path / "other.xlsx")
     with pytest.raises(InputError, match="not a review file"):
         apply_review(pool, tmp_path / "other.xlsx")
+
+
+def test_formula_like_values_keep_the_quote_prefix_and_still_round_trip(tmp_path):
+    pool = Pool(tmp_path / "pool.duckdb")
+    import_rows(pool, tmp_path / "in", "展会", [
+        {"name": "赵敏", "phone": "13500001111", "company": '=HYPERLINK("http://x","y")'},
+        {"name": "赵敏", "phone": "13500001111", "company": "@SUM(A1)"},
+    ])
+    propose_clusters(pool, {50: [1, 2]})
+    path, n = export_review(pool, tmp_path / "review.xlsx")
+    assert n == 1
+    sheet = load_workbook(path)["审核 review"]
+    col = [c.value for c in sheet[1]].index("company") + 1
+    name_col = [c.value for c in sheet[1]].index("name") + 1
+    cells = [sheet.cell(row, col) for row in (2, 3)]
+    assert [c.value for c in cells] == ['=HYPERLINK("http://x","y")', "@SUM(A1)"]
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells)
+    assert not sheet.cell(2, name_col).quotePrefix
+    # the differing companies are still highlighted, and the first row still has its line
+    assert cells[0].fill.fgColor.rgb.endswith("FFEB9C") and cells[0].border.top.style
+    report = apply_review(pool, _fill(path, tmp_path / "filled.xlsx", {50: "merge 合并"}))
+    assert report.applied == [(50, "merge")] and not report.refused

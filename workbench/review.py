@@ -28,6 +28,7 @@ from .merge import Decision, admit_records, apply_decisions, signature
 from .pool import Pool, current_actor, run
 from .sql import history as sql
 from .survivorship import valid_sql
+from .workbook import looks_like_formula
 
 log = logging.getLogger(__name__)
 
@@ -223,9 +224,19 @@ def export_review(pool: Pool, out: str | Path, *, pattern: str | None = None,
     book = xlsxwriter.Workbook(str(out))
     sheet = book.add_worksheet("审核 review")
     head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    differ = book.add_format({"bg_color": "#FFEB9C"})
-    first = book.add_format({"top": 2})
-    first_differ = book.add_format({"top": 2, "bg_color": "#FFEB9C"})
+    formats: dict = {}
+
+    def cell_format(top: bool, highlight: bool, quote: bool):
+        """A line above a cluster's first row, yellow where its records differ, and Excel's
+        quote prefix on formula-like text so that editing the cell cannot make it a formula."""
+        key = (top, highlight, quote)
+        if key not in formats:
+            props = {"top": 2} if top else {}
+            props |= {"bg_color": "#FFEB9C"} if highlight else {}
+            props |= {"quote_prefix": True} if quote else {}
+            formats[key] = book.add_format(props) if props else None
+        return formats[key]
+
     for c, name in enumerate(_COLUMNS):
         sheet.write_string(0, c, _HEADERS.get(name, name), head)
     info = queue.set_index("cluster_id")
@@ -244,14 +255,15 @@ def export_review(pool: Pool, out: str | Path, *, pattern: str | None = None,
             }
             for c, name in enumerate(_COLUMNS):
                 value = cells[name]
-                fmt = (first_differ if i == 0 else differ) if name in differing else (
-                    first if i == 0 else None)
-                if value is None or (isinstance(value, float) and pd.isna(value)):
+                text = None if value is None or (isinstance(value, float) and pd.isna(value)) \
+                    else str(value)
+                fmt = cell_format(i == 0, name in differing, looks_like_formula(text))
+                if text is None:
                     sheet.write_blank(row, c, None, fmt)
                 elif name in ("cluster_id", "record_id"):
                     sheet.write_number(row, c, int(value), fmt)
                 else:
-                    sheet.write_string(row, c, str(value), fmt)
+                    sheet.write_string(row, c, text, fmt)
             row += 1
     if row > 1:
         sheet.data_validation(1, 2, row - 1, 2, {
