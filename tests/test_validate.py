@@ -89,6 +89,18 @@ def test_reject_reason_names_each_contact_problem():
     )
 
 
+def test_a_number_excel_shortened_says_how_to_get_it_back():
+    frame, failures = _validate({"phone": ["1.38123E+10", "12345"],
+                                 "id_number": ["1.10105E+17", None]})
+    hint = "Excel saved it in scientific notation and dropped digits"
+    assert hint in frame.loc[0, "reject_reason"]
+    assert frame.loc[0, "reject_reason"].endswith("email, wechat, qq, douyin, kuaishou missing")
+    assert hint not in frame.loc[1, "reject_reason"]  # an ordinary bad number gets no hint
+    by_field = failures[failures["check"] == "valid"].set_index(["row", "field"])["reason"]
+    assert hint in by_field[(0, "phone")] and hint in by_field[(0, "id_number")]
+    assert hint not in by_field[(1, "phone")]
+
+
 def test_failures_table_rows():
     frame, failures = _validate(
         {

@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -293,7 +294,9 @@ def validate_frame(
                     "field": check.field,
                     "check": check.name,
                     "value": pd.Series(shown, dtype=object).to_numpy(dtype=object),
-                    "reason": [check.reason.format(value=v if v is not None else "") for v in shown],
+                    "reason": [check.reason.format(value=v if v is not None else "")
+                               + (_hint(check.field, v) if check.name == "valid" else "")
+                               for v in shown],
                 }
             )
         )
@@ -373,6 +376,22 @@ def _with_columns(std: pd.DataFrame, added: dict[str, np.ndarray]) -> pd.DataFra
     return frame
 
 
+# A long number Excel displayed in scientific notation (1.38123E+10) and saved that way: the
+# digits past the shown ones are gone, and only the channel's source can give them back.
+_EXCEL_SHORTENED = re.compile(r"^[+-]?\d(?:\.\d+)?e\+?\d+$", re.IGNORECASE)
+_SHORTENED_HINT = (" (Excel saved it in scientific notation and dropped digits: format the "
+                   "column as text in the channel's export and send the file again)")
+_NUMBER_FIELDS = ("phone", "qq", "id_number")
+
+
+def _hint(field_name: str, value: object) -> str:
+    """A hint for a value whose problem has a known cause, or ''."""
+    if field_name in _NUMBER_FIELDS and isinstance(value, str) \
+            and _EXCEL_SHORTENED.match(value.replace(" ", "")):
+        return _SHORTENED_HINT
+    return ""
+
+
 def _reject_reason(raws: dict[str, np.ndarray], statuses: dict[str, np.ndarray], i: int) -> str:
     """'no valid contact: phone '12345' is not a valid number; email, wechat … missing'."""
     problems, missing = [], []
@@ -380,7 +399,8 @@ def _reject_reason(raws: dict[str, np.ndarray], statuses: dict[str, np.ndarray],
         if statuses[name][i] == STATUS_MISSING:
             missing.append(name)
         else:
-            problems.append(f"{name} '{_shown(raws[name][i])}' {INVALID_REASONS[name]}")
+            shown = _shown(raws[name][i])
+            problems.append(f"{name} '{shown}' {INVALID_REASONS[name]}{_hint(name, shown)}")
     if missing:
         problems.append(f"{', '.join(missing)} missing")
     return "no valid contact: " + "; ".join(problems)
