@@ -168,3 +168,20 @@ def test_a_large_pool_trains_on_a_seeded_sample_with_every_labelled_record():
     ratio = (first.settings["probability_two_random_records_match"]
              / whole.settings["probability_two_random_records_match"])
     assert 0.5 < ratio < 2
+
+
+def test_splink_connections_spill_into_folders_of_their_own():
+    import gc
+    import os
+
+    first, second = splink_connection(), splink_connection()
+    setting = "SELECT current_setting('temp_directory'), current_setting('memory_limit')"
+    (a, limit), = first.execute(setting).fetchall()
+    (b, _), = second.execute(setting).fetchall()
+    assert a != b and os.path.isdir(a) and os.path.isdir(b)
+    number, unit = limit.split()
+    assert float(number) * {"MiB": 1 / 1024, "GiB": 1}[unit] < 2  # not DuckDB's 80 % of memory
+    first.close()
+    del first
+    gc.collect()
+    assert not os.path.exists(a) and os.path.isdir(b)

@@ -15,7 +15,9 @@ import json
 import logging
 import math
 import re
+import shutil
 import tempfile
+import weakref
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,9 +103,12 @@ def splink_connection() -> duckdb.DuckDBPyConnection:
     # The machine is shared; DuckDB would otherwise take every core and most of the memory.
     con.execute("SET preserve_insertion_order = false")
     # Splink's tables beyond this spill to disk: a million records then link in under 3 GiB.
+    # Each connection spills into a folder of its own (two runs must not share spill files),
+    # removed when the connection is gone.
     con.execute(f"SET memory_limit = '{LINK_MEMORY_LIMIT}'")
-    spill = Path(tempfile.gettempdir()) / "workbench-linkage-spill"
-    con.execute(f"SET temp_directory = '{spill.as_posix()}'")
+    spill = tempfile.mkdtemp(prefix="workbench-linkage-")
+    con.execute(f"SET temp_directory = '{Path(spill).as_posix()}'")
+    weakref.finalize(con, shutil.rmtree, spill, ignore_errors=True)
     return con
 
 
