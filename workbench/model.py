@@ -497,8 +497,8 @@ def train_model(
         )
     coverage = column_coverage(con, table)
     settings = lead_settings(coverage)
-    whole, table = table, _training_sample(con, table, n, seed, labels, sample_records)
-    trained_on = n if table == whole else run(con, f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    whole = table
+    table, trained_on = _training_sample(con, table, n, seed, labels, sample_records)
     linker = make_linker(con, settings, table)
     deterministic = [r for r in ("l.phone = r.phone", "l.email = r.email", "l.wechat = r.wechat",
                                  "l.id_number = r.id_number")
@@ -550,7 +550,7 @@ def train_model(
         settings=trained,
         threshold=threshold,
         threshold_kind=threshold_kind,
-        training={"seed": seed, "records": n, "trained_on": int(trained_on), "em_passes": passes,
+        training={"seed": seed, "records": n, "trained_on": trained_on, "em_passes": passes,
                   "labels": used_labels,
                   "coverage": {k: round(v, 3) for k, v in coverage.items()}},
     )
@@ -572,16 +572,17 @@ def _rounded(settings: dict, digits: int = 12) -> dict:
 
 
 def _training_sample(con: duckdb.DuckDBPyConnection, table: str, n: int, seed: int,
-                     labels: pd.DataFrame | None, size: int) -> str:
-    """The table to train on: `table` itself, or above `size` records a sample of about that many
-    chosen by a hash of the record id and the seed (and every labelled record).
+                     labels: pd.DataFrame | None, size: int) -> tuple[str, int]:
+    """The table to train on and its number of records: `table` itself, or above `size`
+    records a sample of about that many chosen by a hash of the record id and the seed (and
+    every labelled record).
 
     Every estimate is a share of pairs (of all pairs, of random pairs, of pairs blocked on a
     rule), and the pairs among a random sample of records keep those shares; each training
     pass over a million records costs seconds, over a sample a fraction of that.
     """
     if n <= size:
-        return table
+        return table, n
     keep = int(1_000_000 * size / n)
     labelled = ""
     if labels is not None and len(labels):
@@ -592,8 +593,9 @@ def _training_sample(con: duckdb.DuckDBPyConnection, table: str, n: int, seed: i
     sample = f"{table}_training_sample"
     run(con, f"CREATE OR REPLACE TABLE {sample} AS SELECT * FROM {table} "
              f"WHERE hash(unique_id, {int(seed)}) % 1000000 < {keep}{labelled}")
-    log.info("training on a sample of %d of %d records", keep * n // 1_000_000, n)
-    return sample
+    count = run(con, f"SELECT count(*) FROM {sample}").fetchall()[0][0]
+    log.info("training on a sample of %d of %d records", count, n)
+    return sample, int(count)
 
 
 def _train_from_labels(linker, con: duckdb.DuckDBPyConnection, labels: pd.DataFrame,

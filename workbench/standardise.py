@@ -166,7 +166,8 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 # Separators between several numbers in one cell. "-" is not one: it sits inside numbers.
 _PHONE_SPLIT = re.compile(r"[/,;、|\n]|或|及|和")
 _EXTENSION = re.compile(r"(?:转|分机|ext\.?|x|#)\s*\d{1,6}$", re.IGNORECASE)
-_SCIENTIFIC = re.compile(r"^([+-]?\d)(?:\.(\d+))?e\+?(\d+)$", re.IGNORECASE)
+# A number as Excel shows a long one (1.38123E+10); validate names the cause when digits are lost.
+SCIENTIFIC_NUMBER = re.compile(r"^([+-]?\d)(?:\.(\d+))?e\+?(\d+)$", re.IGNORECASE)
 _FLOAT_TAIL = re.compile(r"^(\+?\d+)\.0+$")
 _SPECIAL_TYPES = {
     phonenumbers.PhoneNumberType.TOLL_FREE,
@@ -187,7 +188,7 @@ _NOT_PHONE = re.compile(r"[a-zA-Z\u4e00-\u9fff@]")
 
 def _unscientific(text: str) -> str | None:
     """'1.3812345678E+10' → '13812345678'; None when the mantissa lost digits."""
-    match = _SCIENTIFIC.match(text.replace(" ", ""))
+    match = SCIENTIFIC_NUMBER.match(text.replace(" ", ""))
     if not match:
         return text
     lead, fraction, exponent = match.group(1), match.group(2) or "", int(match.group(3))

@@ -23,7 +23,6 @@ Example:
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -40,7 +39,7 @@ from .fields import (
     STATUS_MISSING,
     STATUS_OK,
 )
-from .standardise import clean_text
+from .standardise import SCIENTIFIC_NUMBER, clean_text
 
 log = logging.getLogger(__name__)
 
@@ -378,7 +377,6 @@ def _with_columns(std: pd.DataFrame, added: dict[str, np.ndarray]) -> pd.DataFra
 
 # A long number Excel displayed in scientific notation (1.38123E+10) and saved that way: the
 # digits past the shown ones are gone, and only the channel's source can give them back.
-_EXCEL_SHORTENED = re.compile(r"^[+-]?\d(?:\.\d+)?e\+?\d+$", re.IGNORECASE)
 _SHORTENED_HINT = (" (Excel saved it in scientific notation and dropped digits: format the "
                    "column as text in the channel's export and send the file again)")
 _NUMBER_FIELDS = ("phone", "qq", "id_number")
@@ -387,7 +385,7 @@ _NUMBER_FIELDS = ("phone", "qq", "id_number")
 def _hint(field_name: str, value: object) -> str:
     """A hint for a value whose problem has a known cause, or ''."""
     if field_name in _NUMBER_FIELDS and isinstance(value, str) \
-            and _EXCEL_SHORTENED.match(value.replace(" ", "")):
+            and SCIENTIFIC_NUMBER.match(value.replace(" ", "")):
         return _SHORTENED_HINT
     return ""
 

@@ -263,20 +263,31 @@ NAME_COMPANY_KEY = ("CASE WHEN name_key IS NOT NULL AND company_core IS NOT NULL
                     "THEN name_key || '|' || substr(company_core, 1, 2) END")
 
 
-def capped_blocks_sql(link_input: str, max_block: int) -> str:
-    """Add the blocking keys name + city and name + company to the linkage input, each NULL
-    where more than `max_block` records share it."""
+def _keyed(source: str) -> str:
+    """`source` (a query) with its uncapped name-block keys wb_nc and wb_nco."""
+    return f"SELECT *, {NAME_CITY_KEY} AS wb_nc, {NAME_COMPANY_KEY} AS wb_nco FROM ({source})"
+
+
+def _capped(max_block: int) -> str:
+    """The rows of `k` with each key kept where its block size (`nc`, `nco`) is at most
+    `max_block`. Block sizes come from GROUP BY and a join: a window over a million rows
+    would sort them all."""
     n = int(max_block)
-    # Block sizes by GROUP BY and a join: a window over a million rows sorts them all.
     return f"""
-WITH li AS ({link_input}),
-k AS (SELECT *, {NAME_CITY_KEY} AS wb_nc, {NAME_COMPANY_KEY} AS wb_nco FROM li),
-nc AS (SELECT wb_nc, count(*) AS n FROM k WHERE wb_nc IS NOT NULL GROUP BY wb_nc),
-nco AS (SELECT wb_nco, count(*) AS n FROM k WHERE wb_nco IS NOT NULL GROUP BY wb_nco)
 SELECT k.* EXCLUDE (wb_nc, wb_nco),
     CASE WHEN nc.n <= {n} THEN k.wb_nc END AS name_city,
     CASE WHEN nco.n <= {n} THEN k.wb_nco END AS name_company
 FROM k LEFT JOIN nc ON nc.wb_nc = k.wb_nc LEFT JOIN nco ON nco.wb_nco = k.wb_nco"""
+
+
+def capped_blocks_sql(link_input: str, max_block: int) -> str:
+    """Add the blocking keys name + city and name + company to the linkage input, each NULL
+    where more than `max_block` records share it."""
+    return f"""
+WITH k AS ({_keyed(link_input)}),
+nc AS (SELECT wb_nc, count(*) AS n FROM k WHERE wb_nc IS NOT NULL GROUP BY wb_nc),
+nco AS (SELECT wb_nco, count(*) AS n FROM k WHERE wb_nco IS NOT NULL GROUP BY wb_nco)
+{_capped(max_block)}"""
 
 
 def uncapped_blocks_sql(link_input: str) -> str:
@@ -290,19 +301,15 @@ def capped_subset_sql(subset: str, everything: str, max_block: int) -> str:
     """`capped_blocks_sql` for the rows of `subset` alone, with block sizes counted over
     `everything` (which holds `subset`): the same keys as capping `everything` whole, without
     counting the blocks no row of `subset` is in."""
-    n = int(max_block)
     return f"""
-WITH k AS (SELECT *, {NAME_CITY_KEY} AS wb_nc, {NAME_COMPANY_KEY} AS wb_nco FROM ({subset})),
+WITH k AS ({_keyed(subset)}),
 a AS (SELECT {NAME_CITY_KEY} AS wb_nc, {NAME_COMPANY_KEY} AS wb_nco FROM ({everything})
       -- Both keys start with the name: only records with one of the subset's names count.
       WHERE name_key IN (SELECT name_key FROM k)),
 nc AS (SELECT wb_nc, count(*) AS n FROM a WHERE wb_nc IN (SELECT wb_nc FROM k) GROUP BY wb_nc),
 nco AS (SELECT wb_nco, count(*) AS n FROM a WHERE wb_nco IN (SELECT wb_nco FROM k)
         GROUP BY wb_nco)
-SELECT k.* EXCLUDE (wb_nc, wb_nco),
-    CASE WHEN nc.n <= {n} THEN k.wb_nc END AS name_city,
-    CASE WHEN nco.n <= {n} THEN k.wb_nco END AS name_company
-FROM k LEFT JOIN nc ON nc.wb_nc = k.wb_nc LEFT JOIN nco ON nco.wb_nco = k.wb_nco"""
+{_capped(max_block)}"""
 
 
 def candidate_ids_sql(pool: str, batch: str, rules: list[list[tuple[str, str]]]) -> str:
