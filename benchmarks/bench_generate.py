@@ -10,7 +10,7 @@ import sys
 import tempfile
 import time
 
-from workbench.generate import generate_leads, generate_people, write_channel_files
+from workbench.testdata.generate import generate_leads, generate_people, write_channel_files
 
 
 def timed(label: str, func, *args):

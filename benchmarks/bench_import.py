@@ -36,9 +36,9 @@ if kind == "openpyxl":
     import pandas as pd
     rows = len(pd.read_excel(path, engine="openpyxl", dtype=str))
 else:
-    from workbench.importer import import_file
-    from workbench.pool import Pool
-    rows = import_file(Pool(pool), path, channel="展会", link=False).rows
+    from workbench.ingest.importer import import_file
+    from workbench.store.pool import Pool
+    rows = import_file(Pool(pool), path, channel="展会").rows
 seconds = time.perf_counter() - started
 # VmHWM belongs to this process image alone (ru_maxrss would carry the forking parent's).
 peak = next(int(line.split()[1]) * 1024 for line in open("/proc/self/status")
@@ -48,8 +48,7 @@ print(json.dumps({"rows": rows, "seconds": seconds, "peak_bytes": peak}))
 
 
 def make_frame(rows: int) -> pd.DataFrame:
-    from workbench.generate import generate_leads
-
+    from workbench.testdata.generate import generate_leads
     frame = generate_leads(rows, seed=7)
     return frame[list(HEADERS)].rename(columns=HEADERS)
 

@@ -6,7 +6,7 @@
 For each size, leads from the generator (seed 1) are written to a CSV with their true person
 (`entity_id`) held back, then, each in a fresh process so that peak memory is its own:
 
-- ours: `workbench.dedupe_file.dedupe_file` end to end (read, map headers, standardise, train,
+- ours: `workbench.linkage.standalone.dedupe_file` end to end (read, map headers, standardise, train,
   link, cluster, write clusters.csv);
 - splink-plain: Splink as its tutorial writes it, on the same standardised columns: stock
   `NameComparison`, `EmailComparison`, exact phone/company/city, u by random sampling, EM on two
@@ -37,7 +37,7 @@ OURS = r"""
 import json, resource, sys, time
 src, out, id_column = sys.argv[1:4]
 started = time.perf_counter()
-from workbench.dedupe_file import dedupe_file
+from workbench.linkage.standalone import dedupe_file
 result = dedupe_file(src, out, id_column=id_column)
 usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"seconds": time.perf_counter() - started, "clusters": result.clusters,
@@ -50,7 +50,7 @@ import json, resource, sys, time
 import pandas as pd
 src, out, kind = sys.argv[1:4]
 started = time.perf_counter()
-from workbench.standardise import standardise_frame
+from workbench.ingest.standardise import standardise_frame
 raw = pd.read_csv(src, dtype=str, keep_default_na=False).replace("", None)
 std = standardise_frame(raw.drop(columns=["lead_id"]))
 std["unique_id"] = range(len(std))
@@ -103,21 +103,21 @@ print(json.dumps({"seconds": time.perf_counter() - started,
 INCREMENTAL = r"""
 import json, resource, sys, time
 pool_csv, batch_csv, pool_path = sys.argv[1:4]
-from workbench.importer import import_file
-from workbench.link import dedupe_pool
-from workbench.pool import Pool
+from workbench.ingest.importer import import_file
+from workbench.linkage.link import dedupe_pool
+from workbench.store.pool import Pool
 pool = Pool(pool_path)
 t = time.perf_counter()
-import_file(pool, pool_csv, channel="官网表单", link=False)
+import_file(pool, pool_csv, channel="官网表单")
 imported = time.perf_counter() - t
 t = time.perf_counter()
 full = dedupe_pool(pool)
 full_s = time.perf_counter() - t
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 t = time.perf_counter()
-batch = import_file(pool, batch_csv, channel="展会", link=False)
+batch = import_file(pool, batch_csv, channel="展会")
 batch_import = time.perf_counter() - t
-from workbench.link import link_batch
+from workbench.linkage.link import link_batch
 t = time.perf_counter()
 linked = link_batch(pool, batch.batch_id)
 link_s = time.perf_counter() - t
@@ -170,8 +170,7 @@ def scores(clusters: pd.Series, truth: pd.Series) -> dict:
 
 
 def bench_size(rows: int, work: Path, methods: list[str]) -> list[dict]:
-    from workbench.generate import generate_leads
-
+    from workbench.testdata.generate import generate_leads
     leads = generate_leads(rows, seed=1)
     src = work / f"leads_{rows}.csv"
     leads.drop(columns=["entity_id"]).to_csv(src, index=False)
@@ -229,8 +228,7 @@ def bench_febrl(work: Path) -> list[dict]:
 
 
 def bench_incremental(pool_rows: int, batch_rows: int, work: Path) -> dict:
-    from workbench.generate import generate_leads
-
+    from workbench.testdata.generate import generate_leads
     leads = generate_leads(pool_rows + batch_rows, seed=2)
     pool_csv, batch_csv = work / "pool.csv", work / "batch.csv"
     # The batch is the latest leads: returning people and new ones, as a day's import is.

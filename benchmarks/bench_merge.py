@@ -39,9 +39,9 @@ def build_pool(path: str | Path, records: int, *, seed: int = 7) -> dict:
     person in ten, below the merge threshold). Returns counts of records, pairs, membership
     rows and clusters.
     """
-    from workbench.history import log_event
-    from workbench.pool import Pool
-
+    from workbench.leads.change import admit_batch
+    from workbench.store.log import log_event
+    from workbench.store.pool import Pool
     pool = Pool(path)
     with pool.transaction() as con:
         con.execute("SELECT setseed(?)", [seed / 100])
@@ -78,7 +78,8 @@ FROM _people""")
 INSERT INTO pairs (run_id, record_id_l, record_id_r, match_weight, match_probability)
 SELECT 1, a.record_id, b.record_id, 12.0, CASE WHEN a.person % 10 = 3 THEN 0.90 ELSE 0.99 END
 FROM _people a JOIN _people b ON a.person = b.person AND a.record_id < b.record_id""")
-        log_event(con, "import", "batch:1", payload={"rows": records, "synthetic": True})
+        event_id = log_event(con, "import", "batch:1", payload={"rows": records, "synthetic": True})
+        admit_batch(con, 1, event_id)
         out = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
                for t in ("records", "pairs", "membership")}
         out["clusters"] = con.execute("SELECT count(DISTINCT cluster_id) FROM clusters"
@@ -95,18 +96,19 @@ if phase == "build":
     from bench_merge import build_pool
     out = build_pool(path, int(sys.argv[4]))
 else:
-    from workbench.pool import Pool
-    from workbench import merge
+    from workbench.store.pool import Pool
+    from workbench.leads import merge
     if phase == "merge":
         out = merge.commit_merges(Pool(path), 0.95, reason="benchmark")
     elif phase == "undo":
-        from workbench import history
+        from workbench.leads import restore as history
         event = history.undo(Pool(path), last=True, reason="benchmark")
         with Pool(path).connect() as con:
             leads = con.execute("SELECT count(*) FROM leads").fetchall()[0][0]
         out = {"event_id": event, "leads": leads}
     else:
-        out = {"leads": merge.rebuild_leads(Pool(path))}
+        from workbench.leads.golden import rebuild_leads
+        out = {"leads": rebuild_leads(Pool(path))}
 seconds = time.perf_counter() - started
 usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"phase": phase, "seconds": round(seconds, 2),

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_quality.py [--rows 100000] [--batches-per-channel 4]
 
-Generated leads (workbench.generate, with ground truth) are imported per channel in several
+Generated leads (workbench.testdata.generate, with ground truth) are imported per channel in several
 CSV batches into a fresh pool; clusters are written from the ground truth (the people behind
 the records), as linkage would, so duplicate rate, new vs known and the overlap matrix are
 computed at full size without timing Splink here. Then, each timed:
@@ -25,12 +25,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.channels import after_batch
-from workbench.generate import generate_leads
-from workbench.importer import import_file
-from workbench.pool import Pool
-from workbench.quality import quality_report, write_quality_files
-from workbench.report import write_report
+from workbench.ingest.channels import after_batch
+from workbench.ingest.importer import import_file
+from workbench.jobs.report import write_report
+from workbench.quality.measures import quality_report, write_quality_files
+from workbench.store.pool import Pool
+from workbench.testdata.generate import generate_leads
 
 
 def timed(label: str, work):
@@ -49,7 +49,7 @@ def build_pool(work: Path, rows: int, per_channel: int) -> Pool:
         for i, chunk in enumerate(_split(part, per_channel)):
             path = work / f"{channel}-{i}.csv"
             chunk.drop(columns=["channel"]).to_csv(path, index=False)
-            import_file(pool, path, channel=channel, link=False)
+            import_file(pool, path, channel=channel)
             sources.append(pd.DataFrame({"source_file": str(path),
                                          "source_row": range(2, len(chunk) + 2),
                                          "entity_id": chunk["entity_id"].to_numpy()}))

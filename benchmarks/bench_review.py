@@ -9,7 +9,7 @@ a specialist would (m, n, k in turn). Each decision stores itself and shows the 
 its wall time is the time the specialist waits.
 
 Baseline, in the same run: the same decisions stored straight through the package
-(`workbench.merge.decide`, no screen) on a copy of the same pool. The ratio is what the screen
+(`workbench.leads.decisions.decide`, no screen) on a copy of the same pool. The ratio is what the screen
 adds to storing a decision (showing the next cluster, its pairs, its golden-lead preview).
 Figures go to stdout; keep them in benchmarks/RESULTS.md.
 """
@@ -24,11 +24,10 @@ import time
 from pathlib import Path
 
 from workbench import Pool
-from workbench.merge import Decision, decide
-from workbench.notebooks import load_sample
-from workbench.review import review_queue
-from workbench.widgets import ReviewWidget
-from workbench.widgets.review_widget import KEYS
+from workbench.jobs.runs import load_sample
+from workbench.leads.decisions import Decision, decide
+from workbench.leads.review import review_queue
+from workbench.widgets.review_widget import KEYS, ReviewWidget
 
 
 def main() -> None:

@@ -11,9 +11,9 @@ import time
 import pandas as pd
 
 from workbench.fields import STANDARD_FIELDS
-from workbench.generate import generate_leads
-from workbench.standardise import standardise_frame
-from workbench.validate import validate_frame
+from workbench.ingest.standardise import standardise_frame
+from workbench.ingest.validate import validate_frame
+from workbench.testdata.generate import generate_leads
 
 
 def main() -> None:

@@ -10,8 +10,8 @@ import csv
 import itertools
 from pathlib import Path
 
-from workbench.importer import import_file
-from workbench.pool import Pool
+from workbench.ingest.importer import import_file
+from workbench.store.pool import Pool
 
 HEADERS = {"name": "姓名", "phone": "手机号", "email": "邮箱", "wechat": "微信", "company": "公司",
            "title": "职位", "city": "城市", "owner": "负责人", "remark": "备注",
@@ -28,7 +28,7 @@ def import_rows(pool: Pool, folder: Path, channel: str, rows: list[dict]) -> lis
         writer.writerow([HEADERS[f] for f in fields])
         for row in rows:
             writer.writerow([row.get(f, "") for f in fields])
-    result = import_file(pool, path, channel=channel, link=False)
+    result = import_file(pool, path, channel=channel)
     with pool.connect() as con:
         ids = con.execute("SELECT record_id FROM records WHERE batch_id = ? ORDER BY source_row",
                           [result.batch_id]).fetchall()

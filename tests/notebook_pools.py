@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from workbench import Pool
-from workbench.notebooks import load_sample
+from workbench.jobs.runs import load_sample
 
 
 @pytest.fixture(name="sample_pool")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from workbench.importer import import_file
+from workbench.ingest.importer import import_file
 
 HEADERS = ["姓名", "手机号", "邮箱", "公司", "年龄", "备注"]
 FORMULA = '=HYPERLINK("http://evil.example/x","点我")'
@@ -73,7 +73,7 @@ def write_batch(path: Path, kinds: list[str], start: int) -> Path:
 def import_batch(pool, tmp_path: Path, channel: str, kinds: list[str], start: int):
     """Write and import a batch; returns the ImportResult."""
     path = write_batch(tmp_path / f"{channel}-{start}.csv", kinds, start)
-    return import_file(pool, path, channel=channel, link=False)
+    return import_file(pool, path, channel=channel)
 
 
 def expected(kinds: list[str]) -> dict:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from leadpool_cases import counts, import_rows, propose_clusters
 
-from workbench.backup import backup, check_snapshot, list_backups, restore
 from workbench.errors import PoolError
-from workbench.history import undo
-from workbench.merge import Decision, decide, edit_lead, golden_leads
-from workbench.pool import Pool
+from workbench.leads.decisions import Decision, decide
+from workbench.leads.golden import golden_leads
+from workbench.leads.merge import edit_lead
+from workbench.leads.restore import undo
+from workbench.store.backup import backup, check_snapshot, list_backups, restore
+from workbench.store.pool import Pool
 
 PEOPLE = [
     {"name": "张伟", "phone": "13812345678", "owner": "李销售"},

@@ -21,8 +21,8 @@ import pytest
 from notebook_pools import sample_pool_fixture  # noqa: F401  (the sample_pool fixture)
 
 from workbench.errors import PoolBusy
-from workbench.notebooks import NOTEBOOK_DIR
-from workbench.pool import run
+from workbench.jobs.runs import NOTEBOOK_DIR
+from workbench.store.pool import run
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

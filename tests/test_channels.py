@@ -5,16 +5,16 @@ import json
 import pytest
 from quality_data import BAD, GOOD, expected, import_batch
 
-from workbench.channels import (
+from workbench.errors import ChannelPaused, InputError, WorkbenchError
+from workbench.ingest.channels import (
     list_channels,
     pause_channel,
     resume_channel,
     set_channel,
     set_pool_threshold,
 )
-from workbench.errors import ChannelPaused, InputError, WorkbenchError
-from workbench.importer import add_record
-from workbench.pool import Pool
+from workbench.ingest.importer import add_record
+from workbench.store.pool import Pool
 
 
 @pytest.fixture
@@ -172,7 +172,6 @@ def test_cli_refuses_a_paused_channel_and_resumes_it(pool, tmp_path):
     from quality_data import write_batch
 
     from workbench.cli import main
-
     runner = CliRunner()
     base = ["--pool", str(pool.path)]
     for n in range(3):

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from workbench.cluster import assign_stable_ids, cluster_pairs
+from workbench.linkage.cluster import assign_stable_ids, cluster_pairs
 
 
 def _pairs(rows):

@@ -5,9 +5,9 @@ import pytest
 from click.testing import CliRunner
 
 from workbench.cli import main
-from workbench.dedupe_file import dedupe_file, dedupe_frame
 from workbench.errors import InputError
-from workbench.generate import generate_leads, generate_people
+from workbench.linkage.standalone import dedupe_file, dedupe_frame
+from workbench.testdata.generate import generate_leads, generate_people
 
 # Hand-made hard cases, added to generated leads so that the model trains on realistic data.
 # (case id, records as (name, phone, email, wechat, company, city, title), same person?)

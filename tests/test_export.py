@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from workbench.errors import InputError
-from workbench.export import export_table
-from workbench.importer import import_file
-from workbench.pool import Pool
+from workbench.ingest.importer import import_file
+from workbench.leads.export import export_table
+from workbench.store.pool import Pool
 
 
 @pytest.fixture

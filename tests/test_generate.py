@@ -13,15 +13,12 @@ from click.testing import CliRunner
 
 from workbench.cli import main
 from workbench.errors import InputError
-from workbench.generate import (
-    CHANNELS,
+from workbench.sample import CHANNELS, SAMPLE_CHANNELS, sample_files, sample_truth
+from workbench.testdata.generate import (
     LEAD_FIELDS,
     PEOPLE_COLUMNS,
-    SAMPLE_CHANNELS,
     generate_leads,
     generate_people,
-    sample_files,
-    sample_truth,
     write_channel_files,
     write_sample,
     write_truth,

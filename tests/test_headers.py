@@ -3,7 +3,12 @@
 import pytest
 
 from workbench.errors import InputError
-from workbench.headers import map_headers, match_header, normalise_header, parse_mapping_options
+from workbench.ingest.headers import (
+    map_headers,
+    match_header,
+    normalise_header,
+    parse_mapping_options,
+)
 
 CASES = [
     # header, field, how

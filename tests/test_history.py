@@ -10,17 +10,14 @@ import pytest
 from leadpool_cases import counts, import_rows, lead_of, propose_clusters
 
 from workbench.errors import InputError
-from workbench.history import (
-    lead_history,
-    leads_as_of,
-    restore_as_of,
-    undo,
-    undone_events,
-)
-from workbench.merge import Decision, commit_merges, decide, edit_lead, set_rules
-from workbench.pool import Pool
-from workbench.review import review_queue
-from workbench.survivorship import FieldRule, Survivorship
+from workbench.leads.decisions import Decision, decide
+from workbench.leads.golden import set_rules
+from workbench.leads.merge import commit_merges, edit_lead
+from workbench.leads.restore import lead_history, leads_as_of, restore_as_of, undo
+from workbench.leads.review import review_queue
+from workbench.leads.survivorship import FieldRule, Survivorship
+from workbench.store.log import undone_events
+from workbench.store.pool import Pool
 
 PEOPLE = [
     {"name": "张伟", "phone": "13812345678", "owner": "李销售", "updated_at": "2026-01-01 09:00:00"},
@@ -205,7 +202,6 @@ def test_the_commands_tell_the_story_and_take_it_back(pool, tmp_path):
     from click.testing import CliRunner
 
     from workbench.cli import main
-
     def cli(*args, ok=True):
         result = CliRunner().invoke(main, ["--pool", str(pool.path), *args])
         assert (result.exit_code == 0) == ok, result.output

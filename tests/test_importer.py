@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from workbench.errors import ChannelPaused, InputError
-from workbench.importer import add_record, import_file
-from workbench.pool import Pool
+from workbench.ingest.importer import add_record, import_file
+from workbench.store.pool import Pool
 
 
 @pytest.fixture
@@ -148,8 +148,8 @@ def test_killed_import_leaves_the_batch_whole_or_absent(pool, tmp_path, kill_aft
     phones = pd.Series(range(rows)).map(lambda i: f"1380{i:07d}")
     pd.DataFrame({"姓名": "张伟", "手机": phones}).to_csv(path, index=False)
     code = (
-        "import sys; from workbench.importer import import_file; from workbench.pool import Pool;"
-        "import_file(Pool(sys.argv[1]), sys.argv[2], channel='官网', link=False)"
+        "import sys; from workbench.ingest.importer import import_file; from workbench.store.pool import Pool;"
+        "import_file(Pool(sys.argv[1]), sys.argv[2], channel='官网')"
     )
     proc = subprocess.Popen([sys.executable, "-c", code, str(pool.path), str(path)])
     time.sleep(kill_after)
@@ -162,8 +162,7 @@ def test_killed_import_leaves_the_batch_whole_or_absent(pool, tmp_path, kill_aft
 
 
 def test_paused_channel_is_refused(pool, tmp_path):
-    from workbench.channels import pause_channel
-
+    from workbench.ingest.channels import pause_channel
     path = tmp_path / "a.csv"
     path.write_text("姓名,手机\n张伟,13812345678\n", encoding="utf-8")
     import_file(pool, path, channel="抖音广告")

@@ -3,11 +3,11 @@
 import pandas as pd
 import pytest
 
-from workbench.generate import generate_leads
-from workbench.importer import import_file
-from workbench.link import dedupe_pool, explain_pair, link_batch
-from workbench.model import load_model
-from workbench.pool import Pool
+from workbench.ingest.importer import import_file
+from workbench.linkage.link import dedupe_pool, explain_pair, link_batch
+from workbench.linkage.model import load_model
+from workbench.store.pool import Pool
+from workbench.testdata.generate import generate_leads
 
 pytestmark = pytest.mark.slow
 
@@ -91,7 +91,7 @@ def test_batch_links_against_the_pool_without_rescoring_it(pool_with_batches):
     pool, tmp, leads, _ = pool_with_batches
     before = _clusters(pool).set_index("record_id")["cluster_id"]
     imported = import_file(pool, tmp / "second.csv", channel="展会")
-    linked = imported.linked
+    linked = link_batch(pool, imported.batch_id)  # what `workbench import` does next
     assert linked is not None and linked["kind"] == "incremental"
     batch_id = imported.batch_id
     after = _clusters(pool)
@@ -173,7 +173,6 @@ def test_cli_dedupe_and_explain(pool_with_batches):
     from click.testing import CliRunner
 
     from workbench.cli import main
-
     pool = pool_with_batches[0]
     result = CliRunner().invoke(main, ["--pool", str(pool.path), "dedupe"])
     assert result.exit_code == 0, result.output
@@ -198,9 +197,9 @@ def test_batch_scores_as_a_whole_pool_run_would(tmp_path):
     leads.iloc[:1200].drop(columns=["entity_id"]).to_csv(tmp_path / "pool.csv", index=False)
     leads.iloc[1200:].drop(columns=["entity_id"]).to_csv(tmp_path / "batch.csv", index=False)
     pool = Pool(tmp_path / "incremental.duckdb")
-    import_file(pool, tmp_path / "pool.csv", channel="官网表单", link=False)
+    import_file(pool, tmp_path / "pool.csv", channel="官网表单")
     dedupe_pool(pool, seed=5)
-    batch = import_file(pool, tmp_path / "batch.csv", channel="展会", link=False)
+    batch = import_file(pool, tmp_path / "batch.csv", channel="展会")
     shutil.copy(pool.path, tmp_path / "whole.duckdb")
     whole = Pool(tmp_path / "whole.duckdb")
 

@@ -7,9 +7,11 @@ import pytest
 from leadpool_cases import import_rows, lead_of, propose_clusters
 
 from workbench.errors import InputError
-from workbench.export import export_table
-from workbench.merge import Decision, commit_merges, decide, edit_lead, golden_leads
-from workbench.pool import Pool
+from workbench.leads.decisions import Decision, decide
+from workbench.leads.export import export_table
+from workbench.leads.golden import golden_leads
+from workbench.leads.merge import commit_merges, edit_lead
+from workbench.store.pool import Pool
 
 PEOPLE = [
     {"name": "张伟", "phone": "13812345678", "owner": "李销售", "updated_at": "2026-01-01 09:00:00"},
@@ -143,8 +145,7 @@ def test_export_leads_lists_each_lead_with_its_member_records(pool, tmp_path):
 
 
 def test_an_override_follows_its_lead_into_a_merge_and_back_out(pool):
-    from workbench.history import undo
-
+    from workbench.leads.restore import undo
     edit_lead(pool, lead_of(pool, 2), "title", "采购总监")     # on the lead that will be absorbed
     edit_lead(pool, lead_of(pool, 3), "title", "经理")
     propose_clusters(pool, {10: [1, 2]})

@@ -9,12 +9,13 @@ import pandas as pd
 import pytest
 from leadpool_cases import import_rows, lead_of
 
-from workbench.generate import sample_files, sample_truth
-from workbench.importer import import_file
-from workbench.link import dedupe_pool
-from workbench.merge import Decision, commit_merges, decide
-from workbench.pool import Pool
-from workbench.review import review_queue
+from workbench.ingest.importer import import_file
+from workbench.leads.decisions import Decision, decide
+from workbench.leads.merge import commit_merges
+from workbench.leads.review import review_queue
+from workbench.linkage.link import dedupe_pool
+from workbench.sample import sample_files, sample_truth
+from workbench.store.pool import Pool
 
 
 def _cluster_of(pool, record_id):
@@ -28,7 +29,7 @@ def _cluster_of(pool, record_id):
 def test_real_linkage_merge_and_a_split_that_survives_full_and_incremental_runs(tmp_path):
     pool = Pool(tmp_path / "pool.duckdb")
     for path, channel in sample_files():
-        import_file(pool, path, channel=channel, link=False)
+        import_file(pool, path, channel=channel)
     dedupe_pool(pool)
     result = commit_merges(pool, 0.95)
     assert result["clusters"] > 100
@@ -72,8 +73,7 @@ def test_real_linkage_merge_and_a_split_that_survives_full_and_incremental_runs(
     import_rows(pool, tmp_path / "in", "官网表单", [{"name": name, "phone": phone[3:]}])
     with pool.connect() as con:
         batch = con.execute("SELECT max(batch_id) FROM batches").fetchall()[0][0]
-    from workbench.link import link_batch
-
+    from workbench.linkage.link import link_batch
     link_batch(pool, batch)
     commit_merges(pool, 0.5)
     assert lead_of(pool, leaver) != lead_of(pool, stayers[0])

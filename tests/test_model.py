@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from workbench.errors import LinkageError
-from workbench.generate import generate_leads
-from workbench.model import (
+from workbench.ingest.standardise import standardise_frame
+from workbench.linkage.model import (
     LinkageModel,
     column_coverage,
     lead_blocking_rules,
@@ -18,8 +18,8 @@ from workbench.model import (
     splink_connection,
     train_model,
 )
-from workbench.pool import Pool
-from workbench.standardise import standardise_frame
+from workbench.store.pool import Pool
+from workbench.testdata.generate import generate_leads
 
 
 def _link_input(raw: pd.DataFrame):

@@ -18,8 +18,8 @@ from notebook_pools import sample_pool_fixture  # noqa: F401  (the sample_pool f
 
 from workbench import Pool
 from workbench.cli import main
-from workbench.notebooks import NOTEBOOK_DIR, parse_value
-from workbench.pool import run
+from workbench.jobs.runs import NOTEBOOK_DIR, parse_value
+from workbench.store.pool import run
 
 PARAMETERS = {
     "import": {"pool_path", "files", "channel", "out_dir"},

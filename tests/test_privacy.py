@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from workbench.privacy import (
+from workbench.privacy.masking import (
     mask_address,
     mask_date,
     mask_email,
@@ -85,9 +85,8 @@ def test_mask_frame_with_other_column_names():
 
 def test_authorise_and_revoke_are_events(tmp_path):
     from workbench.errors import InputError
-    from workbench.pool import Pool
-    from workbench.privacy import authorise, check_unmasked_access
-
+    from workbench.privacy.masking import authorise, check_unmasked_access
+    from workbench.store.pool import Pool
     pool = Pool(tmp_path / "pool.duckdb")
     assert authorise(pool, "赵工", reason="经审批") == ["赵工"]
     assert authorise(pool, "钱工", reason="经审批") == ["赵工", "钱工"]

@@ -10,14 +10,14 @@ import pytest
 from quality_data import FORMULA, expected, expected_field, import_batch
 
 from workbench.errors import InputError
-from workbench.pool import Pool
-from workbench.quality import (
+from workbench.quality.measures import (
     KEY_FIELDS,
     NO_CLUSTERS_NOTE,
     SHEET_NAMES,
     quality_report,
     write_quality_files,
 )
+from workbench.store.pool import Pool
 
 A_KINDS = ["good", "good", "good", "bad_phone"]
 B_KINDS = ["no_name", "bad_email", "formula_phone", "abnormal_age"]
@@ -203,16 +203,15 @@ def test_workbook_and_figures_hold_the_report_figures(pool, tmp_path):
 
 @pytest.mark.slow
 def test_measures_after_real_linkage_agree_with_the_clusters(tmp_path):
-    from workbench.generate import generate_leads
-    from workbench.importer import import_file
-    from workbench.link import dedupe_pool
-
+    from workbench.ingest.importer import import_file
+    from workbench.linkage.link import dedupe_pool
+    from workbench.testdata.generate import generate_leads
     pool = Pool(tmp_path / "linked.duckdb")
     frame = generate_leads(600, seed=3, channels=["官网表单", "展会", "抖音广告"])
     for channel, part in frame.groupby("channel"):
         path = tmp_path / f"{channel}.csv"
         part.drop(columns=["channel", "entity_id"]).to_csv(path, index=False)
-        import_file(pool, path, channel=channel, link=False)
+        import_file(pool, path, channel=channel)
     dedupe_pool(pool, seed=1)
     with pool.connect() as con:
         linked = con.execute(

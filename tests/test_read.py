@@ -9,8 +9,8 @@ import pytest
 import xlsxwriter
 
 from workbench.errors import InputError
-from workbench.headers import header_score
-from workbench.read import cell_text, detect_encoding, read_file
+from workbench.ingest.headers import header_score
+from workbench.ingest.read import cell_text, detect_encoding, read_file
 
 
 def _read_one(path, **kw):

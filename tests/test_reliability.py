@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from workbench.errors import PoolBusy
-from workbench.merge import commit_merges, edit_lead
-from workbench.pool import Pool
+from workbench.leads.merge import commit_merges, edit_lead
+from workbench.store.pool import Pool
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCH))
@@ -28,8 +28,8 @@ RECORDS = 60_000
 
 MERGE_CHILD = textwrap.dedent("""
     import sys, pathlib
-    from workbench.merge import commit_merges
-    from workbench.pool import Pool
+    from workbench.leads.merge import commit_merges
+    from workbench.store.pool import Pool
     pool_path, marker = sys.argv[1:3]
     pathlib.Path(marker).write_text("started")
     commit_merges(Pool(pool_path), 0.95, reason="killed test")

@@ -11,10 +11,10 @@ import pytest
 from quality_data import BAD, GOOD, import_batch
 
 from workbench.errors import InputError
-from workbench.pool import Pool
-from workbench.privacy import authorise
-from workbench.quality import SHEET_NAMES, quality_report
-from workbench.report import QUALITY_NOTEBOOK, run_notebook, write_report
+from workbench.jobs.report import QUALITY_NOTEBOOK, run_notebook, write_report
+from workbench.privacy.masking import authorise
+from workbench.quality.measures import SHEET_NAMES, quality_report
+from workbench.store.pool import Pool
 
 FULL_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 PARAMETERS = {"pool_path", "out_dir", "since", "until", "channels", "masked", "problem_limit"}

@@ -7,9 +7,8 @@ from leadpool_cases import import_rows, lead_of, propose_clusters
 from openpyxl import load_workbook
 
 from workbench.errors import InputError
-from workbench.merge import Decision, decide
-from workbench.pool import Pool
-from workbench.review import (
+from workbench.leads.decisions import Decision, decide
+from workbench.leads.review import (
     apply_review,
     decide_pattern,
     export_review,
@@ -18,6 +17,7 @@ from workbench.review import (
     queue_patterns,
     review_queue,
 )
+from workbench.store.pool import Pool
 
 PEOPLE = [
     # cluster 10: same mobile, different name

@@ -12,10 +12,10 @@ from quality_data import GOOD, import_batch
 
 from workbench.cli import main
 from workbench.errors import InputError, WorkbenchError
-from workbench.pool import Pool
-from workbench.quality import quality_report
-from workbench.report import QUALITY_NOTEBOOK
-from workbench.schedule import Job, due_jobs, load_schedule, run_due
+from workbench.jobs.report import QUALITY_NOTEBOOK
+from workbench.jobs.schedule import Job, due_jobs, load_schedule, run_due
+from workbench.quality.measures import quality_report
+from workbench.store.pool import Pool
 
 REPO = Path(__file__).resolve().parent.parent
 

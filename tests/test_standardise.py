@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from workbench import regions
 from workbench.fields import DERIVED_COLUMNS, STANDARD_FIELDS
-from workbench.standardise import (
+from workbench.ingest import regions
+from workbench.ingest.standardise import (
     check_qq,
     check_short_video_id,
     check_wechat,

@@ -16,10 +16,9 @@ import pandas as pd
 import phonenumbers
 import pytest
 
-from workbench import regions
 from workbench.fields import STANDARD_FIELDS
-from workbench.generate import generate_leads
-from workbench.standardise import (
+from workbench.ingest import regions
+from workbench.ingest.standardise import (
     _LEGAL_SUFFIX,
     _address,
     _clean_array,
@@ -48,7 +47,8 @@ from workbench.standardise import (
     standardise_name,
     standardise_phone,
 )
-from workbench.validate import validate_frame
+from workbench.ingest.validate import validate_frame
+from workbench.testdata.generate import generate_leads
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from leadpool_cases import import_rows, propose_clusters
 
-from workbench.channels import set_channel
 from workbench.errors import InputError
-from workbench.merge import Decision, apply_decisions, golden_leads
-from workbench.pool import Pool
-from workbench.survivorship import FieldRule, Survivorship
+from workbench.ingest.channels import set_channel
+from workbench.leads.decisions import Decision, apply_decisions
+from workbench.leads.golden import golden_leads
+from workbench.leads.survivorship import FieldRule, Survivorship
+from workbench.store.pool import Pool
 
 STD = Survivorship.standard()
 # (case, [(channel, {field: value})], rules, field, expected winner, expected others or None)

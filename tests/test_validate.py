@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from workbench.fields import CHECKED_FIELDS, record_columns
-from workbench.standardise import standardise_frame
-from workbench.validate import DEFAULT_CHECKS, FAILURE_COLUMNS, Check, validate_frame
+from workbench.ingest.standardise import standardise_frame
+from workbench.ingest.validate import DEFAULT_CHECKS, FAILURE_COLUMNS, Check, validate_frame
 
 
 def _validate(columns: dict, checks=DEFAULT_CHECKS, index=None):

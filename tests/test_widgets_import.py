@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from workbench import Pool
-from workbench.pool import run
-from workbench.widgets import ImportWidget
-from workbench.widgets.import_widget import files_to_import, import_files
+from workbench.jobs.headless import files_to_import, import_files
+from workbench.store.pool import run
+from workbench.widgets.import_widget import ImportWidget
 
 ROWS = [
     {"联系人": "张伟", "手机号码": "138 1234 5678", "邮箱": "zhangwei@163.com", "私人号": "zw_8812",

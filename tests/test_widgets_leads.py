@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 from notebook_pools import sample_pool_fixture  # noqa: F401  (the sample_pool fixture)
 
-from workbench.pool import run
-from workbench.widgets import LeadsWidget
-from workbench.widgets.leads_widget import ensure_leads, find_leads, recent_events, write_lookup
+from workbench.jobs.headless import write_lookup
+from workbench.leads.lookup import ensure_leads, find_leads, recent_events
+from workbench.store.pool import run
+from workbench.widgets.leads_widget import LeadsWidget
 
 
 def a_lead(pool) -> dict:

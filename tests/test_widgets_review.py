@@ -8,15 +8,11 @@ import pandas as pd
 import pytest
 from notebook_pools import sample_pool_fixture  # noqa: F401  (the sample_pool fixture)
 
-from workbench.pool import run
-from workbench.review import review_queue
-from workbench.widgets import ReviewWidget
-from workbench.widgets.review_widget import (
-    ordered_queue,
-    preview_golden,
-    review_unattended,
-    side_by_side_html,
-)
+from workbench.jobs.headless import review_unattended
+from workbench.leads.lookup import ordered_queue, preview_golden
+from workbench.leads.review import review_queue
+from workbench.store.pool import run
+from workbench.widgets.review_widget import ReviewWidget, side_by_side_html
 
 
 def leads_of(pool, ids) -> dict[int, int]:

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from notebook_pools import sample_pool_fixture  # noqa: F401  (the sample_pool fixture)
 
-from workbench.model import load_model
-from workbench.tuning import (
+from workbench.jobs.headless import tune_unattended
+from workbench.linkage.model import load_model
+from workbench.linkage.tuning import (
     comparison_levels,
     current_model,
     rescore,
@@ -20,8 +21,7 @@ from workbench.tuning import (
     weight_of,
     with_overrides,
 )
-from workbench.widgets import TuneWidget
-from workbench.widgets.tune_widget import tune_unattended
+from workbench.widgets.tune_widget import TuneWidget
 
 # Four pairs over records 1..5: (1,2) and (2,3) strong, (4,5) near 0.5, (1,5) clearly apart.
 PAIRS = pd.DataFrame({
@@ -119,8 +119,7 @@ def test_unattended_tuning_writes_table_and_charts_and_saves(sample_pool, tmp_pa
 
 @pytest.mark.slow
 def test_retrain_makes_a_new_version_from_the_labels(sample_pool):
-    from workbench.widgets import ReviewWidget
-
+    from workbench.widgets.review_widget import ReviewWidget
     review = ReviewWidget(sample_pool)
     for _ in range(3):
         review.decide("merge")

@@ -6,8 +6,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from workbench import workbook
-from workbench.workbook import looks_like_formula, neutralise_text, write_workbook
+from workbench.store import workbook
+from workbench.store.workbook import looks_like_formula, neutralise_text, write_workbook
 
 DANGEROUS = [
     '=HYPERLINK("http://evil.example","点我")',

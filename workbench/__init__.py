@@ -1,100 +1,52 @@
 """Lead Data Factory: import, clean, deduplicate and repair a sales-lead pool.
 
-The names in `__all__` are what notebooks, the CLI and tests use.
+The package reads as its pipeline: `store` (the pool file, its schema, the event log) →
+`privacy` → `leads` (membership, golden leads, decisions, undo) → `ingest` (files in) →
+`linkage` (who is who) → `quality` → `jobs` (notebook runs, schedule, demo) → `widgets` → `cli`.
+Each imports only from those before it.
+
+The names in `__all__` are what a notebook author needs; the rest is reached through its
+subpackage.
 """
 
-from .backup import backup, list_backups, restore
-from .channels import list_channels, resume_channel, set_channel
-from .dedupe_file import dedupe_file
-from .errors import (
-    ChannelPaused,
-    InputError,
-    LinkageError,
-    PoolBusy,
-    PoolError,
-    SqlError,
-    WorkbenchError,
-)
-from .fields import STANDARD_FIELDS
-from .generate import (
-    CHANNELS,
-    generate_leads,
-    generate_people,
-    sample_files,
-    write_channel_files,
-    write_truth,
-)
-from .history import lead_history, leads_as_of, log_event, restore_as_of, undo
-from .link import dedupe_pool, explain_pair, link_batch
-from .merge import Decision, commit_merges, decide, edit_lead, golden_leads, rebuild_leads
-from .notebooks import open_pool, run_kept
-from .pool import Pool
-from .privacy import mask_frame
-from .quality import quality_report
-from .review import (
-    apply_review,
-    decide_pattern,
-    export_review,
-    preview_pattern,
-    queue_patterns,
-    review_queue,
-)
-from .standardise import standardise_frame
-from .survivorship import FieldRule, Survivorship
-from .validate import Check, validate_frame
-from .workbook import write_workbook
+from workbench.errors import InputError, WorkbenchError
+from workbench.ingest.importer import add_record, import_file
+from workbench.jobs.report import write_report
+from workbench.jobs.runs import open_pool
+from workbench.leads.decisions import Decision, decide
+from workbench.leads.merge import commit_merges, edit_lead
+from workbench.leads.restore import lead_history, leads_as_of, restore_as_of, undo
+from workbench.leads.review import apply_review, export_review, review_queue
+from workbench.linkage.link import dedupe_pool, explain_pair, link_batch
+from workbench.linkage.standalone import dedupe_file
+from workbench.quality.measures import quality_report
+from workbench.store.backup import backup, restore
+from workbench.store.pool import Pool
 
 __all__ = [
-    "dedupe_file",
-    "dedupe_pool",
-    "explain_pair",
-    "link_batch",
-    "CHANNELS",
-    "ChannelPaused",
-    "Check",
     "Decision",
-    "FieldRule",
     "InputError",
-    "LinkageError",
     "Pool",
-    "PoolBusy",
-    "PoolError",
-    "STANDARD_FIELDS",
-    "SqlError",
-    "Survivorship",
     "WorkbenchError",
+    "add_record",
     "apply_review",
     "backup",
     "commit_merges",
     "decide",
-    "decide_pattern",
+    "dedupe_file",
+    "dedupe_pool",
     "edit_lead",
+    "explain_pair",
     "export_review",
-    "generate_leads",
-    "generate_people",
-    "golden_leads",
+    "import_file",
     "lead_history",
     "leads_as_of",
-    "list_backups",
-    "list_channels",
-    "log_event",
-    "mask_frame",
+    "link_batch",
     "open_pool",
-    "preview_pattern",
     "quality_report",
-    "queue_patterns",
-    "rebuild_leads",
     "restore",
-    "run_kept",
     "restore_as_of",
-    "resume_channel",
     "review_queue",
-    "sample_files",
-    "set_channel",
-    "standardise_frame",
     "undo",
-    "validate_frame",
-    "write_channel_files",
-    "write_truth",
-    "write_workbook",
+    "write_report",
 ]

@@ -5,10 +5,10 @@ open never blocks the CLI or a scheduled run. Every button calls a plain method 
 `commit`, `decide`, `save`, ...), which tests call directly or through `button.click()`.
 """
 
-from .import_widget import ImportWidget
-from .keys import KeyBox
-from .leads_widget import LeadsWidget
-from .review_widget import ReviewWidget
-from .tune_widget import TuneWidget
+from workbench.widgets.import_widget import ImportWidget
+from workbench.widgets.keys import KeyBox
+from workbench.widgets.leads_widget import LeadsWidget
+from workbench.widgets.review_widget import ReviewWidget
+from workbench.widgets.tune_widget import TuneWidget
 
 __all__ = ["ImportWidget", "KeyBox", "LeadsWidget", "ReviewWidget", "TuneWidget"]

@@ -11,92 +11,22 @@ from pathlib import Path
 import ipywidgets as widgets
 import pandas as pd
 
-from ..errors import WorkbenchError
-from ..fields import STANDARD_FIELDS
-from ..importer import ImportResult, PreparedBatch, commit_batch, prepare_file, saved_mapping
-from ..pool import Pool, run
-from ..sql import notebooks as sql
+from workbench.errors import WorkbenchError
+from workbench.fields import STANDARD_FIELDS
+from workbench.ingest.channels import channel_names
+from workbench.ingest.importer import (
+    ImportResult,
+    PreparedBatch,
+    commit_batch,
+    prepare_file,
+    saved_mapping,
+    sync_log_row,
+)
+from workbench.store.pool import Pool
 
 log = logging.getLogger(__name__)
 
 _KEEP_AS_EXTRA = "(extra 其他)"
-
-
-def sync_log_row(pool: Pool, batch_id: int) -> pd.DataFrame:
-    """The sync-log row (批次) a batch wrote: id, time, channel, status, rows, errors, reasons."""
-    with pool.connect(read_only=True) as con:
-        return run(con, sql.sync_row_sql(), [int(batch_id)]).df()
-
-
-def import_files(pool: Pool, files: list[tuple[str | Path, str]], out_dir: str | Path, *,
-                 link: bool = True) -> pd.DataFrame:
-    """Import each (path, channel) as one batch and write the sync-log rows they produced, with
-    each file's problems by field, to `out_dir/import_log.xlsx`. Returns the sync-log rows.
-
-    A file already imported into its channel is skipped (its row says which batch it was).
-
-    Example:
-        >>> import_files(pool, [("展会.xlsx", "trade_show")], "data/runs/today")
-    """
-    from ..importer import link_new_batch
-    from ..workbook import write_workbook
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    rows, problems = [], []
-    for path, channel in files:
-        batch = prepare_file(path, channel=channel, saved_mapping=saved_mapping(pool, channel))
-        result = commit_batch(pool, batch)
-        if result.skipped:
-            rows.append(pd.DataFrame([{"batch_id": result.duplicate_of, "channel": channel,
-                                       "file": str(path), "status": "skipped (imported before)"}]))
-            continue
-        if link and result.imported:
-            link_new_batch(pool, result.batch_id)
-        rows.append(sync_log_row(pool, result.batch_id))
-        problems.append(batch.problems().assign(batch_id=result.batch_id, file=str(path)))
-    if link:
-        link_pool_once(pool)
-    log_rows = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-    write_workbook(out / "import_log.xlsx", {
-        "sync log": log_rows,
-        "problems": pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(),
-    })
-    return log_rows
-
-
-def link_pool_once(pool: Pool):
-    """Link the whole pool when it has no linkage model yet (the first import trains one);
-    later batches are linked one by one as they land. Returns the LinkResult or None."""
-    from ..link import dedupe_pool
-    from ..model import load_model
-
-    if not pool.exists():
-        return None
-    with pool.connect(read_only=True) as con:
-        if load_model(con) is not None:
-            return None
-        has_records = run(con, sql.count_records_sql()).fetchone()[0] > 1
-    return dedupe_pool(pool) if has_records else None
-
-
-def files_to_import(files: list[str] | None = None, channel: str = "") -> list[tuple[Path, str]]:
-    """The (path, channel) pairs a notebook run imports: `files` into `channel`, or the bundled
-    sample's channel files when `files` is empty.
-
-    Example:
-        >>> files_to_import(["展会.xlsx"], "trade_show")
-        [(PosixPath('展会.xlsx'), 'trade_show')]
-    """
-    from ..errors import InputError
-    from ..generate import sample_files
-
-    if not files:
-        return [(Path(p), c) for p, c in sample_files()]
-    if not channel:
-        raise InputError(f"No channel given for {', '.join(map(str, files))}.",
-                         fix="Set the notebook parameter channel (e.g. -p channel trade_show).")
-    return [(Path(f), channel) for f in files]
 
 
 class ImportWidget:
@@ -149,10 +79,7 @@ class ImportWidget:
         ])
 
     def _channels(self) -> list[str]:
-        if not self.pool.exists():
-            return []
-        with self.pool.connect(read_only=True) as con:
-            return [r[0] for r in run(con, sql.channel_names_sql()).fetchall()]
+        return channel_names(self.pool)
 
     def take_upload(self) -> Path | None:
         """Keep the uploaded file on disk and put its path in the file box."""
@@ -219,9 +146,8 @@ class ImportWidget:
         self.message.value = html.escape(self.result.summary())
         if self.result.batch_id is not None:
             if self.result.imported:
-                from ..importer import link_new_batch
-
-                self.result.linked = link_new_batch(self.pool, self.result.batch_id)
+                from workbench.linkage.link import link_batch
+                self.result.linked = link_batch(self.pool, self.result.batch_id)
             self.sync_row = sync_log_row(self.pool, self.result.batch_id)
             self.log_view.value = self.sync_row.to_html(index=False, border=0, na_rep="")
         self.commit_button.disabled = True

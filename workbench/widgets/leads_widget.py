@@ -5,85 +5,18 @@ from __future__ import annotations
 
 import html
 import logging
-import re
-from pathlib import Path
 
 import ipywidgets as widgets
 import pandas as pd
 
-from ..errors import WorkbenchError
-from ..history import lead_history, undo, undone_events
-from ..merge import edit_lead
-from ..pool import Pool, run
-from ..sql import notebooks as sql
-from ..survivorship import GOLDEN_FIELDS
+from workbench.errors import WorkbenchError
+from workbench.leads.lookup import find_leads, lead_row, recent_events
+from workbench.leads.merge import edit_lead
+from workbench.leads.restore import lead_history, undo
+from workbench.leads.survivorship import GOLDEN_FIELDS
+from workbench.store.pool import Pool
 
 log = logging.getLogger(__name__)
-
-
-def ensure_leads(pool: Pool) -> None:
-    """Make newly imported records leads and (re)build the golden leads when needed."""
-    from ..merge import admit_records, rebuild_leads
-
-    with pool.transaction() as con:
-        admitted = admit_records(con)
-        built = run(con, sql.table_exists_sql(), ["leads"]).fetchone()[0]
-    if admitted or not built:
-        rebuild_leads(pool)
-
-
-def find_leads(pool: Pool, query: str, *, limit: int = 50) -> pd.DataFrame:
-    """Golden leads whose name, mobile, WeChat, e-mail or company contains `query`.
-
-    A query with four or more digits also matches mobiles written any way (138-1234-5678,
-    +86 138…), since only the digits are compared.
-
-    Example:
-        >>> find_leads(pool, "张伟")
-        >>> find_leads(pool, "1381234")
-    """
-    text = (query or "").strip()
-    if not text:
-        return pd.DataFrame(columns=["lead_id", "name", "phone", "wechat", "email", "company"])
-    digits = re.sub(r"\D", "", text)
-    ensure_leads(pool)
-    with pool.connect(read_only=True) as con:
-        return run(con, sql.find_leads_sql(),
-                   [text, digits if len(digits) >= 4 else None, int(limit)]).df()
-
-
-def recent_events(pool: Pool, limit: int = 20) -> pd.DataFrame:
-    """The newest events first, with whether each is still in force (not undone)."""
-    with pool.connect(read_only=True) as con:
-        frame = run(con, sql.recent_events_sql(), [int(limit)]).df()
-        undone = undone_events(con)
-    frame["undone"] = frame["event_id"].isin(undone)
-    return frame
-
-
-def lead_row(pool: Pool, lead_id: int) -> dict:
-    """The golden lead as it is now (an empty dict when there is none)."""
-    ensure_leads(pool)
-    with pool.connect(read_only=True) as con:
-        frame = run(con, sql.lead_row_sql(), [int(lead_id)]).df()
-    return {} if frame.empty else frame.iloc[0].to_dict()
-
-
-def write_lookup(pool: Pool, query: str, out_dir: str | Path) -> Path:
-    """Write the leads found for `query`, the story of each (up to 20) and the recent events
-    to `out_dir/leads_lookup.xlsx` (personal data masked); returns the path."""
-    from ..privacy import mask_frame
-    from ..workbook import write_workbook
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    found = find_leads(pool, query)
-    stories = [lead_history(pool, int(lead)).assign(lead_id=int(lead))
-               for lead in found["lead_id"].head(20)]
-    story = pd.concat(stories, ignore_index=True) if stories else pd.DataFrame()
-    return write_workbook(out / "leads_lookup.xlsx", {
-        "leads": mask_frame(found), "history": story, "recent events": recent_events(pool, 50),
-    })
 
 
 def _html(frame: pd.DataFrame) -> str:

@@ -11,19 +11,19 @@ kernel loses nothing and any decision can be undone from the history.
 from __future__ import annotations
 
 import html
-import json
 import logging
-from pathlib import Path
 
 import ipywidgets as widgets
 import pandas as pd
 
-from ..errors import WorkbenchError
-from ..merge import Decision, apply_decisions, decide, edit_lead
-from ..pool import Pool, run
-from ..review import SHOWN_FIELDS, decide_pattern, preview_pattern, review_queue
-from ..sql import notebooks as sql
-from .keys import KeyBox
+from workbench.errors import WorkbenchError
+from workbench.leads.decisions import Decision, decide
+from workbench.leads.lookup import cluster_records, lead_of_record, ordered_queue, preview_golden
+from workbench.leads.merge import edit_lead
+from workbench.leads.review import SHOWN_FIELDS, decide_pattern, preview_pattern
+from workbench.linkage.link import cluster_explanations
+from workbench.store.pool import Pool
+from workbench.widgets.keys import KeyBox
 
 log = logging.getLogger(__name__)
 
@@ -33,62 +33,6 @@ OVERRIDE_FIELDS: tuple[str, ...] = ("name", "phone", "email", "wechat", "company
 KEYS: dict[str, str] = {"m": "merge", "s": "split", "n": "not_duplicates", "k": "skip",
                         "1": "merge", "2": "split", "3": "not_duplicates", "4": "skip"}
 _DIFF = "background:#ffe08a"
-
-
-def ordered_queue(pool: Pool) -> pd.DataFrame:
-    """The pending clusters, most useful first: the least certain (weakest pair nearest a
-    match probability of 0.5) at the top, clusters without a scored pair last.
-
-    Example:
-        >>> ordered_queue(pool)[["cluster_id", "p_min", "pattern"]].head()
-    """
-    queue = review_queue(pool)
-    queue["uncertainty"] = (queue["p_min"].astype(float) - 0.5).abs().fillna(1.0)
-    return queue.sort_values(["uncertainty", "cluster_id"], kind="stable",
-                             ignore_index=True)
-
-
-def cluster_records(pool: Pool, record_ids) -> pd.DataFrame:
-    """The records of a cluster with their current lead and the fields a reviewer compares."""
-    with pool.connect(read_only=True) as con:
-        return run(con, sql.cluster_records_sql(list(SHOWN_FIELDS)),
-                   [[int(r) for r in record_ids]]).df()
-
-
-def cluster_explanations(pool: Pool, record_ids) -> pd.DataFrame:
-    """Why the weakest pair of the cluster scored as it did: one row per comparison."""
-    from ..link import explain_pair
-
-    with pool.connect(read_only=True) as con:
-        pairs = run(con, sql.cluster_pairs_sql(), [[int(r) for r in record_ids]]).df()
-    if pairs.empty:
-        return pd.DataFrame(columns=["comparison", "level", "weight", "verdict"])
-    weakest = pairs.iloc[0]
-    frame = explain_pair(pool, int(weakest.record_id_l), int(weakest.record_id_r))
-    frame.attrs["pair"] = (int(weakest.record_id_l), int(weakest.record_id_r))
-    return frame
-
-
-def preview_golden(pool: Pool, record_ids) -> dict:
-    """The golden lead the records would make if merged now, by the pool's survivorship rules.
-
-    The merge is really applied inside a transaction and rolled back, so the preview is what
-    the merge will give, field by field, without writing anything.
-
-    Example:
-        >>> preview_golden(pool, [17, 4031])["phone"]
-        '+8613812345678'
-    """
-    ids = [int(r) for r in record_ids]
-    with pool.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            apply_decisions(con, [Decision(0, tuple(ids), "merge")], reason="preview")
-            lead = run(con, sql.lead_of_record_sql(), [ids[0]]).fetchone()[0]
-            row = run(con, sql.lead_row_sql(), [lead]).df()
-        finally:
-            con.execute("ROLLBACK")
-    return {} if row.empty else row.iloc[0].to_dict()
 
 
 def side_by_side_html(records: pd.DataFrame, fields=SHOWN_FIELDS) -> str:
@@ -110,36 +54,6 @@ def side_by_side_html(records: pd.DataFrame, fields=SHOWN_FIELDS) -> str:
 
 def _table_html(frame: pd.DataFrame, **kwargs) -> str:
     return frame.to_html(index=False, border=0, escape=True, na_rep="", **kwargs)
-
-
-def review_unattended(pool: Pool, out_dir: str | Path, *,
-                      auto_merge_threshold: float | None = 0.99, limit: int | None = None
-                      ) -> dict:
-    """What the review notebook does when no person is there: merge every cluster that is safe
-    at `auto_merge_threshold` (None: merge nothing), then export what is left to review to
-    `out_dir/review_queue.xlsx` (for the Excel round-trip) and a summary to
-    `out_dir/review_summary.json`.
-
-    Example:
-        >>> review_unattended(pool, "data/runs/today", auto_merge_threshold=0.99)
-        {'merged_clusters': 410, 'queue': 51, 'review_file': 'data/runs/today/review_queue.xlsx'}
-    """
-    from ..merge import commit_merges
-    from ..review import export_review
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    merged = {"clusters": 0, "event_id": None}
-    if auto_merge_threshold is not None:
-        merged = commit_merges(pool, float(auto_merge_threshold),
-                               reason=f"unattended review: auto-merge at {auto_merge_threshold}")
-    path, clusters = export_review(pool, out / "review_queue.xlsx", limit=limit)
-    summary = {"auto_merge_threshold": auto_merge_threshold,
-               "merged_clusters": int(merged["clusters"]), "merge_event": merged["event_id"],
-               "queue": int(clusters), "review_file": str(path)}
-    (out / "review_summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1),
-                                             encoding="utf-8")
-    return summary
 
 
 class ReviewWidget:
@@ -302,8 +216,7 @@ class ReviewWidget:
                 changed[f] = box.value.strip() or None
         if not changed:
             return
-        with self.pool.connect(read_only=True) as con:
-            lead = run(con, sql.lead_of_record_sql(), [self.record_ids[0]]).fetchone()[0]
+        lead = lead_of_record(self.pool, self.record_ids[0])
         for f, value in changed.items():
             edit_lead(self.pool, int(lead), f, value, reason=f"{self.reason}: set while merging")
 

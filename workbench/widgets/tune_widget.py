@@ -5,15 +5,12 @@ the tuned model as a new version."""
 from __future__ import annotations
 
 import html
-import json
 import logging
-from pathlib import Path
 
 import ipywidgets as widgets
 import pandas as pd
 
-from ..pool import Pool
-from ..tuning import (
+from workbench.linkage.tuning import (
     comparison_levels,
     current_model,
     model_charts,
@@ -22,11 +19,11 @@ from ..tuning import (
     save_version,
     scored_pairs,
     threshold_summary,
-    threshold_table,
     weight_histogram,
     weight_of,
     with_overrides,
 )
+from workbench.store.pool import Pool
 
 log = logging.getLogger(__name__)
 
@@ -48,41 +45,6 @@ def summary_html(summary: dict) -> str:
             f"{summary['records_in_clusters']} records.<br>Estimated from the model: precision "
             f"{_percent(summary['expected_precision'])}, recall "
             f"{_percent(summary['expected_recall'])}; {labelled}.</div>")
-
-
-def tune_unattended(pool: Pool, out_dir: str | Path, *, threshold: float | None = None,
-                    thresholds=DEFAULT_THRESHOLDS, save: bool = False,
-                    note: str | None = None) -> dict:
-    """What the tuning notebook writes when no person is there: the threshold table
-    (`thresholds.xlsx`), Splink's charts as offline HTML (`match_weights.html`,
-    `m_u_parameters.html`), the levels and m/u (`levels.xlsx` sheet), and `tuning.json`. With
-    `save`, the model is stored again as a new version at `threshold`.
-
-    Example:
-        >>> tune_unattended(pool, "data/runs/today", threshold=0.9, save=True)
-    """
-    from ..workbook import write_workbook
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    model = current_model(pool)
-    pairs, labels = scored_pairs(pool), pair_labels(pool)
-    chosen = model.threshold if threshold is None else float(threshold)
-    table = threshold_table(pairs, sorted({*thresholds, chosen}), labels=labels)
-    write_workbook(out / "thresholds.xlsx", {"thresholds": table,
-                                             "levels": comparison_levels(model)})
-    weights_chart, mu_chart = model_charts(model)
-    weights_chart.save(str(out / "match_weights.html"), inline=True)
-    mu_chart.save(str(out / "m_u_parameters.html"), inline=True)
-    version = None
-    if save:
-        version = save_version(pool, with_overrides(model, {}, threshold=chosen),
-                               note=note or f"threshold set to {chosen:g} by an unattended run")
-    result = {"model_version": model.version, "saved_version": version, "threshold": chosen,
-              "summary": threshold_summary(pairs, chosen, labels=labels)}
-    (out / "tuning.json").write_text(json.dumps(result, ensure_ascii=False, indent=1),
-                                     encoding="utf-8")
-    return result
 
 
 class TuneWidget:
@@ -235,8 +197,7 @@ class TuneWidget:
 
     def retrain(self):
         """Train a new model version on the pool (with reviewers' labels) and re-link."""
-        from ..link import dedupe_pool
-
+        from workbench.linkage.link import dedupe_pool
         result = dedupe_pool(self.pool, retrain=True)
         self.overrides.clear()
         self._load()

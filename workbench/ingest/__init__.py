@@ -1,0 +1,1 @@
+"""Files in: reading, header mapping, standardising, validating, importing; channels and their gate."""

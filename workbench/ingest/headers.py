@@ -1,0 +1,197 @@
+"""Map the headers a channel uses (手机号, 联系电话, Mobile …) to the standard fields.
+
+A mapping is found in this order: what the user says (`--map 电话号=phone`), what was saved for the
+channel last time, an exact alias, an alias inside the header ("客户手机号码" holds "手机号"), then
+a fuzzy match with its confidence. Headers that map to nothing are kept as extra attributes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import Indel
+
+from workbench.errors import InputError
+from workbench.fields import HELPER_FIELDS, STANDARD_FIELDS
+
+# Aliases per field, Chinese and English. Compared after `normalise_header`.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "名字", "联系人", "客户姓名", "客户名称", "客户", "联系人姓名", "称呼",
+             "name", "fullname", "full name", "contact", "contact name", "customer name"),
+    "phone": ("手机", "手机号", "手机号码", "电话", "电话号码", "联系电话", "联系方式", "移动电话",
+              "座机", "固话", "电话/手机", "mobile", "mobile phone", "phone", "phone number", "tel",
+              "telephone", "cell", "cellphone"),
+    "email": ("邮箱", "电子邮箱", "电子邮件", "邮件", "邮箱地址", "email", "e-mail", "mail",
+              "email address"),
+    "wechat": ("微信", "微信号", "微信id", "wechat", "wechat id", "weixin", "wx"),
+    "qq": ("qq", "qq号", "qq号码"),
+    "douyin": ("抖音", "抖音号", "抖音id", "douyin", "tiktok"),
+    "kuaishou": ("快手", "快手号", "快手id", "kuaishou"),
+    "company": ("公司", "公司名称", "单位", "单位名称", "工作单位", "企业", "企业名称", "所在公司",
+                "company", "company name", "organisation", "organization", "employer"),
+    "title": ("职务", "职位", "岗位", "头衔", "title", "job title", "position", "role"),
+    "province": ("省", "省份", "所在省份", "province", "state"),
+    "city": ("城市", "市", "所在城市", "地市", "city"),
+    "address": ("地址", "详细地址", "联系地址", "通讯地址", "住址", "公司地址", "address",
+                "street address", "street"),
+    "postcode": ("邮编", "邮政编码", "postcode", "zip", "zip code", "postal code"),
+    "id_number": ("身份证", "身份证号", "身份证号码", "证件号", "证件号码", "id number", "id card",
+                  "national id", "soc sec id"),
+    "birth_date": ("出生日期", "生日", "出生年月", "birthday", "birth date", "date of birth",
+                   "dob"),
+    "gender": ("性别", "gender", "sex"),
+    "age": ("年龄", "age"),
+    "amount": ("金额", "订单金额", "消费金额", "预算", "amount", "budget", "order amount"),
+    "owner": ("负责人", "销售", "跟进人", "所属销售", "归属销售", "销售负责人", "owner",
+              "sales owner", "salesperson"),
+    "remark": ("备注", "说明", "留言", "需求", "remark", "remarks", "note", "notes", "comment"),
+    "channel": ("来源", "渠道", "来源渠道", "线索来源", "source", "channel"),
+    "updated_at": ("更新时间", "修改时间", "最后更新", "提交时间", "创建时间", "登记时间", "日期",
+                   "时间", "updated at", "updated", "update time", "last modified", "date",
+                   "timestamp", "created at"),
+    "surname": ("姓", "姓氏", "surname", "last name", "family name", "lastname"),
+    "given_name": ("名", "given name", "first name", "firstname", "given_name"),
+}
+
+# Fields that several columns may feed: their values are joined into one cell.
+MULTI_COLUMN_FIELDS = {"phone", "remark"}
+FUZZY_CUTOFF = 0.8
+MAPPABLE = set(STANDARD_FIELDS) | set(HELPER_FIELDS)
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """How one header was mapped: field None means it stays an extra attribute."""
+
+    header: str
+    field: str | None
+    confidence: float
+    how: str  # 'given' | 'saved' | 'exact' | 'contains' | 'fuzzy' | 'none'
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def normalise_header(header: str) -> str:
+    """Fold a header for comparison: full-width to ASCII, lower case, no spaces or marks.
+
+    Example:
+        >>> normalise_header(" 手机号码（必填）* ")
+        '手机号码'
+    """
+    text = unicodedata.normalize("NFKC", str(header)).lower()
+    text = re.sub(r"#\d+$", "", text)  # the reader's counter on repeated headers
+    text = re.sub(r"[(\[【（].*?[)\]】）]", "", text)  # (必填), [选填]
+    text = re.sub(r"[\s_*:：.\-]+", " ", text).strip()
+    return text
+
+
+_EXACT = {normalise_header(a): f for f, aliases in ALIASES.items() for a in aliases}
+# Longest aliases first, so that 手机号码 wins over 手机 inside "客户手机号码".
+_CONTAINED = sorted(
+    ((normalise_header(a), f) for f, aliases in ALIASES.items() for a in aliases
+     if len(normalise_header(a)) >= 2),
+    key=lambda pair: -len(pair[0]),
+)
+
+
+def match_header(header: str) -> HeaderMatch:
+    """Map one header by alias, containment or fuzzy similarity.
+
+    Example:
+        >>> match_header("联系电话").field
+        'phone'
+    """
+    key = normalise_header(header)
+    if not key:
+        return HeaderMatch(header, None, 0.0, "none")
+    if key in _EXACT:
+        return HeaderMatch(header, _EXACT[key], 1.0, "exact")
+    compact = key.replace(" ", "")
+    for alias, field in _CONTAINED:
+        # ASCII aliases must stand as words ('tel' is not inside 'hotel').
+        if alias.isascii():
+            if re.search(rf"\b{re.escape(alias)}\b", key):
+                return HeaderMatch(header, field, 0.9, "contains")
+        elif alias.replace(" ", "") in compact:
+            return HeaderMatch(header, field, 0.9, "contains")
+    found = process.extractOne(key, list(_EXACT), scorer=Indel.normalized_similarity)
+    if found and found[1] >= FUZZY_CUTOFF:
+        return HeaderMatch(header, _EXACT[found[0]], round(float(found[1]), 2), "fuzzy")
+    return HeaderMatch(header, None, 0.0, "none")
+
+
+def header_score(cells: list[str]) -> int:
+    """How many cells of a row look like headers we know: used to find the header row."""
+    return sum(1 for c in cells if c and len(c) <= 40 and match_header(c).field is not None)
+
+
+def map_headers(
+    headers: list[str],
+    *,
+    given: dict[str, str] | None = None,
+    saved: dict[str, str] | None = None,
+) -> list[HeaderMatch]:
+    """Map every header to a standard field or to nothing.
+
+    Args:
+        headers: the column names as read.
+        given: the user's own choices, header → field (a field of '' or 'extra' keeps the
+            column as an extra attribute).
+        saved: the channel's saved mapping from earlier imports.
+
+    Returns:
+        One HeaderMatch per header, in order. A field other than phone and remark is taken by
+        one column only (the most confident); the others stay extras.
+
+    Example:
+        >>> [m.field for m in map_headers(["姓名", "手机号", "备用电话", "爱好"])]
+        ['name', 'phone', 'phone', None]
+    """
+    given = given or {}
+    saved = saved or {}
+    unknown = {f for f in given.values() if f and f != "extra" and f not in MAPPABLE}
+    if unknown:
+        raise InputError(
+            f"unknown field name(s) in the mapping: {', '.join(sorted(unknown))}.",
+            fix=f"Use one of: {', '.join(STANDARD_FIELDS)} (or 'extra').",
+        )
+    matches = []
+    for header in headers:
+        if header in given:
+            field = given[header]
+            field = None if field in ("", "extra") else field
+            matches.append(HeaderMatch(header, field, 1.0, "given"))
+        elif header in saved:
+            field = saved[header] or None
+            matches.append(HeaderMatch(header, field, 1.0, "saved"))
+        else:
+            matches.append(match_header(header))
+    # One column per field, except fields that join several columns.
+    best: dict[str, HeaderMatch] = {}
+    for m in matches:
+        if m.field and m.field not in MULTI_COLUMN_FIELDS:
+            if m.field not in best or m.confidence > best[m.field].confidence:
+                best[m.field] = m
+    return [
+        m if not m.field or m.field in MULTI_COLUMN_FIELDS or best[m.field] is m
+        else HeaderMatch(m.header, None, m.confidence, "duplicate")
+        for m in matches
+    ]
+
+
+def parse_mapping_options(options: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """Turn `--map 电话号=phone` options into a header → field dict."""
+    mapping = {}
+    for option in options:
+        header, sep, field = option.partition("=")
+        if not sep or not header.strip():
+            raise InputError(
+                f"'{option}' is not a mapping.",
+                fix="Write it as HEADER=FIELD, for example --map 电话号=phone.",
+            )
+        mapping[header.strip()] = field.strip()
+    return mapping

@@ -1,0 +1,1 @@
+"""What the pool knows of people: membership, golden leads, decisions, review, undo and restore."""

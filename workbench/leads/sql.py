@@ -1,0 +1,667 @@
+"""SQL of review, merge and history: labels, link constraints, membership, edits, conflicts,
+review decisions, golden leads and the outbox.
+
+History tables are append-only: a row is never updated or deleted. The state of a key (a
+record's lead, a lead's field override, a pair's constraint or label) is its latest row by
+`seq`; its state at a past moment is its latest row recorded by then. Every row carries the
+event that wrote it, which is what undo reads. Only `leads` is a derived cache, rebuilt from
+the rest at will.
+"""
+
+from __future__ import annotations
+
+from workbench.store.sql import quote_ident
+
+# --- membership ---------------------------------------------------------------------------
+
+
+def membership_state_sql(as_of: bool = False) -> str:
+    """Each record's lead (NULL: none), now or as of `$as_of`."""
+    where = "WHERE recorded_at <= $as_of" if as_of else ""
+    return f"""
+SELECT record_id, arg_max_null(lead_id, seq) AS lead_id
+FROM membership {where} GROUP BY record_id"""
+
+
+def unadmitted_sql() -> str:
+    """Every stored, unrejected record without a membership row, as a one-record lead of its
+    own: the rows membership would get (seq, record_id, lead_id, recorded_at, event_id),
+    stamped with the record's entry time and tagged with its import event. Imports admit their
+    own records; this catches any that predate that. Params: none."""
+    return """
+SELECT (SELECT coalesce(max(seq), 0) FROM membership) + row_number() OVER (ORDER BY r.record_id)
+           AS seq,
+       r.record_id,
+       (SELECT coalesce(max(lead_id), 0) FROM membership)
+           + row_number() OVER (ORDER BY r.record_id) AS lead_id,
+       r.entered_at AS recorded_at,
+       e.event_id
+FROM records r
+LEFT JOIN (SELECT target, max(event_id) AS event_id FROM events WHERE kind = 'import'
+           GROUP BY target) e ON e.target = 'batch:' || r.batch_id
+WHERE NOT coalesce(r.rejected, false)
+  AND NOT EXISTS (SELECT 1 FROM membership m WHERE m.record_id = r.record_id)"""
+
+
+def batch_admissions_sql() -> str:
+    """The membership rows that make the stored, unrejected records of batch `$batch_id`
+    one-record leads, tagged with event `$event_id` and stamped with each record's entry
+    time."""
+    return """
+SELECT (SELECT coalesce(max(seq), 0) FROM membership) + row_number() OVER (ORDER BY record_id)
+           AS seq,
+       record_id,
+       (SELECT coalesce(max(lead_id), 0) FROM membership) + row_number() OVER (ORDER BY record_id)
+           AS lead_id,
+       entered_at AS recorded_at,
+       $event_id::BIGINT AS event_id
+FROM records
+WHERE batch_id = $batch_id AND NOT coalesce(rejected, false)"""
+
+
+def apply_moves_sql(moves: str, state: str) -> str:
+    """Append a membership row for each move in `moves(record_id, lead_id)` that changes
+    something against `state` (record_id, lead_id). A record with no row yet gets one even
+    when the move is to no lead, so that it is not admitted later.
+    Params: $recorded_at, $event_id."""
+    return f"""
+INSERT INTO membership
+SELECT (SELECT coalesce(max(seq), 0) FROM membership) + row_number() OVER (ORDER BY m.record_id),
+       m.record_id, m.lead_id, $recorded_at, $event_id
+FROM {moves} m LEFT JOIN {state} c USING (record_id)
+WHERE c.record_id IS NULL OR c.lead_id IS DISTINCT FROM m.lead_id"""
+
+
+def post_state_sql(moves: str, state: str) -> str:
+    """Each record's lead after the moves in `moves` are applied to `state`."""
+    return f"""
+SELECT record_id,
+       CASE WHEN m.record_id IS NOT NULL THEN m.lead_id ELSE s.lead_id END AS lead_id
+FROM {state} s FULL OUTER JOIN {moves} m USING (record_id)"""
+
+
+def batch_out_sql() -> str:
+    """Moves that take every stored record of batch `$batch_id` out of the leads."""
+    return """
+SELECT record_id, NULL::BIGINT AS lead_id FROM records
+WHERE batch_id = $batch_id AND NOT coalesce(rejected, false)"""
+
+
+def max_lead_id_sql() -> str:
+    return "SELECT coalesce(max(lead_id), 0) FROM membership"
+
+
+def event_membership_sql() -> str:
+    """For each record the event `?` moved: its lead before, the lead the event left it in,
+    whether it had any row before, and its lead now. Params: event_id."""
+    return """
+WITH mine AS (
+    SELECT record_id, min(seq) AS first_seq, arg_max_null(lead_id, seq) AS after_lead
+    FROM membership WHERE event_id = ? GROUP BY record_id
+), before AS (
+    SELECT m.record_id, arg_max_null(m.lead_id, m.seq) AS before_lead, count(*) AS n
+    FROM membership m JOIN mine USING (record_id) WHERE m.seq < mine.first_seq
+    GROUP BY m.record_id
+)
+SELECT mine.record_id, before.before_lead, coalesce(before.n, 0) > 0 AS had_row,
+       mine.after_lead, c.lead_id AS now_lead
+FROM mine LEFT JOIN before USING (record_id) JOIN current_membership c USING (record_id)"""
+
+
+# --- edits --------------------------------------------------------------------------------
+
+
+def edits_state_sql(as_of: bool = False) -> str:
+    """The override in force per (lead, field), now or as of `$as_of`."""
+    where = "WHERE recorded_at <= $as_of" if as_of else ""
+    return f"""
+SELECT lead_id, field, value FROM (
+    SELECT lead_id, field, arg_max_null(value, seq) AS value, arg_max(active, seq) AS active
+    FROM edits {where} GROUP BY lead_id, field) WHERE active"""
+
+
+def insert_edit_sql() -> str:
+    return """
+INSERT INTO edits
+SELECT (SELECT coalesce(max(seq), 0) FROM edits) + 1, ?, ?, ?, ?, ?, ?, ?, ?"""
+
+
+def event_edits_sql() -> str:
+    """For each (lead, field) event `?` set: the row before it (value, active) if any, the
+    value it left, and the current one. Params: event_id."""
+    return """
+WITH mine AS (
+    SELECT lead_id, field, min(seq) AS first_seq, arg_max_null(value, seq) AS after_value,
+           arg_max(active, seq) AS after_active
+    FROM edits WHERE event_id = ? GROUP BY lead_id, field
+), before AS (
+    SELECT e.lead_id, e.field, arg_max_null(e.value, e.seq) AS before_value,
+           arg_max(e.active, e.seq) AS before_active
+    FROM edits e JOIN mine USING (lead_id, field) WHERE e.seq < mine.first_seq
+    GROUP BY e.lead_id, e.field
+), cur AS (
+    SELECT lead_id, field, arg_max_null(value, seq) AS now_value, arg_max(active, seq) AS now_active
+    FROM edits GROUP BY lead_id, field
+)
+SELECT mine.lead_id, mine.field, before.before_value, coalesce(before.before_active, false),
+       mine.after_value, mine.after_active, cur.now_value, cur.now_active
+FROM mine LEFT JOIN before USING (lead_id, field) JOIN cur USING (lead_id, field)"""
+
+
+# --- constraints and labels ---------------------------------------------------------------
+
+
+def insert_constraint_sql() -> str:
+    return "INSERT INTO link_constraints VALUES (?, ?, ?, ?, ?, ?)"
+
+
+def insert_label_sql() -> str:
+    return "INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+
+def event_constraints_sql() -> str:
+    """Each pair event `?` constrained, with the pair's row before it. Params: event_id."""
+    return """
+WITH mine AS (
+    SELECT record_id_l, record_id_r, min(created_at) AS t FROM link_constraints
+    WHERE event_id = ? GROUP BY ALL
+)
+SELECT mine.record_id_l, mine.record_id_r,
+       (SELECT arg_max(c.kind, c.created_at) FROM link_constraints c
+        WHERE c.record_id_l = mine.record_id_l AND c.record_id_r = mine.record_id_r
+          AND c.created_at < mine.t),
+       (SELECT arg_max(c.active, c.created_at) FROM link_constraints c
+        WHERE c.record_id_l = mine.record_id_l AND c.record_id_r = mine.record_id_r
+          AND c.created_at < mine.t),
+       (SELECT arg_max(c.kind, c.created_at) FROM link_constraints c WHERE c.event_id = ?
+        AND c.record_id_l = mine.record_id_l AND c.record_id_r = mine.record_id_r)
+FROM mine"""
+
+
+def event_labels_sql() -> str:
+    """Each pair event `?` labelled, with the pair's label before it. Params: event_id (x2)."""
+    return """
+WITH mine AS (
+    SELECT record_id_l, record_id_r, min(labelled_at) AS t FROM labels
+    WHERE event_id = ? GROUP BY ALL
+)
+SELECT mine.record_id_l, mine.record_id_r,
+       (SELECT arg_max(l.is_match, l.labelled_at) FROM labels l
+        WHERE l.record_id_l = mine.record_id_l AND l.record_id_r = mine.record_id_r
+          AND l.labelled_at < mine.t),
+       (SELECT arg_max(l.active, l.labelled_at) FROM labels l
+        WHERE l.record_id_l = mine.record_id_l AND l.record_id_r = mine.record_id_r
+          AND l.labelled_at < mine.t),
+       (SELECT arg_max(l.is_match, l.labelled_at) FROM labels l WHERE l.event_id = ?
+        AND l.record_id_l = mine.record_id_l AND l.record_id_r = mine.record_id_r)
+FROM mine"""
+
+
+# --- notifications ------------------------------------------------------------------------
+
+
+def notify_owners_sql(touched: str, before: str, after: str) -> str:
+    """One 'lead_changed' message per (owner, lead) in `touched(lead_id)`, to every owner of a
+    record in the lead before (`before`) or after (`after`) the change.
+
+    Params: $created_at, $message (a prefix), $payload, $event_id."""
+    return f"""
+INSERT INTO notifications
+SELECT (SELECT coalesce(max(notification_id), 0) FROM notifications)
+           + row_number() OVER (ORDER BY o.owner, o.lead_id),
+       $created_at, o.owner, 'lead_changed', 'lead:' || o.lead_id,
+       $message || ' (lead ' || o.lead_id || ')', $payload, $event_id, NULL
+FROM (
+    SELECT DISTINCT t.lead_id, r.owner
+    FROM {touched} t
+    JOIN (SELECT record_id, lead_id FROM {before}
+          UNION SELECT record_id, lead_id FROM {after}) m ON m.lead_id = t.lead_id
+    JOIN records r ON r.record_id = m.record_id
+    WHERE r.owner IS NOT NULL AND r.owner <> ''
+) o"""
+
+
+# --- golden leads -------------------------------------------------------------------------
+
+
+def golden_src_sql(columns: list[str], ranks: dict[str, str], *, as_of: bool = False,
+                   state: str | None = None, touched: str | None = None) -> str:
+    """Each lead's member records with the keys survivorship orders by and a rank per rule
+    (`ranks`: column -> ORDER BY): membership from `state` (a table of record_id, lead_id) or
+    the history, only the leads in `touched(lead_id)` when given. Params: $as_of when
+    `as_of`."""
+    mem = f"SELECT record_id, lead_id FROM {state}" if state else membership_state_sql(as_of)
+    touched = f"AND m.lead_id IN (SELECT lead_id FROM {touched})" if touched else ""
+    cols = ", ".join(f"r.{quote_ident(c)}" for c in columns)
+    ranked = "".join(
+        f",\n       row_number() OVER (PARTITION BY lead_id ORDER BY {order}) AS {name}"
+        for name, order in ranks.items())
+    return f"""
+SELECT *{ranked}
+FROM (
+    SELECT m.lead_id, {cols},
+           coalesce(r.updated_at, strftime(r.entered_at, '%Y-%m-%d %H:%M:%S')) AS _updated,
+           coalesce(ch.kind = 'own', false) AS _own,
+           coalesce(ch.priority, 0) AS _priority
+    FROM ({mem}) m JOIN records r USING (record_id)
+    LEFT JOIN channels ch ON ch.name = r.channel
+    WHERE m.lead_id IS NOT NULL {touched}
+)"""
+
+
+def golden_sql(selects: list[str], src: str) -> str:
+    """The golden lead of every lead in `src` (a SELECT of `golden_src_sql` or a table):
+    survivorship `selects` over its member records; overrides are applied by the caller."""
+    cols = ",\n       ".join(selects)
+    return f"""
+WITH src AS ({src})
+SELECT lead_id,
+       count(*) AS members,
+       list(record_id ORDER BY record_id) AS record_ids,
+       list(DISTINCT channel ORDER BY channel) FILTER (WHERE channel IS NOT NULL) AS channels,
+       max(_updated) AS last_updated,
+       {cols}
+FROM src GROUP BY lead_id"""
+
+
+def conflicts_sql(src: str, golden: str, fields: list[str], valid: dict[str, str],
+                  rules: dict[str, str]) -> str:
+    """Every field on which the members of a lead in `src` (rows of `golden_src_sql`) disagree,
+    with the candidates (JSON), the winner in `golden` (rows of `golden_sql`) and the rule.
+    Params: $logged_at, $event_id."""
+    kept = ", ".join(f"CASE WHEN {valid[f]} THEN {quote_ident(f)}::VARCHAR END AS {quote_ident(f)}"
+                     for f in fields)
+    on = ", ".join(quote_ident(f) for f in fields)
+    winners = ", ".join(f"{quote_ident(f)}::VARCHAR" for f in fields)
+    names = ", ".join(f"'{f}'" for f in fields)
+    rule_names = ", ".join(f"'{rules[f]}'" for f in fields)
+    disagree = ", ".join(
+        f"CASE WHEN min({quote_ident(f)}::VARCHAR) FILTER (WHERE {valid[f]}) <> "
+        f"max({quote_ident(f)}::VARCHAR) FILTER (WHERE {valid[f]}) THEN '{f}' END" for f in fields)
+    return f"""
+INSERT INTO conflicts
+WITH disagree AS (
+    -- min <> max is a cheap test of disagreement; only those leads and fields are unpivoted
+    SELECT lead_id, _fields FROM (
+        SELECT lead_id, list_filter([{disagree}], lambda x: x IS NOT NULL) AS _fields
+        FROM {src} GROUP BY lead_id)
+    WHERE len(_fields) > 0
+), v AS (
+    SELECT v.*, d._fields FROM (
+        UNPIVOT (SELECT lead_id, record_id, channel AS _channel, _updated, {kept}
+                 FROM {src} SEMI JOIN disagree USING (lead_id))
+        ON {on} INTO NAME _field VALUE _value) v
+    JOIN disagree d USING (lead_id)
+    WHERE list_contains(d._fields, v._field)
+), c AS (
+    SELECT lead_id, _field,
+           to_json(list({{'value': _value, 'record_id': record_id, 'channel': _channel,
+                          'updated_at': _updated}})) AS candidates
+    FROM v GROUP BY lead_id, _field
+), w AS (
+    SELECT lead_id, map([{names}], [{winners}]) AS winners FROM {golden}
+)
+SELECT c.lead_id, c._field, c.candidates::VARCHAR, map_extract(w.winners, c._field)[1],
+       map_extract(map([{names}], [{rule_names}]), c._field)[1], $logged_at, $event_id
+FROM c JOIN w USING (lead_id)"""
+
+
+def history_rows_sql() -> str:
+    """Everything that happened to lead `?`: membership moves in and out, edits, conflicts and
+    notifications, with their events. Params: lead_id (x4)."""
+    return """
+WITH moves AS (
+    SELECT record_id, seq, lead_id, event_id, recorded_at,
+           lag(lead_id) OVER (PARTITION BY record_id ORDER BY seq) AS prev_lead
+    FROM membership
+), mine AS (
+    SELECT recorded_at AS at, event_id,
+           CASE WHEN lead_id = $1 THEN 'joined' ELSE 'left' END AS what,
+           'record ' || record_id ||
+           CASE WHEN lead_id = $1 THEN coalesce(' from lead ' || prev_lead, '')
+                ELSE coalesce(' to lead ' || lead_id, ' (no lead)') END AS detail
+    FROM moves WHERE lead_id = $1 OR (prev_lead = $1 AND lead_id IS DISTINCT FROM $1)
+    UNION ALL
+    SELECT recorded_at, event_id,
+           CASE WHEN active THEN 'field set' ELSE 'field override removed' END,
+           field || coalesce(' = ' || value, '')
+    FROM edits WHERE lead_id = $1
+    UNION ALL
+    SELECT logged_at, event_id, 'conflict',
+           field || ': ' || candidates || ' -> ' || coalesce(winner, '') || ' by ' || rule
+    FROM conflicts WHERE lead_id = $1
+)
+SELECT mine.at, mine.event_id, e.kind, e.actor, e.reason, mine.what, mine.detail
+FROM mine LEFT JOIN events e USING (event_id)
+ORDER BY mine.at, mine.event_id, mine.what, mine.detail"""
+
+
+# --- undo and restore ---------------------------------------------------------------------
+
+
+def last_event_in_force_sql() -> str:
+    """The newest event not undone (ids `?`) that changed something undo can restore: an
+    import or rules change, or an event with rows in the history tables (not an export)."""
+    return """
+SELECT event_id FROM events
+WHERE event_id NOT IN (SELECT unnest(?::BIGINT[]))
+  AND (kind IN ('import', 'rules')
+       OR event_id IN (SELECT event_id FROM membership UNION SELECT event_id FROM edits
+                       UNION SELECT event_id FROM link_constraints
+                       UNION SELECT event_id FROM labels
+                       UNION SELECT event_id FROM review_decisions))
+ORDER BY event_id DESC LIMIT 1"""
+
+
+def later_membership_events_sql() -> str:
+    """Events after `$2` that moved any of the records `$1`."""
+    return """
+SELECT DISTINCT event_id FROM membership
+WHERE record_id IN (SELECT unnest($1::BIGINT[])) AND event_id > $2"""
+
+
+def later_edit_events_sql() -> str:
+    """Events after `$2` that edited any of the leads `$1`."""
+    return """
+SELECT DISTINCT event_id FROM edits
+WHERE lead_id IN (SELECT unnest($1::BIGINT[])) AND event_id > $2"""
+
+
+def membership_restore_sql() -> str:
+    """Each record's lead as of `$as_of` (NULL if it had none then)."""
+    return f"""
+SELECT c.record_id, a.lead_id
+FROM current_membership c LEFT JOIN ({membership_state_sql(True)}) a USING (record_id)"""
+
+
+def edits_restore_sql() -> str:
+    """The (lead, field) overrides whose state now differs from their state at `?`, with the
+    state to go back to."""
+    return """
+WITH cur AS (
+    SELECT lead_id, field, arg_max_null(value, seq) AS v, arg_max(active, seq) AS a
+    FROM edits GROUP BY ALL
+), old AS (
+    SELECT lead_id, field, arg_max_null(value, seq) AS v, arg_max(active, seq) AS a
+    FROM edits WHERE recorded_at <= ? GROUP BY ALL
+)
+SELECT cur.lead_id, cur.field, old.v, coalesce(old.a, false)
+FROM cur LEFT JOIN old USING (lead_id, field)
+WHERE coalesce(old.a, false) <> cur.a OR (cur.a AND cur.v IS DISTINCT FROM old.v)"""
+
+
+def constraints_restore_sql() -> str:
+    """Append the state at `$3` of every constraint pair that changed since.
+    Params: $1 created_at, $2 event_id, $3 moment."""
+    return """
+INSERT INTO link_constraints
+WITH cur AS (
+    SELECT record_id_l, record_id_r, arg_max(kind, created_at) AS k, arg_max(active, created_at) AS a
+    FROM link_constraints GROUP BY ALL
+), old AS (
+    SELECT record_id_l, record_id_r, arg_max(kind, created_at) AS k, arg_max(active, created_at) AS a
+    FROM link_constraints WHERE created_at <= $3 GROUP BY ALL
+)
+SELECT cur.record_id_l, cur.record_id_r, coalesce(old.k, cur.k), $1, $2, coalesce(old.a, false)
+FROM cur LEFT JOIN old USING (record_id_l, record_id_r)
+WHERE coalesce(old.a, false) <> cur.a OR (cur.a AND cur.k IS DISTINCT FROM old.k)"""
+
+
+def labels_restore_sql() -> str:
+    """Append the state at `$4` of every labelled pair that changed since.
+    Params: $1 reviewer, $2 labelled_at, $3 event_id, $4 moment."""
+    return """
+INSERT INTO labels
+WITH cur AS (
+    SELECT record_id_l, record_id_r, arg_max(is_match, labelled_at) AS m,
+           arg_max(active, labelled_at) AS a
+    FROM labels GROUP BY ALL
+), old AS (
+    SELECT record_id_l, record_id_r, arg_max(is_match, labelled_at) AS m,
+           arg_max(active, labelled_at) AS a
+    FROM labels WHERE labelled_at <= $4 GROUP BY ALL
+)
+SELECT cur.record_id_l, cur.record_id_r, coalesce(old.m, cur.m), $1, $2, $3, coalesce(old.a, false)
+FROM cur LEFT JOIN old USING (record_id_l, record_id_r)
+WHERE coalesce(old.a, false) <> cur.a OR (cur.a AND cur.m IS DISTINCT FROM old.m)"""
+
+
+# --- merging and review -------------------------------------------------------------------
+
+
+def safe_clusters_sql() -> str:
+    """Pending clusters whose every scored pair (latest run per pair) reaches threshold `?`,
+    with no cannot-link constraint inside and no decision of a reviewer on them."""
+    return """
+WITH cm AS (
+    SELECT c.cluster_id, c.record_id, m.lead_id
+    FROM clusters c JOIN current_membership m USING (record_id)
+    WHERE m.lead_id IS NOT NULL
+), pending AS (
+    SELECT cluster_id, string_agg(record_id::VARCHAR, ',' ORDER BY record_id) AS sig
+    FROM cm GROUP BY cluster_id HAVING count(DISTINCT lead_id) > 1
+), latest_pairs AS (
+    SELECT record_id_l, record_id_r, arg_max(match_probability, run_id) AS p
+    FROM pairs GROUP BY ALL
+), weakest AS (
+    SELECT a.cluster_id, min(p.p) AS p_min
+    FROM latest_pairs p
+    JOIN cm a ON a.record_id = p.record_id_l
+    JOIN cm b ON b.record_id = p.record_id_r AND b.cluster_id = a.cluster_id
+    GROUP BY a.cluster_id
+), blocked AS (
+    SELECT DISTINCT a.cluster_id
+    FROM current_constraints k
+    JOIN cm a ON a.record_id = k.record_id_l
+    JOIN cm b ON b.record_id = k.record_id_r AND b.cluster_id = a.cluster_id
+    WHERE k.kind = 'cannot_link'
+)
+SELECT p.cluster_id FROM pending p JOIN weakest w USING (cluster_id)
+WHERE w.p_min >= ?
+  AND p.cluster_id NOT IN (SELECT cluster_id FROM blocked)
+  AND p.sig NOT IN (SELECT signature FROM review_decisions d
+                    WHERE d.decision <> 'skip' AND d.event_id NOT IN (SELECT unnest(?::BIGINT[])))"""
+
+
+def leads_of_records_sql() -> str:
+    """The current lead of each of the records `?` (a list) that has one."""
+    return """
+SELECT record_id, lead_id FROM current_membership
+WHERE record_id IN (SELECT unnest(?::BIGINT[])) AND lead_id IS NOT NULL"""
+
+
+def leads_with_others_sql() -> str:
+    """Those of the leads `?` that hold records other than the records `?`."""
+    return """
+SELECT DISTINCT lead_id FROM current_membership
+WHERE lead_id IN (SELECT unnest(?::BIGINT[])) AND record_id NOT IN (SELECT unnest(?::BIGINT[]))"""
+
+
+def touched_by_moves_sql(moves: str, before: str) -> str:
+    """The leads the moves in `moves` take records from or give records to, against `before`."""
+    return f"""
+SELECT DISTINCT lead_id FROM (
+    SELECT m.lead_id FROM {moves} m LEFT JOIN {before} c USING (record_id)
+    WHERE c.lead_id IS DISTINCT FROM m.lead_id
+    UNION ALL
+    SELECT c.lead_id FROM {moves} m JOIN {before} c USING (record_id)
+    WHERE c.lead_id IS DISTINCT FROM m.lead_id)
+WHERE lead_id IS NOT NULL"""
+
+
+def merge_safe_moves_sql(safe: str) -> str:
+    """Every record of a cluster in `safe(cluster_id)` to the smallest current lead of its
+    cluster."""
+    return f"""
+SELECT c.record_id, min(m.lead_id) OVER (PARTITION BY c.cluster_id) AS lead_id
+FROM clusters c JOIN current_membership m USING (record_id)
+WHERE m.lead_id IS NOT NULL AND c.cluster_id IN (SELECT cluster_id FROM {safe})"""
+
+
+def insert_decision_sql() -> str:
+    return "INSERT INTO review_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def leads_of_batch_sql() -> str:
+    """The leads holding a record of batch `?`."""
+    return """
+SELECT DISTINCT m.lead_id FROM current_membership m JOIN records r USING (record_id)
+WHERE r.batch_id = ?"""
+
+
+def lead_members_sql(columns: list[str]) -> str:
+    """Every record in a lead, with `columns`, by lead and record."""
+    cols = ", ".join(f"r.{quote_ident(c)}" for c in columns)
+    return f"""
+SELECT m.lead_id, r.record_id, r.batch_id, {cols}
+FROM current_membership m JOIN records r USING (record_id)
+WHERE m.lead_id IS NOT NULL ORDER BY m.lead_id, r.record_id"""
+
+
+def rules_sql() -> str:
+    return "SELECT value FROM meta WHERE key = 'survivorship'"
+
+
+def set_rules_sql() -> str:
+    return "INSERT OR REPLACE INTO meta VALUES ('survivorship', ?)"
+
+
+def review_queue_sql(pattern_fields, valid: dict[str, str]) -> str:
+    """Pending clusters with per-field distinct / present counts of `pattern_fields`: in more
+    than one lead, and not decided (other than skip) by an event in force. Params: undone ids."""
+    pattern_cols = ",\n       ".join(
+        f"count(DISTINCT {f}) FILTER (WHERE {valid[f]}) AS {f}_distinct, "
+        f"count({f}) FILTER (WHERE {valid[f]}) AS {f}_present"
+        for f in pattern_fields
+    )
+    return f"""
+WITH cm AS (
+    SELECT c.cluster_id, c.record_id, m.lead_id
+    FROM clusters c JOIN current_membership m USING (record_id)
+    WHERE m.lead_id IS NOT NULL
+), pending AS (
+    SELECT cluster_id, string_agg(record_id::VARCHAR, ',' ORDER BY record_id) AS signature,
+           count(*) AS records, count(DISTINCT lead_id) AS leads
+    FROM cm GROUP BY cluster_id HAVING count(DISTINCT lead_id) > 1
+), decided AS (
+    SELECT DISTINCT signature FROM review_decisions
+    WHERE decision <> 'skip' AND event_id NOT IN (SELECT unnest(?::BIGINT[]))
+), weakest AS (
+    SELECT a.cluster_id, min(p.match_probability) AS p_min, max(p.match_probability) AS p_max
+    FROM pairs p
+    JOIN cm a ON a.record_id = p.record_id_l
+    JOIN cm b ON b.record_id = p.record_id_r AND b.cluster_id = a.cluster_id
+    GROUP BY a.cluster_id
+)
+SELECT p.cluster_id, p.signature, p.records, p.leads, w.p_min, w.p_max,
+       {pattern_cols}
+FROM pending p
+JOIN cm USING (cluster_id)
+JOIN records r ON r.record_id = cm.record_id
+LEFT JOIN weakest w USING (cluster_id)
+WHERE p.signature NOT IN (SELECT signature FROM decided)
+GROUP BY p.cluster_id, p.signature, p.records, p.leads, w.p_min, w.p_max
+ORDER BY p.cluster_id"""
+
+
+def preview_records_sql() -> str:
+    """The records `?` (a list) with their cluster and current lead, for a preview."""
+    return """
+SELECT c.cluster_id, r.record_id, m.lead_id, r.name, r.phone, r.email, r.company, r.channel,
+       r.updated_at
+FROM clusters c JOIN records r USING (record_id) JOIN current_membership m USING (record_id)
+WHERE r.record_id IN (SELECT unnest(?::BIGINT[]))
+ORDER BY c.cluster_id, r.record_id"""
+
+
+def review_records_sql(columns: list[str]) -> str:
+    """The records `?` (a list) with their cluster and `columns`, for the review file."""
+    cols = ", ".join(f"r.{quote_ident(c)}" for c in columns)
+    return f"""
+SELECT c.cluster_id, r.record_id, {cols} FROM clusters c JOIN records r USING (record_id)
+WHERE r.record_id IN (SELECT unnest(?::BIGINT[])) ORDER BY c.cluster_id, r.record_id"""
+
+
+def applied_from_file_sql() -> str:
+    """Signatures decided from review file `?` by events in force (undone ids `?`)."""
+    return """
+SELECT signature FROM review_decisions
+WHERE export_id = ? AND event_id NOT IN (SELECT unnest(?::BIGINT[]))"""
+
+
+def last_event_id_sql() -> str:
+    return "SELECT coalesce(max(event_id), 0) FROM events"
+
+
+def undone_by_sql() -> str:
+    return "SELECT max(event_id) FROM events WHERE undoes = ?"
+
+
+def decisions_of_event_sql() -> str:
+    return "SELECT count(*) FROM review_decisions WHERE event_id = ?"
+
+
+def carry_edits_sql(before: str, after: str, touched: str) -> str:
+    """Overrides of leads the moves emptied (`before` -> `after`, both record_id, lead_id) go to
+    the lead their records went to (the smallest, if several), unless it has its own override
+    of that field. Params: $recorded_at, $event_id.
+    """
+    return f"""
+INSERT INTO edits
+WITH cur AS ({edits_state_sql(False)}),
+gone AS (
+    SELECT p.lead_id AS old, min(s.lead_id) AS target
+    FROM {before} p JOIN {after} s USING (record_id)
+    WHERE p.lead_id IN (SELECT lead_id FROM {touched}) AND s.lead_id IS NOT NULL
+      AND p.lead_id NOT IN (SELECT lead_id FROM {after} WHERE lead_id IS NOT NULL)
+    GROUP BY p.lead_id
+), carried AS (
+    SELECT g.target, e.field, e.value, e.lead_id AS old
+    FROM cur e JOIN gone g ON g.old = e.lead_id
+    WHERE NOT EXISTS (SELECT 1 FROM cur x WHERE x.lead_id = g.target AND x.field = e.field)
+    QUALIFY row_number() OVER (PARTITION BY g.target, e.field ORDER BY e.lead_id DESC) = 1
+)
+SELECT (SELECT coalesce(max(seq), 0) FROM edits) + row_number() OVER (ORDER BY target, field),
+       target, field, value, true, $recorded_at, $event_id, NULL, 'carried over from lead ' || old
+FROM carried"""
+
+
+def find_leads_sql() -> str:
+    """Golden leads whose name, mobile (digits), WeChat, e-mail or company contains `?`.
+    Params: text, digits (or NULL), limit."""
+    return """
+SELECT lead_id, name, phone, wechat, email, company, title, city, owner, members
+FROM leads
+WHERE name ILIKE '%' || $1 || '%'
+   OR wechat ILIKE '%' || $1 || '%'
+   OR email ILIKE '%' || $1 || '%'
+   OR company ILIKE '%' || $1 || '%'
+   OR ($2 IS NOT NULL AND regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g')
+                          LIKE '%' || $2 || '%')
+ORDER BY lead_id LIMIT $3"""
+
+
+def lead_of_record_sql() -> str:
+    return "SELECT lead_id FROM current_membership WHERE record_id = ?"
+
+
+def lead_row_sql() -> str:
+    return "SELECT * FROM leads WHERE lead_id = ?"
+
+
+def recent_events_sql() -> str:
+    """The newest events first. Param: limit."""
+    return """
+SELECT event_id, happened_at, actor, kind, target, reason
+FROM events ORDER BY event_id DESC LIMIT ?"""
+
+
+def cluster_records_sql(columns: list[str]) -> str:
+    """The records `?` (a list of ids) with their current lead, in record order."""
+    cols = ", ".join(f"r.{c}" for c in columns)
+    return f"""
+SELECT r.record_id, m.lead_id, {cols}
+FROM records r JOIN current_membership m USING (record_id)
+WHERE r.record_id IN (SELECT unnest(?::BIGINT[])) ORDER BY r.record_id"""
+
+

@@ -1,0 +1,176 @@
+"""Survivorship: which value of each field a golden lead takes from its member records.
+
+By default a field takes the value of the most recently updated record, ties broken by
+channel (own channels over third parties, then higher priority); values that failed
+validation never win. Rules are set per field, and phones and e-mails keep every other
+valid value as secondary contacts instead of dropping them.
+
+Example:
+    >>> rules = Survivorship.standard().with_rule("name", FieldRule("priority"))
+    >>> Survivorship.from_json(rules.to_json()) == rules
+    True
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+
+from workbench.errors import InputError
+from workbench.fields import CHECKED_FIELDS, STANDARD_FIELDS
+from workbench.store.sql import quote_ident
+
+# What each rule orders the candidate values by, most preferred first.
+RULES: dict[str, str] = {
+    "latest": "most recently updated record, then own channel, then channel priority",
+    "priority": "own channel, then channel priority, then most recently updated",
+    "prefer_mobile": "a valid mobile number over a landline, then latest",
+    "most_common": "the value most member records agree on, then latest",
+    "earliest": "the record updated first (keeps the original value)",
+}
+
+# Fields of the golden lead. `channel` and `updated_at` become `channels` and `last_updated`.
+GOLDEN_FIELDS: tuple[str, ...] = tuple(
+    f for f in STANDARD_FIELDS if f not in ("channel", "updated_at")
+)
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """How one field survives.
+
+    Args:
+        rule: one of `RULES`.
+        keep_all: also keep every other distinct valid value, in `<field>_others`.
+    """
+
+    rule: str = "latest"
+    keep_all: bool = False
+
+
+@dataclass(frozen=True)
+class Survivorship:
+    """Survivorship rules for every golden field; fields not listed use `default`."""
+
+    fields: dict[str, FieldRule] = field(default_factory=dict)
+    default: FieldRule = FieldRule()
+
+    @classmethod
+    def standard(cls) -> Survivorship:
+        """Latest wins; phones prefer a valid mobile; every phone and e-mail is kept."""
+        return cls(
+            fields={
+                "phone": FieldRule("prefer_mobile", keep_all=True),
+                "email": FieldRule("latest", keep_all=True),
+            }
+        )
+
+    def rule_for(self, name: str) -> FieldRule:
+        return self.fields.get(name, self.default)
+
+    def with_rule(self, name: str, rule: FieldRule) -> Survivorship:
+        return replace(self, fields={**self.fields, name: rule})
+
+    def validate(self) -> None:
+        """Raise one InputError listing every unknown field or rule."""
+        problems = [
+            f"unknown field '{name}'" for name in self.fields if name not in GOLDEN_FIELDS
+        ]
+        for name, rule in [*self.fields.items(), ("(default)", self.default)]:
+            if rule.rule not in RULES:
+                problems.append(f"unknown rule '{rule.rule}' for {name}")
+        if problems:
+            raise InputError(
+                "The survivorship rules have problems: " + "; ".join(problems) + ".",
+                fix=f"Fields are {', '.join(GOLDEN_FIELDS)}; rules are {', '.join(RULES)}.",
+            )
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"fields": {k: asdict(v) for k, v in self.fields.items()},
+             "default": asdict(self.default)},
+            ensure_ascii=False, sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Survivorship:
+        data = json.loads(text)
+        rules = cls(
+            fields={k: FieldRule(**v) for k, v in data.get("fields", {}).items()},
+            default=FieldRule(**data.get("default", {})),
+        )
+        rules.validate()
+        return rules
+
+
+def valid_sql(name: str) -> str:
+    """SQL that is true where a member's value of `name` may win: present and not failed."""
+    col = quote_ident(name)
+    cond = f"{col} IS NOT NULL AND trim({col}) <> ''"
+    if name in CHECKED_FIELDS:
+        cond += f" AND coalesce({quote_ident(name + '_status')}, 'ok') = 'ok'"
+    return cond
+
+
+_LATEST = "_updated DESC NULLS LAST, _own DESC, _priority DESC, record_id DESC"
+
+# The order of each rule's candidates, most preferred first, inside one lead.
+ORDER_BY: dict[str, str] = {
+    "latest": _LATEST,
+    "priority": "_own DESC, _priority DESC, _updated DESC NULLS LAST, record_id DESC",
+    "prefer_mobile": f"coalesce(phone_type = 'mobile', false) DESC, {_LATEST}",
+    "earliest": "_updated ASC NULLS LAST, _own DESC, _priority DESC, record_id ASC",
+}
+
+
+def rank_columns(rules: Survivorship) -> dict[str, str]:
+    """The rank columns the rules need (`_r_<rule>`: 1 for the preferred member of a lead),
+    each with its ORDER BY. Ranking once per rule is much cheaper than ordering per field."""
+    used = {rules.rule_for(f).rule for f in GOLDEN_FIELDS} - {"most_common"}
+    return {f"_r_{rule}": ORDER_BY[rule] for rule in sorted(used)}
+
+
+def select_sql(rules: Survivorship) -> list[str]:
+    """The aggregate expressions of every golden field under `rules`, over members that carry
+    the `rank_columns`."""
+    out = []
+    for name in GOLDEN_FIELDS:
+        rule = rules.rule_for(name)
+        col, valid = quote_ident(name), valid_sql(name)
+        if rule.rule == "most_common":
+            pick = f"mode({col}) FILTER (WHERE {valid})"
+        else:
+            pick = f"arg_min({col}, _r_{rule.rule}) FILTER (WHERE {valid})"
+        out.append(f"{pick} AS {col}")
+        if rule.keep_all:
+            out.append(
+                f"list(DISTINCT {col} ORDER BY {col}) FILTER (WHERE {valid}) "
+                f"AS {quote_ident(name + '_all')}"
+            )
+    return out
+
+
+def finish_sql(rules: Survivorship, golden: str, edits: str) -> str:
+    """Apply field overrides to the golden rows and turn `_all` lists into `_others`."""
+    cols = []
+    for name in GOLDEN_FIELDS:
+        col = quote_ident(name)
+        cols.append(
+            f"CASE WHEN list_contains(e._fields, '{name}') "
+            f"THEN map_extract(e._values, '{name}')[1] ELSE g.{col} END AS {col}"
+        )
+        if rules.rule_for(name).keep_all:
+            cols.append(
+                f"list_filter(g.{quote_ident(name + '_all')}, lambda x: x IS DISTINCT FROM "
+                f"(CASE WHEN list_contains(e._fields, '{name}') "
+                f"THEN map_extract(e._values, '{name}')[1] ELSE g.{col} END)) "
+                f"AS {quote_ident(name + '_others')}"
+            )
+    body = ",\n       ".join(cols)
+    return f"""
+SELECT g.lead_id, {body},
+       g.members, g.record_ids, g.channels, g.last_updated,
+       coalesce(e._fields, []) AS overridden
+FROM ({golden}) g
+LEFT JOIN (SELECT lead_id, list(field ORDER BY field) AS _fields, map(list(field), list(value)) AS _values
+           FROM ({edits}) GROUP BY lead_id) e USING (lead_id)"""

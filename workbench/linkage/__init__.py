@@ -1,0 +1,1 @@
+"""Who is who: the Splink model, linking the pool and new batches, clusters, tuning, files alone."""

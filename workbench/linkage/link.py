@@ -1,0 +1,609 @@
+"""Link records: the whole pool, or one new batch against the pool, into scored pairs and
+clusters; and explain a pair for the reviewer.
+
+The whole-pool run (`dedupe_pool`) trains a model when the pool has none, scores every blocked
+pair, clusters, and replaces the stored pairs and clusters. The incremental run (`link_batch`),
+which the importer calls after each batch, scores only the new records against the pool
+(Splink's `predict_between`) and among themselves (`predict_within`), and re-clusters only the
+clusters the new links touch: the pool's pairs among themselves are never recomputed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass, field
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from workbench.errors import LinkageError
+from workbench.linkage import sql
+from workbench.linkage.cluster import assign_stable_ids, cluster_pairs
+from workbench.linkage.model import (
+    LinkageModel,
+    blocking_counts,
+    load_model,
+    load_table,
+    make_linker,
+    prepare_link_input,
+    save_model,
+    splink_connection,
+    train_model,
+)
+from workbench.store.pool import Pool, run
+
+log = logging.getLogger(__name__)
+
+# Pairs scored below this weight are kept out of the pool: they are clearly different people
+# and only the clustering of the same run needs them.
+STORE_MIN_WEIGHT = -8.0
+
+
+@dataclass
+class LinkResult:
+    """What a linkage run did."""
+
+    run_id: int
+    kind: str  # 'full' | 'incremental'
+    model_version: int
+    threshold: float
+    threshold_kind: str
+    records: int
+    pairs_scored: int
+    links: int  # pairs at or above the threshold
+    clusters: int  # clusters written (all of them for a full run, the touched ones otherwise)
+    duplicates: int  # records in a cluster with another record
+    trained: bool = False
+    batch_id: int | None = None
+    seconds: float = 0.0
+    blocking: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        what = "the whole pool" if self.kind == "full" else f"batch {self.batch_id}"
+        trained = f", trained model v{self.model_version}" if self.trained else ""
+        return (
+            f"Linked {what}: {self.records} records, {self.pairs_scored} pairs scored, "
+            f"{self.links} links at {self.threshold_kind} {self.threshold:g}, {self.clusters} "
+            f"clusters, {self.duplicates} records with a duplicate ({self.seconds:.1f} s"
+            f"{trained}, model v{self.model_version})."
+        )
+
+
+# --- reading from the pool -------------------------------------------------------------------
+
+def _record_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    cols = {r[0] for r in run(con, "DESCRIBE records").fetchall()}
+    return [c for c in sql.LINK_SOURCE_COLUMNS if c in cols]
+
+
+def _constraints(con: duckdb.DuckDBPyConnection) -> tuple[list, list]:
+    rows = run(con, sql.active_constraints_sql()).fetchall()
+    must = [(a, b) for a, b, kind in rows if kind == "must_link"]
+    cannot = [(a, b) for a, b, kind in rows if kind == "cannot_link"]
+    return must, cannot
+
+
+def _labels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return run(con, sql.active_labels_sql()).df()
+
+
+def _previous_clusters(con: duckdb.DuckDBPyConnection, touching=None) -> pd.Series:
+    """record id -> current cluster id: of every record, or of every member of the clusters
+    that the records in `touching` (ids) are in."""
+    if touching is None:
+        frame = run(con, sql.current_clusters_sql()).df()
+    else:
+        con.register("wb_touching_df", pd.DataFrame({"record_id": sorted(touching)},
+                                                    dtype="int64"))
+        try:
+            frame = run(con, sql.clusters_touching_sql("wb_touching_df")).df()
+        finally:
+            con.unregister("wb_touching_df")
+    return pd.Series(frame["cluster_id"].to_numpy(), index=frame["record_id"].to_numpy())
+
+
+# --- scoring -----------------------------------------------------------------------------------
+
+def _gamma_sql(model: LinkageModel) -> str:
+    """SQL that recovers each comparison's level from its weight, as JSON {comparison: level}.
+
+    Splink numbers levels from the top: the first non-null level has the highest number, the
+    last (else) 0, the null level -1.
+    """
+    parts = []
+    for comp in model.settings["comparisons"]:
+        name = comp["output_column_name"]
+        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        cases = []
+        for i, lv in enumerate(levels):
+            m, u = lv.get("m_probability"), lv.get("u_probability")
+            if not m or not u:
+                continue
+            w = math.log2(m / u)
+            cases.append(f"WHEN abs(mw_{name} - ({w!r})) < 1e-6 THEN {len(levels) - 1 - i}")
+        case = f"CASE WHEN mw_{name} = 0 THEN -1 {' '.join(cases)} ELSE -1 END"
+        parts.append(f"'{name}', {case}")
+    return f"json_object({', '.join(parts)})" if parts else "NULL"
+
+
+def _weights_sql(model: LinkageModel, columns: set[str]) -> str:
+    parts = []
+    for comp in model.settings["comparisons"]:
+        name = comp["output_column_name"]
+        tf = f" + coalesce(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in columns else ""
+        parts.append(f"'{name}', round(mw_{name}{tf}, 3)")
+    return f"json_object({', '.join(parts)})" if parts else "NULL"
+
+
+def _scored_pairs(
+    mem: duckdb.DuckDBPyConnection, table: str, model: LinkageModel, run_id: int
+) -> None:
+    """Turn Splink's predictions in `table` into `wb_pairs` (smaller id left, with the
+    explanation columns)."""
+    columns = {r[0] for r in run(mem, f"DESCRIBE {table}").fetchall()}
+    run(mem, f"""
+CREATE OR REPLACE TABLE wb_pairs AS
+SELECT {int(run_id)} AS run_id,
+       least(unique_id_l, unique_id_r) AS id_l, greatest(unique_id_l, unique_id_r) AS id_r,
+       match_weight, match_probability,
+       CAST({_gamma_sql(model)} AS VARCHAR) AS gammas,
+       CAST({_weights_sql(model, columns)} AS VARCHAR) AS weights
+FROM {table}""")
+
+
+def _tf_columns(model: LinkageModel) -> list[str]:
+    return sorted({
+        lv["tf_adjustment_column"]
+        for comp in model.settings["comparisons"] for lv in comp["comparison_levels"]
+        if lv.get("tf_adjustment_column")
+    })
+
+
+def _register_tf_tables(linker, mem: duckdb.DuckDBPyConnection, model,
+                        tables: dict | None = None) -> None:
+    """Term frequencies from the whole pool, so a batch is scored as the full run scores it:
+    `tables` (column -> lookup frame, computed in the pool), or counted over `link_input`."""
+    db_api = linker._db_api
+    for col in _tf_columns(model):
+        name = f"wb_tf_{col}"
+        if tables is None:
+            run(mem, f"CREATE OR REPLACE TABLE {name} AS "
+                     + sql.term_frequencies_sql(col, "SELECT * FROM link_input"))
+        else:
+            load_table(mem, name, tables[col])
+        frame = db_api.register(name, table_name=f"{name}_{id(linker)}")
+        linker.table_management.register_term_frequency_lookup(frame, col)
+
+
+# --- whole pool --------------------------------------------------------------------------------
+
+def dedupe_pool(
+    pool: Pool,
+    *,
+    threshold: float | None = None,
+    retrain: bool = False,
+    seed: int = 42,
+    progress: bool = False,
+) -> LinkResult:
+    """Link every record of the pool: train a model if there is none, score all blocked pairs,
+    cluster, and store pairs and clusters (cluster ids stay stable across runs).
+
+    Args:
+        pool: the lead pool.
+        threshold: link at this match probability (≤ 1) or match weight (> 1) instead of the
+            model's threshold.
+        retrain: train a new model version even if one exists (uses reviewers' labels).
+        seed: training seed; the same pool and seed give the same model.
+        progress: show progress bars.
+
+    Returns:
+        A `LinkResult`; `.summary()` is one line for a person.
+
+    Example:
+        >>> result = dedupe_pool(Pool("data/leadpool.duckdb"))
+        >>> print(result.summary())
+    """
+    started = time.perf_counter()
+    started_at = dt.datetime.now()
+    with pool.connect() as con:
+        columns = _record_columns(con)
+        records = con.sql(sql.linkable_records_sql(columns)).to_arrow_table()
+        model = None if retrain else load_model(con)
+        labels = _labels(con)
+        must, cannot = _constraints(con)
+    if records.num_rows == 0:
+        raise LinkageError(
+            f"The pool '{pool.path}' has no records to link. Import a file first "
+            "(`workbench import FILE --channel NAME`)."
+        )
+    mem = splink_connection()
+    try:
+        load_table(mem, "wb_records", records)
+        prepare_link_input(mem, "wb_records", id_column="record_id")
+        trained = model is None
+        if trained:
+            model = train_model(mem, seed=seed, labels=labels)
+        model = model.with_threshold(threshold) if threshold is not None else model
+        linker = make_linker(mem, model.settings)
+        blocking = blocking_counts(linker)
+        for row in blocking.itertuples(index=False):
+            log.info("blocking rule %s: %d comparisons", row[0], row[1])
+        predictions = linker.inference.predict()
+        run_id_hint = 0
+        _scored_pairs(mem, predictions.physical_name, model, run_id_hint)
+        pairs = run(mem, "SELECT id_l, id_r, match_weight FROM wb_pairs").df()
+        ids = run(mem, "SELECT unique_id FROM link_input").df()["unique_id"]
+        keys = cluster_pairs(ids, pairs, model.threshold_weight, must_link=must,
+                             cannot_link=cannot, progress=progress)
+        with pool.transaction() as con:
+            if trained:
+                save_model(con, model, note="trained by a whole-pool run")
+            run_id = run(con, sql.next_run_id_sql()).fetchall()[0][0]
+            previous = _previous_clusters(con)
+            cluster_ids = assign_stable_ids(keys, previous)
+            clusters = pd.DataFrame({"record_id": cluster_ids.index.astype("int64"),
+                                     "cluster_id": cluster_ids.to_numpy(), "run_id": run_id})
+            stored = mem.sql(f"SELECT * REPLACE ({int(run_id)} AS run_id) FROM wb_pairs "
+                             f"WHERE match_weight >= {float(STORE_MIN_WEIGHT)!r}").to_arrow_table()
+            run(con, "DELETE FROM pairs")
+            con.register("wb_stored_pairs", stored)
+            run(con, sql.insert_pairs_sql("wb_stored_pairs"))
+            con.unregister("wb_stored_pairs")
+            _store_features(con, mem, "SELECT * FROM link_input", replace=True)
+            run(con, "DELETE FROM clusters")
+            con.register("wb_clusters", clusters)
+            run(con, sql.replace_clusters_sql("wb_clusters"))
+            con.unregister("wb_clusters")
+            links = int((pairs["match_weight"] >= model.threshold_weight).sum())
+            n_clusters = int(clusters["cluster_id"].nunique())
+            run(con, sql.insert_run_sql(), [run_id, started_at, "full", model.version,
+                                            model.threshold, None, len(pairs), n_clusters])
+    finally:
+        mem.close()
+    sizes = clusters["cluster_id"].map(clusters["cluster_id"].value_counts())
+    return LinkResult(
+        run_id=int(run_id), kind="full", model_version=int(model.version),
+        threshold=model.threshold, threshold_kind=model.threshold_kind,
+        records=len(clusters), pairs_scored=len(pairs), links=links, clusters=n_clusters,
+        duplicates=int((sizes > 1).sum()), trained=trained,
+        seconds=time.perf_counter() - started, blocking=blocking.to_dict("records"),
+    )
+
+
+def _store_features(con, mem, query: str, *, replace: bool) -> None:
+    """Keep the linkage input of these records in the pool (all of them when `replace`)."""
+    cols = ", ".join(sql.LINK_FEATURE_COLUMNS)
+    rows = mem.sql(f"SELECT {cols} FROM ({query})").to_arrow_table()
+    con.register("wb_features", rows)
+    if replace:
+        run(con, "DELETE FROM link_features")
+        generic = mem.sql("SELECT field, value, names FROM wb_generic_values").to_arrow_table()
+        con.register("wb_generic", generic)
+        run(con, "DELETE FROM link_generic_values")
+        run(con, "INSERT INTO link_generic_values SELECT * FROM wb_generic")
+        con.unregister("wb_generic")
+    else:
+        run(con, "DELETE FROM link_features WHERE unique_id IN (SELECT unique_id FROM wb_features)")
+    run(con, f"INSERT INTO link_features ({cols}) SELECT {cols} FROM wb_features")
+    con.unregister("wb_features")
+
+
+@dataclass
+class BatchInput:
+    """What a batch is linked with, read from the pool."""
+
+    link_input: pa.Table  # the batch's records and the pool records they can pair with
+    term_frequencies: dict[str, pa.Table]  # column -> Splink's lookup, over the whole pool
+    regeneric: pa.Table  # pool records prepared again: the batch made a value of theirs generic
+    newly_generic: pa.Table  # field, value, names: the generic values the batch adds
+
+
+def _store_generic(con: duckdb.DuckDBPyConnection, batch_input: BatchInput) -> None:
+    """Keep the generic values the batch added, and the pool records they changed, so that
+    the next batch starts where a whole run would."""
+    con.register("wb_regeneric_rows", batch_input.regeneric)
+    run(con, sql.update_features_sql("wb_regeneric_rows"))
+    con.unregister("wb_regeneric_rows")
+    con.register("wb_newly_generic_rows", batch_input.newly_generic)
+    run(con, "INSERT INTO link_generic_values SELECT field, value, names "
+             "FROM wb_newly_generic_rows")
+    con.unregister("wb_newly_generic_rows")
+
+
+def _batch_link_input(
+    con: duckdb.DuckDBPyConnection, batch_id: int, columns: list[str], model: LinkageModel
+) -> BatchInput:
+    """The linkage input a batch needs, prepared inside the pool: the batch's records and the
+    pool records that share a blocking key with one of them; and the term frequencies of
+    their values over the whole pool.
+
+    The rows are those a whole run over pool and batch would make: a contact value is generic
+    when the stored list holds it or when the records that give it (pool and batch) carry
+    three names, and pool records with a value the batch made generic are prepared again;
+    name blocks are capped, and term frequencies counted, over pool and batch together. Pool
+    records that share no blocking key with the batch cannot pair with it and stay in the file.
+    """
+    from workbench.linkage.model import GENERIC_MIN_NAMES, MAX_NAME_BLOCK, source_projection
+    started = time.perf_counter()
+
+    def done(step: str) -> None:
+        log.info("batch %s: %s at %.1f s", batch_id, step, time.perf_counter() - started)
+
+    run(con, "CREATE OR REPLACE TEMP TABLE wb_batch AS SELECT CAST(? AS BIGINT) AS batch_id",
+        [batch_id])
+    run(con, sql.left_out_sql())
+    run(con, "CREATE OR REPLACE TEMP TABLE wb_batch_records AS "
+             + sql.linkable_records_sql(columns, batch_only=True), [batch_id])
+    projection = source_projection(["record_id", *columns], "record_id")
+    run(con, f"CREATE OR REPLACE TEMP VIEW wb_link_source AS SELECT {projection} "
+             "FROM wb_batch_records")
+    # Generic values as a whole run finds them: the stored list, and the batch's values
+    # counted again over every record that gives them.
+    run(con, sql.batch_values_sql())
+    run(con, "CREATE OR REPLACE TEMP TABLE wb_givers AS "
+             + sql.records_giving_sql(projection, "wb_batch_values"))
+    run(con, "CREATE OR REPLACE TEMP VIEW wb_generic_source AS "
+             "SELECT * FROM wb_givers UNION ALL SELECT * FROM wb_link_source")
+    run(con, sql.generic_values_sql("wb_generic_source", GENERIC_MIN_NAMES))
+    run(con, sql.newly_generic_sql())
+    run(con, "CREATE OR REPLACE TEMP TABLE wb_generic_values AS SELECT field, value, names "
+             "FROM link_generic_values UNION ALL SELECT * FROM wb_newly_generic")
+    run(con, "CREATE OR REPLACE TEMP TABLE wb_batch_li AS "
+             + sql.link_input_sql("wb_link_source", '"record_id"'))
+    # Pool records that give a value the batch made generic are prepared again.
+    run(con, "CREATE OR REPLACE TEMP VIEW wb_regeneric_source AS "
+             + sql.records_giving_sql("*", "wb_newly_generic", "wb_givers")
+             + " AND record_id IN (SELECT unique_id FROM link_features)")
+    run(con, "CREATE OR REPLACE TEMP TABLE wb_regeneric AS "
+             + sql.link_input_sql("wb_regeneric_source", '"record_id"'))
+    run(con, sql.pool_features_sql())
+    # The columns that name blocks and term frequencies are counted on, of pool and batch
+    # together: read out of the file once.
+    tf_columns = _tf_columns(model)
+    counted = ", ".join(dict.fromkeys(["name_key", "city", "company_core", *tf_columns]))
+    run(con, f"CREATE OR REPLACE TEMP TABLE wb_everything AS SELECT {counted} FROM wb_pool_li "
+             f"UNION ALL SELECT {counted} FROM wb_batch_li")
+    everything = "SELECT * FROM wb_everything"
+    run(con, "CREATE OR REPLACE TEMP TABLE wb_batch_capped AS " + sql.capped_subset_sql(
+        "SELECT * FROM wb_batch_li", everything, MAX_NAME_BLOCK))
+    done("batch prepared")
+    # A pool record shares a capped name block with the batch when its uncapped key is one
+    # the batch keeps.
+    run(con, "CREATE OR REPLACE TEMP TABLE wb_candidate_ids AS " + sql.candidate_ids_sql(
+        sql.uncapped_blocks_sql("SELECT * FROM wb_pool_li"), "SELECT * FROM wb_batch_capped",
+        _blocking_columns(model)))
+    done("pool records sharing a key found")
+    run(con, "CREATE OR REPLACE TEMP TABLE wb_link_input AS " + sql.capped_subset_sql(
+        "SELECT * FROM wb_pool_li WHERE unique_id IN (SELECT unique_id FROM wb_candidate_ids)",
+        everything, MAX_NAME_BLOCK) + " UNION ALL BY NAME SELECT * FROM wb_batch_capped")
+    link_input = con.sql("SELECT * FROM wb_link_input").to_arrow_table()
+    done("name blocks capped")
+    totals = run(con, "SELECT " + ", ".join(f"count({c})" for c in tf_columns)
+                 + f" FROM ({everything})").fetchall()[0] if tf_columns else ()
+    tf = {col: con.sql(sql.term_frequencies_sql(col, everything, "SELECT * FROM wb_link_input",
+                                                total)).to_arrow_table()
+          for col, total in zip(tf_columns, totals, strict=True)}
+    done("term frequencies counted")
+    return BatchInput(
+        link_input=link_input, term_frequencies=tf,
+        regeneric=con.sql("SELECT * FROM wb_regeneric").to_arrow_table(),
+        newly_generic=con.sql("SELECT field, value, names FROM wb_newly_generic").to_arrow_table(),
+    )
+
+
+def _blocking_columns(model: LinkageModel) -> list[list[tuple[str, str]]]:
+    """Per blocking rule of the model, its (left column, right column) equalities."""
+    rules = []
+    for rule in model.settings.get("blocking_rules_to_generate_predictions", []):
+        text = rule["blocking_rule"] if isinstance(rule, dict) else str(rule)
+        equalities = []
+        for part in text.split(" AND "):
+            left, _, right = part.partition("=")
+            left, right = left.strip(), right.strip()
+            if left.startswith("l.") and right.startswith("r."):
+                equalities.append((left[2:], right[2:]))
+        if equalities:
+            rules.append(equalities)
+    return rules
+
+
+# --- one batch ----------------------------------------------------------------------------------
+
+def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None) -> dict | None:
+    """Link one imported batch against the pool and within itself, and update the clusters
+    it touches. The importer calls this after a batch lands.
+
+    Only the batch's records are scored (against the pool with Splink's `predict_between`,
+    among themselves with `predict_within`); the pool's own pairs are not recomputed. Clusters
+    that a new record joins are re-clustered with their stored pairs and keep their ids.
+
+    Args:
+        pool: the lead pool.
+        batch_id: the batch that was just imported.
+        threshold: link at this probability (≤ 1) or weight (> 1) instead of the model's.
+
+    Returns:
+        `LinkResult.to_dict()`, or None when the pool has no trained model yet (run
+        `workbench dedupe` once to train one).
+
+    Example:
+        >>> link_batch(Pool(), 12)["links"]
+        37
+    """
+    started = time.perf_counter()
+    started_at = dt.datetime.now()
+    with pool.connect() as con:
+        model = load_model(con)
+        if model is None:
+            log.info("no linkage model in the pool; batch %s not linked", batch_id)
+            return None
+        columns = _record_columns(con)
+        batch_ids = run(con, sql.batch_record_ids_sql(), [batch_id]).df()["record_id"]
+        stored = run(con, "SELECT count(*) FROM link_features").fetchall()[0][0]
+        must, cannot = _constraints(con)
+        batch_input = records = None
+        if len(batch_ids) and stored:
+            # The pool's linkage input was kept by the last run: prepare only the batch, and
+            # read only the pool records it can pair with.
+            batch_input = _batch_link_input(con, batch_id, columns, model)
+        elif len(batch_ids):
+            records = con.sql(sql.linkable_records_sql(columns)).to_arrow_table()
+    model = model.with_threshold(threshold) if threshold is not None else model
+    if len(batch_ids) == 0:
+        return LinkResult(0, "incremental", int(model.version), model.threshold,
+                          model.threshold_kind, 0, 0, 0, 0, 0, batch_id=batch_id,
+                          seconds=time.perf_counter() - started).to_dict()
+    mem = splink_connection()
+    try:
+        load_table(mem, "wb_batch_ids", pd.DataFrame({"record_id": batch_ids.astype("int64")}))
+        if batch_input is None:
+            load_table(mem, "wb_records", records)
+            prepare_link_input(mem, "wb_records", id_column="record_id")
+        else:
+            load_table(mem, "link_input", batch_input.link_input)
+        log.info("batch %s: link input of %d records at %.1f s", batch_id,
+                 run(mem, "SELECT count(*) FROM link_input").fetchall()[0][0],
+                 time.perf_counter() - started)
+        run(mem, "CREATE TABLE li_new AS SELECT * FROM link_input "
+                 "WHERE unique_id IN (SELECT record_id FROM wb_batch_ids)")
+        # Only pool records that share a blocking key with the batch can pair with it: score
+        # against those, not against the whole pool.
+        run(mem, sql.candidates_sql("link_input", "li_new", _blocking_columns(model)))
+        linker = make_linker(mem, model.settings)
+        _register_tf_tables(linker, mem, model,
+                            batch_input.term_frequencies if batch_input else None)
+        log.info("batch %s: candidates and term frequencies at %.1f s", batch_id,
+                 time.perf_counter() - started)
+        db_api = linker._db_api
+        new = db_api.register("li_new", table_name="wb_li_new")
+        old = db_api.register("li_old", table_name="wb_li_old")
+        parts = [linker.inference.predict_within(new, warning_mode="never")]
+        if run(mem, "SELECT count(*) FROM li_old").fetchall()[0][0]:
+            parts.append(linker.inference.predict_between(old, new, warning_mode="never"))
+        union = " UNION ALL BY NAME ".join(f"SELECT * FROM {p.physical_name}" for p in parts)
+        run(mem, f"CREATE OR REPLACE TABLE wb_predictions AS {union}")
+        _scored_pairs(mem, "wb_predictions", model, 0)
+        new_pairs = run(mem, "SELECT id_l, id_r, match_weight FROM wb_pairs").df()
+        log.info("batch %s: %d pairs scored at %.1f s", batch_id, len(new_pairs),
+                 time.perf_counter() - started)
+        with pool.transaction() as con:
+            run_id = run(con, sql.next_run_id_sql()).fetchall()[0][0]
+            # Records whose clusters the batch touches: the batch, and every member of a
+            # cluster that a new record links to.
+            strong = new_pairs[new_pairs["match_weight"] >= model.threshold_weight]
+            touched = set(batch_ids.tolist()) | set(strong["id_l"]) | set(strong["id_r"])
+            previous = _previous_clusters(con, touched)
+            affected = pd.Index(sorted(touched | set(previous.index.tolist())))
+            con.register("wb_affected_df", pd.DataFrame({"record_id": affected.astype("int64")}))
+            run(con, "CREATE TEMP TABLE wb_affected AS SELECT * FROM wb_affected_df")
+            con.unregister("wb_affected_df")
+            old_pairs = run(con, sql.pairs_among_sql("wb_affected")).df()
+            # In one order whatever order the queries gave: ties between equal weights
+            # break the same way in every run.
+            pairs = pd.concat([old_pairs, new_pairs], ignore_index=True).sort_values(
+                ["id_l", "id_r"], kind="stable", ignore_index=True)
+            keys = cluster_pairs(affected, pairs, model.threshold_weight,
+                                 must_link=[m for m in must if m[0] in affected and m[1] in affected],
+                                 cannot_link=cannot)
+            next_id = run(con, sql.max_cluster_id_sql()).fetchall()[0][0] + 1
+            cluster_ids = assign_stable_ids(keys, previous, next_id)
+            clusters = pd.DataFrame({"record_id": cluster_ids.index.astype("int64"),
+                                     "cluster_id": cluster_ids.to_numpy(), "run_id": run_id})
+            stored = mem.sql(f"SELECT * REPLACE ({int(run_id)} AS run_id) FROM wb_pairs "
+                             f"WHERE match_weight >= {float(STORE_MIN_WEIGHT)!r}").to_arrow_table()
+            con.register("wb_stored_pairs", stored)
+            run(con, sql.insert_pairs_sql("wb_stored_pairs"))
+            con.unregister("wb_stored_pairs")
+            if batch_input is None:
+                _store_features(con, mem, "SELECT * FROM link_input", replace=True)
+            else:
+                _store_features(con, mem, "SELECT * FROM li_new", replace=False)
+                _store_generic(con, batch_input)
+            con.register("wb_clusters", clusters)
+            run(con, sql.delete_clusters_of_sql("wb_clusters"))
+            run(con, sql.replace_clusters_sql("wb_clusters"))
+            con.unregister("wb_clusters")
+            run(con, "DROP TABLE wb_affected")
+            n_clusters = int(clusters["cluster_id"].nunique())
+            run(con, sql.insert_run_sql(), [run_id, started_at, "incremental", model.version,
+                                            model.threshold, batch_id, len(new_pairs),
+                                            n_clusters])
+    finally:
+        mem.close()
+    in_batch = clusters[clusters["record_id"].isin(batch_ids)]
+    sizes = clusters["cluster_id"].map(clusters["cluster_id"].value_counts())
+    dup = int((sizes[clusters["record_id"].isin(batch_ids).to_numpy()] > 1).sum())
+    return LinkResult(
+        run_id=int(run_id), kind="incremental", model_version=int(model.version),
+        threshold=model.threshold, threshold_kind=model.threshold_kind,
+        records=len(in_batch), pairs_scored=len(new_pairs), links=len(strong),
+        clusters=n_clusters, duplicates=dup, batch_id=batch_id,
+        seconds=time.perf_counter() - started,
+    ).to_dict()
+
+
+# --- explanations -------------------------------------------------------------------------------
+
+def explain_pair(pool: Pool, record_id_l: int, record_id_r: int) -> pd.DataFrame:
+    """Which fields agreed or disagreed for a stored pair, and how much each moved the weight.
+
+    Returns:
+        One row per comparison: comparison, level (its label, e.g. 'same mobile'), weight
+        (log2 Bayes factor, term frequency included; positive = evidence for a match), and
+        verdict ('agrees', 'disagrees', 'missing'). The frame's attrs carry match_weight and
+        match_probability.
+
+    Example:
+        >>> explain_pair(pool, 17, 4031)
+          comparison        level  weight    verdict
+        0       name   exact name    8.9     agrees
+        1      phone  same mobile   25.6     agrees
+    """
+    with pool.connect(read_only=True) as con:
+        rows = run(con, sql.pair_sql(), [record_id_l, record_id_r] * 2).fetchall()
+        if not rows:
+            raise LinkageError(
+                f"The pair ({record_id_l}, {record_id_r}) has not been scored. Run `workbench "
+                "dedupe`, or check that both records are in the pool and were blocked together."
+            )
+        weight, probability, gammas, weights, run_id = rows[0]
+        model_row = run(con, "SELECT model_version FROM linkage_runs WHERE run_id = ?",
+                        [run_id]).fetchall()
+        model = load_model(con, model_row[0][0] if model_row and model_row[0][0] else None)
+    gammas = json.loads(gammas or "{}")
+    weights = json.loads(weights or "{}")
+    out = []
+    for comp in model.settings["comparisons"]:
+        name = comp["output_column_name"]
+        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        gamma = gammas.get(name, -1)
+        label = "null" if gamma is None or gamma < 0 else \
+            levels[len(levels) - 1 - gamma].get("label_for_charts", str(gamma))
+        w = float(weights.get(name, 0.0) or 0.0)
+        verdict = "missing" if label == "null" else ("agrees" if w > 0 else "disagrees")
+        out.append({"comparison": name, "level": label, "weight": round(w, 2),
+                    "verdict": verdict})
+    frame = pd.DataFrame(out)
+    frame.attrs.update(match_weight=weight, match_probability=probability)
+    return frame
+
+
+def cluster_explanations(pool: Pool, record_ids) -> pd.DataFrame:
+    """Why the weakest pair of the cluster scored as it did: one row per comparison."""
+    from workbench.linkage.link import explain_pair
+    with pool.connect(read_only=True) as con:
+        pairs = run(con, sql.cluster_pairs_sql(), [[int(r) for r in record_ids]]).df()
+    if pairs.empty:
+        return pd.DataFrame(columns=["comparison", "level", "weight", "verdict"])
+    weakest = pairs.iloc[0]
+    frame = explain_pair(pool, int(weakest.record_id_l), int(weakest.record_id_r))
+    frame.attrs["pair"] = (int(weakest.record_id_l), int(weakest.record_id_r))
+    return frame

@@ -1,0 +1,663 @@
+"""The lead linkage model: blocking rules, comparisons, training, and saved versions.
+
+The model is a Splink 5 settings dictionary with trained m and u probabilities, plus the
+threshold at which pairs link. It compares the columns of the linkage input table (see
+`prepare_link_input`): standardised values with placeholders and generic contact values
+(switchboards, shared inboxes, 400 numbers) set to NULL, so that they neither block nor agree.
+
+Splink runs in a private in-memory DuckDB connection (`splink_connection`); the pool is only
+read and written by our own statements, so Splink's working tables never land in it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import shutil
+import tempfile
+import weakref
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from workbench.errors import LinkageError
+from workbench.linkage import sql
+from workbench.store.pool import current_actor, run
+from workbench.store.sql import quote_ident
+
+log = logging.getLogger(__name__)
+
+# A contact value carried by this many different names belongs to no one person.
+GENERIC_MIN_NAMES = 3
+# A name blocks together with a city or company only where few records share the two: 王伟 in
+# 北京市 would otherwise make millions of pairs that a name and a city could never decide.
+MAX_NAME_BLOCK = 60
+# Below this many records, sampling and EM learn noise: the model keeps its prior m and u.
+MIN_TRAIN_RECORDS = 300
+# DuckDB's memory for Splink's working tables (the rest spills to a temporary folder).
+LINK_MEMORY_LIMIT = "1500MB"
+# Above this many records, training reads a sample of them (see `_training_sample`).
+TRAIN_SAMPLE_RECORDS = 250_000
+DEFAULT_THRESHOLD = 0.5  # match probability: best F1 on generated leads at 10k and 100k
+# u of agreeing on a personal identifier (mobile, e-mail, WeChat, ID number) once generic values
+# are gone: random sampling overstates it, because the sample's own duplicates agree.
+ID_U = 1e-8
+MOBILE = "regexp_full_match(l.phone, '\\+861[3-9][0-9]{9}')"
+# Columns of the linkage input table, as `prepare_link_input` makes them.
+LINK_COLUMNS: tuple[str, ...] = (
+    "unique_id", "name", "name_pinyin", "name_flat", "name_key", "name_family", "phone",
+    "phone_last8", "phone_digits", "phone_shared", "name_city", "name_company",
+    "phones", "email", "email_local", "email_shared", "wechat", "wechat_phone", "company_core",
+    "city", "title",
+    "address", "postcode", "birth_date", "id_number", "qq", "douyin", "kuaishou",
+)
+
+
+@dataclass
+class LinkageModel:
+    """A trained model: Splink settings with m/u, the threshold, and how it was trained.
+
+    Example:
+        >>> model = LinkageModel(settings={...}, threshold=0.95)
+        >>> model.threshold_weight  # the same threshold as a match weight
+        4.247927513443585
+    """
+
+    settings: dict[str, Any]
+    threshold: float = DEFAULT_THRESHOLD
+    threshold_kind: str = "probability"  # or 'weight'
+    training: dict[str, Any] = field(default_factory=dict)
+    version: int | None = None
+
+    @property
+    def threshold_weight(self) -> float:
+        """The threshold as a match weight (log2 of the Bayes factor)."""
+        if self.threshold_kind == "weight":
+            return float(self.threshold)
+        p = min(max(self.threshold, 1e-12), 1 - 1e-12)
+        return math.log2(p / (1 - p))
+
+    def comparisons(self) -> list[str]:
+        """Names of the comparisons the model makes, in order."""
+        return [c["output_column_name"] for c in self.settings["comparisons"]]
+
+    def with_threshold(self, threshold: float | None, kind: str | None = None) -> LinkageModel:
+        """A copy at another threshold; a value above 1 is taken as a match weight."""
+        if threshold is None:
+            return self
+        kind = kind or ("weight" if threshold > 1 or threshold < 0 else "probability")
+        return LinkageModel(self.settings, float(threshold), kind, self.training, self.version)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+
+def splink_connection() -> duckdb.DuckDBPyConnection:
+    """A private in-memory DuckDB connection for Splink's working tables."""
+    con = duckdb.connect()
+    # The machine is shared; DuckDB would otherwise take every core and most of the memory.
+    con.execute("SET preserve_insertion_order = false")
+    # Splink's tables beyond this spill to disk: a million records then link in under 3 GiB.
+    # Each connection spills into a folder of its own (two runs must not share spill files),
+    # removed when the connection is gone.
+    con.execute(f"SET memory_limit = '{LINK_MEMORY_LIMIT}'")
+    spill = tempfile.mkdtemp(prefix="workbench-linkage-")
+    con.execute(f"SET temp_directory = '{Path(spill).as_posix()}'")
+    weakref.finalize(con, shutil.rmtree, spill, ignore_errors=True)
+    return con
+
+
+def load_table(con: duckdb.DuckDBPyConnection, table: str, data, select: str = "*") -> None:
+    """Copy a DataFrame or Arrow table into a new table of `con` (its own copy, not a view);
+    `select` is the SELECT list over `data`'s columns."""
+    view = f"{table}_incoming"
+    con.register(view, data)
+    try:
+        run(con, f"CREATE TABLE {quote_ident(table)} AS SELECT {select} FROM {quote_ident(view)}")
+    finally:
+        con.unregister(view)
+
+
+# --- the linkage input ------------------------------------------------------------------------
+
+def source_projection(columns: list[str], id_column: str) -> str:
+    """SELECT list that gives every column `link_input_sql` reads, NULL where the source lacks it."""
+    have = set(columns)
+    parts = [f'"{id_column}"']
+    for col in sql.LINK_SOURCE_COLUMNS:
+        if col in have:
+            parts.append(f'"{col}"')
+        elif col == "phones":
+            parts.append("CAST(NULL AS VARCHAR[]) AS phones")
+        else:
+            parts.append(f"CAST(NULL AS VARCHAR) AS {col}")
+    return ", ".join(parts)
+
+
+def prepare_link_input(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    *,
+    id_column: str = "record_id",
+    table: str = "link_input",
+    generic_min_names: int = GENERIC_MIN_NAMES,
+) -> int:
+    """Build the linkage input table from a table of standardised records.
+
+    Args:
+        con: the connection that holds `source` (Splink's in-memory one).
+        source: a table or view with the standardised columns and `id_column`.
+        id_column: the column that identifies a record; it becomes `unique_id`.
+        table: the name of the table to create.
+        generic_min_names: a phone, e-mail or WeChat ID given with this many different names
+            is generic (a switchboard, a shared inbox) and is kept out of blocking and agreement.
+
+    Returns:
+        The number of rows.
+
+    Example:
+        >>> prepare_link_input(con, "records_std", id_column="record_id")
+        10000
+    """
+    columns = [r[0] for r in run(con, f"DESCRIBE {source}").fetchall()]
+    if id_column not in columns:
+        raise LinkageError(
+            f"The records to link have no id column '{id_column}'. Columns found: "
+            f"{', '.join(columns)}. Pass the name of the id column."
+        )
+    run(con, f"CREATE OR REPLACE TEMP VIEW wb_link_source AS SELECT "
+             f"{source_projection(columns, id_column)} FROM {source}")
+    run(con, sql.generic_values_sql("wb_link_source", generic_min_names))
+    run(con, f"CREATE OR REPLACE TABLE {table} AS "
+             + sql.capped_blocks_sql(sql.link_input_sql("wb_link_source", f'"{id_column}"'),
+                                     MAX_NAME_BLOCK))
+    n = run(con, f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    generic = run(con, "SELECT field, count(*) FROM wb_generic_values GROUP BY 1").fetchall()
+    if generic:
+        log.info("generic contact values kept out of linkage: %s", dict(generic))
+    return n
+
+
+def column_coverage(con: duckdb.DuckDBPyConnection, table: str = "link_input") -> dict[str, float]:
+    """The share of rows with a value, per linkage column."""
+    cols = [c for c in LINK_COLUMNS if c != "unique_id"]
+    select = ", ".join(f"avg(CASE WHEN {c} IS NULL THEN 0 ELSE 1 END)" for c in cols)
+    row = run(con, f"SELECT {select} FROM {table}").fetchall()[0]
+    return {c: float(v or 0.0) for c, v in zip(cols, row, strict=True)}
+
+
+# --- settings: comparisons and blocking --------------------------------------------------------
+
+def _level(
+    condition: str,
+    label: str,
+    m: float | None = None,
+    u: float | None = None,
+    *,
+    tf: str | None = None,
+    null: bool = False,
+    fix_u: bool = False,
+) -> dict:
+    # Written as l.col / r.col for reading; Splink's comparison SQL names them col_l / col_r.
+    condition = re.sub(r"\b([lr])\.(\w+)", r"\2_\1", condition)
+    level: dict[str, Any] = {"sql_condition": condition, "label_for_charts": label}
+    if null:
+        level["is_null_level"] = True
+    else:
+        # Priors: the model predicts sensibly before training, and levels that training never
+        # observes (a rare swap of given and family name) keep a reasonable value.
+        level["m_probability"], level["u_probability"] = m, u
+        if fix_u:
+            level["fix_u_probability"] = True
+    if tf:
+        level["tf_adjustment_column"] = tf
+        level["tf_adjustment_weight"] = 1.0
+    return level
+
+
+def _null(col: str) -> dict:
+    return _level(f"l.{col} IS NULL OR r.{col} IS NULL", "null", null=True)
+
+
+def _else(m: float, u: float) -> dict:
+    return _level("ELSE", "else", m, u)
+
+
+def _comparison(name: str, levels: list[dict]) -> dict:
+    return {"output_column_name": name, "comparison_description": name,
+            "comparison_levels": levels}
+
+
+def lead_comparisons(coverage: dict[str, float], min_coverage: float = 0.005) -> list[dict]:
+    """The comparisons for the columns that hold data (share of rows ≥ `min_coverage`).
+
+    Each level carries a prior m and u (m: share among true matches, u: among non-matches)
+    that training replaces where it observes the level.
+    """
+    has = {c for c, v in coverage.items() if v >= min_coverage}
+    comps: list[dict] = []
+    if "name_family" in has:
+        comps.append(_comparison("name", [
+            _null("name_family"),
+            _level("l.name = r.name", "exact name", 0.75, 0.001, tf="name"),
+            _level("l.name_flat = r.name_flat", "same pinyin", 0.1, 2e-4, tf="name_flat"),
+            _level("l.name_key = r.name_key", "given and family swapped", 0.03, 2e-5),
+            _level("jaro_winkler_similarity(l.name_flat, r.name_flat) >= 0.92", "similar",
+                   0.04, 0.004),
+            _level("(l.name_flat IS NULL OR r.name_flat IS NULL) AND l.name_family = r.name_family",
+                   "same surname, one gives no given name", 0.1, 0.02),
+            _level("(l.name_flat IS NULL OR r.name_flat IS NULL)", "one gives only a surname",
+                   0.02, 0.6),
+            _level("jaro_winkler_similarity(l.name_key, r.name_key) >= 0.9", "alike", 0.03, 0.015),
+            _else(0.005, 0.98),
+        ]))
+    if "phone" in has:
+        comps.append(_comparison("phone", [
+            _null("phone_digits"),
+            _level(f"l.phone = r.phone AND {MOBILE}", "same mobile", 0.7, ID_U, fix_u=True),
+            _level("l.phone = r.phone", "same landline", 0.05, 1e-4, tf="phone"),
+            _level("l.phone_last8 = r.phone_last8", "same last 8 digits", 0.02, 1e-5),
+            _level("list_has_any(l.phones, r.phones)", "shares a number", 0.02, 1e-5),
+            _level("levenshtein(l.phone_digits, r.phone_digits) <= 1", "one digit off",
+                   0.02, 1e-6),
+            _else(0.21, 0.9999),
+        ]))
+    if "email" in has:
+        comps.append(_comparison("email", [
+            _null("email"),
+            _level("l.email = r.email", "exact", 0.85, ID_U, fix_u=True),
+            _level("levenshtein(l.email, r.email) <= 1", "one typo", 0.05, 5e-5),
+            _level("l.email_local = r.email_local", "same user name", 0.05, 2e-4,
+                   tf="email_local"),
+            _else(0.05, 0.9997),
+        ]))
+    shared = [f"l.{c} = r.{c}" for c in ("phone_shared", "email_shared") if c in has]
+    if shared and "name_key" in has:
+        # Colleagues share a switchboard or info@; one name behind the same one is one person.
+        same = f"coalesce({' OR '.join(shared)}, false)"
+        comps.append(_comparison("shared_contact", [
+            _level(f"NOT {same}", "null", null=True),
+            _level(f"{same} AND l.name_key = r.name_key", "same name at a shared number or inbox",
+                   0.02, 1e-7, fix_u=True),
+            _else(0.3, 0.7),
+        ]))
+    if "wechat" in has:
+        cross = "(l.wechat_phone = r.phone OR l.phone = r.wechat_phone)"
+        comps.append(_comparison("wechat", [
+            _level(f"(l.wechat IS NULL OR r.wechat IS NULL) AND NOT coalesce({cross}, false)",
+                   "null", null=True),
+            _level("l.wechat = r.wechat", "exact", 0.85, ID_U, fix_u=True),
+            _level(cross, "WeChat is the other's phone", 0.1, ID_U, fix_u=True),
+            _else(0.05, 0.9999),
+        ]))
+    for col in ("qq", "douyin", "kuaishou"):
+        if col in has:
+            comps.append(_comparison(col, [
+                _null(col), _level(f"l.{col} = r.{col}", "exact", 0.9, ID_U, fix_u=True), _else(0.1, 0.9999),
+            ]))
+    if "company_core" in has:
+        comps.append(_comparison("company", [
+            _null("company_core"),
+            _level("l.company_core = r.company_core", "exact", 0.6, 0.003, tf="company_core"),
+            _level("contains(l.company_core, r.company_core) OR "
+                   "contains(r.company_core, l.company_core)", "one contains the other",
+                   0.2, 0.002),
+            _level("jaro_winkler_similarity(l.company_core, r.company_core) >= 0.9", "similar",
+                   0.1, 0.003),
+            _else(0.1, 0.992),
+        ]))
+    if "city" in has:
+        comps.append(_comparison("city", [
+            _null("city"), _level("l.city = r.city", "exact", 0.9, 0.05, tf="city"),
+            _else(0.1, 0.95),
+        ]))
+    if "title" in has:
+        comps.append(_comparison("title", [
+            _null("title"), _level("l.title = r.title", "exact", 0.7, 0.05),
+            _level("jaro_winkler_similarity(l.title, r.title) >= 0.88", "similar", 0.05, 0.01),
+            _else(0.25, 0.94),
+        ]))
+    if "address" in has:
+        comps.append(_comparison("address", [
+            _null("address"),
+            _level("l.address = r.address", "exact", 0.5, 1e-4, tf="address"),
+            _level("ends_with(l.address, r.address) OR ends_with(r.address, l.address)",
+                   "one ends with the other", 0.2, 1e-4),
+            _level("jaro_winkler_similarity(l.address, r.address) >= 0.9", "similar", 0.15, 0.001),
+            _level("jaro_winkler_similarity(l.address, r.address) >= 0.75", "alike", 0.1, 0.02),
+            _else(0.05, 0.98),
+        ]))
+    if "postcode" in has:
+        comps.append(_comparison("postcode", [
+            _null("postcode"), _level("l.postcode = r.postcode", "exact", 0.9, 0.01, tf="postcode"),
+            _level("levenshtein(l.postcode, r.postcode) <= 1", "one digit off", 0.05, 0.05),
+            _else(0.05, 0.94),
+        ]))
+    if "birth_date" in has:
+        comps.append(_comparison("birth_date", [
+            _null("birth_date"), _level("l.birth_date = r.birth_date", "exact", 0.9, 3e-4),
+            _level("levenshtein(l.birth_date, r.birth_date) <= 1", "one digit off", 0.05, 0.002),
+            _level("levenshtein(l.birth_date, r.birth_date) <= 2", "two digits off", 0.03, 0.02),
+            _else(0.02, 0.98),
+        ]))
+    if "id_number" in has:
+        comps.append(_comparison("id_number", [
+            _null("id_number"), _level("l.id_number = r.id_number", "exact", 0.95, ID_U / 10, fix_u=True),
+            _level("levenshtein(l.id_number, r.id_number) <= 2", "one or two typos", 0.04, 1e-4),
+            _else(0.01, 0.9999),
+        ]))
+    if not comps:
+        raise LinkageError(
+            "None of the columns the model compares holds data (name, phone, e-mail, WeChat, "
+            "company, address, birth date, ID number). Map the file's headers to standard "
+            "fields before deduplicating."
+        )
+    return comps
+
+
+def lead_blocking_rules(coverage: dict[str, float], min_coverage: float = 0.01) -> list[str]:
+    """Blocking rules for prediction, for the columns that hold data.
+
+    Contact identifiers block alone; names only together with a city, company or birth date,
+    because a common name (张伟) alone makes blocks of thousands.
+    """
+    has = {c for c, v in coverage.items() if v >= min_coverage}
+    rules: list[str] = []
+
+    def add(*cols: str) -> None:
+        if all(c in has for c in cols):
+            rules.append(" AND ".join(f"l.{c} = r.{c}" for c in cols))
+
+    add("phone_last8")
+    add("email")
+    add("wechat")
+    add("qq")
+    add("douyin")
+    add("kuaishou")
+    if "wechat" in has and "phone" in has:
+        rules += ["l.wechat_phone = r.phone", "l.phone = r.wechat_phone"]
+    # Keys of name + city and name + company (its first two characters: 鼎智 and 鼎智生物科技
+    # are one company), NULL where the block would be too big (see MAX_NAME_BLOCK).
+    add("name_city")
+    add("name_company")
+    add("name_key", "phone_shared")
+    add("name_key", "email_shared")
+    add("id_number")
+    add("name_family", "birth_date")
+    add("birth_date", "postcode")
+    add("name_key", "postcode")
+    add("address")
+    if not rules:
+        add("name_key")
+    return rules
+
+
+def training_rules(coverage: dict[str, float], min_coverage: float = 0.01) -> list[str]:
+    """Blocking rules for the EM passes: each leaves out the columns the others block on."""
+    has = {c for c, v in coverage.items() if v >= min_coverage}
+    candidates = [
+        ("name_flat",), ("phone_last8",), ("email",), ("birth_date",), ("postcode",),
+        ("company_core", "city"),
+    ]
+    rules = [" AND ".join(f"l.{c} = r.{c}" for c in cols) for cols in candidates
+             if all(c in has for c in cols)]
+    return rules
+
+
+def lead_settings(coverage: dict[str, float]) -> dict[str, Any]:
+    """The untrained Splink settings for data with this column coverage."""
+    return {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "unique_id",
+        "comparisons": lead_comparisons(coverage),
+        "blocking_rules_to_generate_predictions": lead_blocking_rules(coverage),
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": True,
+        "probability_two_random_records_match": 1e-4,
+        "em_convergence": 0.001,
+        "max_iterations": 20,
+    }
+
+
+# --- training ----------------------------------------------------------------------------------
+
+def make_linker(con: duckdb.DuckDBPyConnection, settings: dict, table: str = "link_input"):
+    """A Splink linker over `table` in `con` (a fresh DuckDBAPI each time)."""
+    from splink import DuckDBAPI, Linker
+
+    splink_log = logging.getLogger("splink")
+    if splink_log.level == logging.NOTSET:
+        # Splink narrates every step at INFO and warns about levels a small pool never shows;
+        # our own log says what matters. `-v` on the CLI still lets them through.
+        splink_log.setLevel(logging.INFO if log.isEnabledFor(logging.INFO) else logging.ERROR)
+    db_api = DuckDBAPI(con)
+    frame = db_api.register(table)
+    return Linker(frame, json.loads(json.dumps(settings)), log_level=None)
+
+
+def blocking_counts(linker) -> pd.DataFrame:
+    """How many comparisons each prediction blocking rule adds, before prediction runs.
+
+    Example:
+        >>> blocking_counts(linker)[["blocking_rule", "marginal_comparison_count"]]
+    """
+    records = linker.blocking_analysis.count_comparisons_from_blocking_rules(
+        record_sample_proportion=1.0
+    )
+    frame = pd.DataFrame(records)
+    keep = ["blocking_rule", "marginal_comparison_count", "cumulative_comparison_count"]
+    return frame[[c for c in keep if c in frame.columns]]
+
+
+def train_model(
+    con: duckdb.DuckDBPyConnection,
+    table: str = "link_input",
+    *,
+    seed: int = 42,
+    labels: pd.DataFrame | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    threshold_kind: str = "probability",
+    max_u_pairs: float = 5e5,
+    max_em_pairs: float = 2e5,
+    sample_records: int = TRAIN_SAMPLE_RECORDS,
+) -> LinkageModel:
+    """Train a model on the linkage input table: u by random sampling, m by EM over several
+    blocking passes, and m from reviewers' labels when there are any.
+
+    Args:
+        con: the connection that holds `table`.
+        table: the linkage input (see `prepare_link_input`).
+        seed: seeds the sampling, so the same data gives the same model.
+        labels: reviewers' decisions, columns id_l, id_r, is_match (record ids).
+        threshold: the threshold stored with the model.
+        threshold_kind: 'probability' or 'weight'.
+        max_u_pairs: pairs sampled to estimate u.
+        max_em_pairs: pairs per EM pass.
+        sample_records: above this many records, train on a seeded sample of about this many
+            (and every labelled record).
+
+    Returns:
+        The trained `LinkageModel` (not yet saved).
+
+    Example:
+        >>> model = train_model(con, "link_input", seed=7)
+        >>> model.comparisons()
+        ['name', 'phone', 'email', 'wechat', 'company', 'city', 'title']
+    """
+    n = run(con, f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    if n < 2:
+        raise LinkageError(
+            f"A model cannot be trained on {n} record(s). Import more records, or link with a "
+            "saved model."
+        )
+    coverage = column_coverage(con, table)
+    settings = lead_settings(coverage)
+    whole = table
+    table, trained_on = _training_sample(con, table, n, seed, labels, sample_records)
+    linker = make_linker(con, settings, table)
+    deterministic = [r for r in ("l.phone = r.phone", "l.email = r.email", "l.wechat = r.wechat",
+                                 "l.id_number = r.id_number")
+                     if coverage.get(r.split(".")[1].split(" ")[0], 0) > 0.01]
+    passes: list[str] = []
+    try:
+        if n >= MIN_TRAIN_RECORDS:
+            linker.training.estimate_u_using_random_sampling(
+                max_pairs=max_u_pairs, seed=seed, num_chunks=1
+            )
+            for rule in training_rules(coverage):
+                # A pass that fails (a level's m underflows) can leave the linker without the
+                # comparisons it set aside: go on from the model as it was before the pass.
+                before = linker.misc.save_model_to_json()
+                try:
+                    linker.training.estimate_parameters_using_expectation_maximisation(
+                        rule, max_pairs=max_em_pairs, estimate_without_term_frequencies=True
+                    )
+                    passes.append(rule)
+                except Exception as err:
+                    log.warning("EM pass on %s skipped: %s", rule, err)
+                    linker = make_linker(con, before, table)
+        else:
+            log.info("%d records are too few to train on; the model keeps its priors", n)
+        # After EM: starting EM passes from a prior of one match in a million pairs makes
+        # levels' m underflow to 0 in Splink (each pass estimates its own share of matches).
+        if deterministic:
+            try:
+                linker.training.estimate_probability_two_random_records_match(
+                    deterministic, recall=0.7
+                )
+            except Exception as err:  # no pair agrees exactly: keep the prior
+                log.info("prior probability of a match not estimated: %s", err)
+        used_labels = 0
+        if labels is not None and len(labels) and bool(labels["is_match"].any()):
+            used_labels = _train_from_labels(linker, con, labels, table)
+    except LinkageError:
+        raise
+    except Exception as err:
+        raise LinkageError(
+            f"Training the linkage model failed on {n} records: {err}. Check that the records "
+            "have names and contact fields, or train on a larger pool."
+        ) from err
+    finally:
+        if table != whole:
+            run(con, f"DROP TABLE IF EXISTS {table}")
+    trained = _rounded(linker.misc.save_model_to_json())
+    return LinkageModel(
+        settings=trained,
+        threshold=threshold,
+        threshold_kind=threshold_kind,
+        training={"seed": seed, "records": n, "trained_on": trained_on, "em_passes": passes,
+                  "labels": used_labels,
+                  "coverage": {k: round(v, 3) for k, v in coverage.items()}},
+    )
+
+
+def _rounded(settings: dict, digits: int = 12) -> dict:
+    """Trained m and u to `digits` significant digits.
+
+    DuckDB sums in parallel in whatever order its threads finish, so two trainings with the
+    same seed can differ in the last bit; rounding makes the same data give the same model.
+    """
+    for comparison in settings.get("comparisons", []):
+        for level in comparison.get("comparison_levels", []):
+            for key in ("m_probability", "u_probability"):
+                value = level.get(key)
+                if isinstance(value, float) and value:
+                    level[key] = float(f"{value:.{digits}g}")
+    return settings
+
+
+def _training_sample(con: duckdb.DuckDBPyConnection, table: str, n: int, seed: int,
+                     labels: pd.DataFrame | None, size: int) -> tuple[str, int]:
+    """The table to train on and its number of records: `table` itself, or above `size`
+    records a sample of about that many chosen by a hash of the record id and the seed (and
+    every labelled record).
+
+    Every estimate is a share of pairs (of all pairs, of random pairs, of pairs blocked on a
+    rule), and the pairs among a random sample of records keep those shares; each training
+    pass over a million records costs seconds, over a sample a fraction of that.
+    """
+    if n <= size:
+        return table, n
+    keep = int(1_000_000 * size / n)
+    labelled = ""
+    if labels is not None and len(labels):
+        ids = pd.concat([labels["id_l"], labels["id_r"]]).astype("int64").unique()
+        run(con, "DROP TABLE IF EXISTS wb_labelled_ids")
+        load_table(con, "wb_labelled_ids", pd.DataFrame({"unique_id": ids}))
+        labelled = " OR unique_id IN (SELECT unique_id FROM wb_labelled_ids)"
+    sample = f"{table}_training_sample"
+    run(con, f"CREATE OR REPLACE TABLE {sample} AS SELECT * FROM {table} "
+             f"WHERE hash(unique_id, {int(seed)}) % 1000000 < {keep}{labelled}")
+    count = run(con, f"SELECT count(*) FROM {sample}").fetchall()[0][0]
+    log.info("training on a sample of %d of %d records", count, n)
+    return sample, int(count)
+
+
+def _train_from_labels(linker, con: duckdb.DuckDBPyConnection, labels: pd.DataFrame,
+                       table: str = "link_input") -> int:
+    """m from the pairs reviewers called a match (Splink reads every label row as a match)."""
+    matches = labels[labels["is_match"].astype(bool)]
+    frame = pd.DataFrame({
+        "unique_id_l": matches["id_l"].to_numpy(),
+        "unique_id_r": matches["id_r"].to_numpy(),
+    })
+    con.register("wb_label_pairs", frame)
+    run(con, "CREATE OR REPLACE TABLE wb_labels AS SELECT l.* FROM wb_label_pairs l "
+             f"JOIN {table} a ON a.unique_id = l.unique_id_l "
+             f"JOIN {table} b ON b.unique_id = l.unique_id_r")
+    con.unregister("wb_label_pairs")
+    count = run(con, "SELECT count(*) FROM wb_labels").fetchall()[0][0]
+    if count:
+        linker.training.estimate_m_from_pairwise_labels("wb_labels")
+    return int(count)
+
+
+# --- saved versions ----------------------------------------------------------------------------
+
+def save_model(con: duckdb.DuckDBPyConnection, model: LinkageModel, note: str | None = None) -> int:
+    """Store the model as a new version in the pool's `models` table; returns the version.
+
+    Example:
+        >>> with pool.transaction() as con:
+        ...     version = save_model(con, model)
+    """
+    version = run(con, sql.insert_model_sql(), [
+        current_actor(), json.dumps(model.settings, ensure_ascii=False), float(model.threshold),
+        model.threshold_kind, json.dumps(model.training, ensure_ascii=False), note,
+    ]).fetchall()[0][0]
+    model.version = int(version)
+    log.info("saved linkage model version %d", version)
+    return int(version)
+
+
+def load_model(con: duckdb.DuckDBPyConnection, version: int | None = None) -> LinkageModel | None:
+    """The saved model of that version, or the latest; None when the pool has none.
+
+    Example:
+        >>> with pool.connect(read_only=True) as con:
+        ...     model = load_model(con)
+    """
+    if version is None:
+        row = _first(run(con, sql.latest_model_sql()).fetchall())
+    else:
+        row = _first(run(con, sql.model_version_sql(), [version]).fetchall())
+        if row is None:
+            raise LinkageError(
+                f"The pool has no linkage model version {version}. Run `workbench dedupe` to "
+                "train one, or choose a version listed in the models table."
+            )
+    if row is None:
+        return None
+    return LinkageModel(
+        settings=json.loads(row[1]), threshold=float(row[2]), threshold_kind=row[3],
+        training=json.loads(row[4]) if row[4] else {}, version=int(row[0]),
+    )
+
+
+def _first(rows: list) -> Any:
+    return rows[0] if rows else None

@@ -1,0 +1,493 @@
+"""SQL of linkage: model versions, runs, scored pairs and the current clusters."""
+
+from __future__ import annotations
+
+from workbench.store.schema import LINK_FEATURE_COLUMNS
+
+# --- preparing records for linkage ---------------------------------------------------------
+
+# Values that say "nothing here" in any text field.
+PLACEHOLDER_TEXT: tuple[str, ...] = (
+    "无", "没有", "暂无", "未知", "不详", "空", "-", "--", "/", ".", "0", "null", "none", "n/a",
+    "na", "nil", "test", "测试", "x", "xx", "xxx", "abc", "123", "123456",
+)
+# Mobile numbers people type when they will not give theirs.
+PLACEHOLDER_PHONES: tuple[str, ...] = (
+    "+8613800138000", "+8613800000000", "+8613888888888", "+8613999999999",
+    "+8613000000000", "+8612345678901", "+8613812345678", "+8618888888888",
+)
+PLACEHOLDER_LAST8: tuple[str, ...] = ("12345678", "23456789", "87654321", "01234567")
+PLACEHOLDER_EMAILS: tuple[str, ...] = (
+    "test@test.com", "a@a.com", "abc@abc.com", "test@qq.com", "123@qq.com", "123456@qq.com",
+    "none@none.com", "no@email.com", "xxx@xxx.com", "email@email.com",
+)
+PLACEHOLDER_DOMAINS: tuple[str, ...] = ("test.com", "example.com", "example.org", "xxx.com")
+# Local parts of shared inboxes: many unrelated people give info@ their company.
+ROLE_LOCAL_PARTS: tuple[str, ...] = (
+    "info", "admin", "sales", "service", "support", "contact", "hr", "office", "marketing",
+    "noreply", "no-reply", "webmaster", "kefu", "postmaster", "mail", "email", "hello", "team",
+    "job", "jobs", "business", "market", "public", "test", "none", "null",
+)
+
+# Columns the linkage input table carries, with the standardised column each comes from.
+LINK_SOURCE_COLUMNS: tuple[str, ...] = (
+    "name", "name_pinyin", "name_family", "phone", "phones", "phone_type", "phone_last8",
+    "phone_raw",
+    "email", "email_local", "email_domain", "wechat", "company_core", "company", "city",
+    "province", "title", "address", "postcode", "birth_date", "id_number", "qq", "douyin",
+    "kuaishou",
+)
+
+
+def _sql_list(values) -> str:
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+def generic_values_sql(source: str, min_names: int) -> str:
+    """Contact values carried by `min_names` or more different names: switchboards, shared
+    inboxes, an agent's own number. The table reads `source`; `min_names` is a literal int.
+    """
+    n = int(min_names)
+    return f"""
+CREATE OR REPLACE TEMP TABLE wb_generic_values AS
+WITH k AS (
+    -- One key for every spelling of a name: the sorted letters of its pinyin (computed once
+    -- per distinct name: sorting letters is slow).
+    SELECT p, array_to_string(list_sort(string_split(replace(lower(p), ' ', ''), '')), '') AS key
+    FROM (SELECT DISTINCT name_pinyin AS p FROM {source} WHERE name_pinyin IS NOT NULL)
+),
+n AS (
+    SELECT s.phone, s.email, s.email_local, s.wechat, s.name_pinyin AS spaced,
+           k.key AS name_pinyin
+    FROM {source} s LEFT JOIN k ON k.p = s.name_pinyin
+),
+v AS (
+    SELECT 'phone' AS field, phone AS value, name_pinyin, spaced FROM n WHERE phone IS NOT NULL
+    UNION ALL
+    SELECT 'email', email, name_pinyin, spaced FROM n WHERE email IS NOT NULL
+    UNION ALL
+    SELECT 'email_local', email_local, name_pinyin, spaced FROM n WHERE email_local IS NOT NULL
+    UNION ALL
+    SELECT 'wechat', wechat, name_pinyin, spaced FROM n WHERE wechat IS NOT NULL
+)
+SELECT field, value, count(DISTINCT name_pinyin) AS names
+FROM v
+-- A surname alone (张先生 -> 张) says little: count full names only.
+WHERE contains(spaced, ' ') OR length(spaced) > 3
+GROUP BY field, value
+HAVING count(DISTINCT name_pinyin) >= {n}"""
+
+
+# Text columns of the linkage input, each from one expression over the source.
+_TEXT_COLUMNS: dict[str, str] = {
+    "name": "name", "pinyin": "name_pinyin", "family": "name_family", "wechat": "wechat",
+    "company_core": "coalesce(company_core, company)", "city": "coalesce(city, province)",
+    "title": "title", "address": "address", "postcode": "postcode", "birth_date": "birth_date",
+    "id_number": "id_number", "qq": "qq", "douyin": "douyin", "kuaishou": "kuaishou",
+}
+
+
+def _cleaned(source: str) -> str:
+    """`source` with `t_<column>` for each of _TEXT_COLUMNS: trimmed, lower-cased, and NULL
+    for empty and placeholder values. Each is computed once and then referred to by name."""
+    lowered = ",\n        ".join(f"lower(trim(CAST({expr} AS VARCHAR))) AS wb_raw_{col}"
+                                  for col, expr in _TEXT_COLUMNS.items())
+    cleaned = ",\n    ".join(
+        f"CASE WHEN wb_raw_{col} IN {_sql_list(PLACEHOLDER_TEXT)} OR wb_raw_{col} = '' THEN NULL "
+        f"ELSE wb_raw_{col} END AS t_{col}" for col in _TEXT_COLUMNS)
+    return f"""SELECT * EXCLUDE ({", ".join(f"wb_raw_{c}" for c in _TEXT_COLUMNS)}),
+    {cleaned}
+FROM (SELECT *, {lowered} FROM {source})"""
+
+
+def link_input_sql(source: str, id_column: str) -> str:
+    """The linkage input: one row per record with the columns the model compares, generic
+    and placeholder contact values set to NULL so that they neither block nor agree.
+
+    `source` must have every column of LINK_SOURCE_COLUMNS (NULL where unknown) and
+    `id_column`; `wb_generic_values` must exist (see `generic_values_sql`).
+    """
+    g = "wb_generic_values"
+    # At most two distinct digits in the last eight (13888888888, 13911112222): made up.
+    last8 = "right(s.phone, 8)"
+    rest = f"replace({last8}, left({last8}, 1), '')"
+    # A real number (not a placeholder) is a person's own, or shared: a 400/800 hotline, or a
+    # switchboard that several names give.
+    phone_real = (
+        "s.phone IS NOT NULL AND coalesce(s.phone_type, '') <> 'invalid' "
+        f"AND s.phone NOT IN {_sql_list(PLACEHOLDER_PHONES)} "
+        f"AND {last8} NOT IN {_sql_list(PLACEHOLDER_LAST8)} "
+        f"AND replace({rest}, left({rest}, 1), '') <> ''"
+    )
+    phone_own = "coalesce(s.phone_type, '') <> 'special' AND gp.value IS NULL"
+    email_real = (
+        f"s.email IS NOT NULL AND s.email NOT IN {_sql_list(PLACEHOLDER_EMAILS)} "
+        f"AND coalesce(s.email_domain, '') NOT IN {_sql_list(PLACEHOLDER_DOMAINS)}"
+    )
+    email_own = f"coalesce(s.email_local, '') NOT IN {_sql_list(ROLE_LOCAL_PARTS)} " \
+                "AND ge.value IS NULL"
+    # A surname alone (王先生 -> 王) is not a name: two of them agree without meaning anything.
+    full = ("t_name IS NOT NULL AND t_pinyin IS NOT NULL AND t_name IS DISTINCT FROM t_family "
+            "AND (contains(t_pinyin, ' ') OR length(t_name) >= 2)")
+    return f"""
+WITH f AS (
+    SELECT s.*,
+        CASE WHEN {full} THEN t_name END AS wb_name,
+        CASE WHEN {full} THEN t_pinyin END AS wb_pinyin,
+        {phone_real} AS wb_phone_real,
+        {phone_real} AND {phone_own} AS wb_phone_ok,
+        {email_real} AS wb_email_real,
+        {email_real} AND {email_own} AS wb_email_ok,
+        gl.value IS NULL AND length(s.email_local) >= 3 AS wb_local_ok,
+        CASE WHEN gw.value IS NULL THEN t_wechat END AS wb_wechat,
+        regexp_replace(regexp_replace(coalesce(s.phone_raw, ''), '[^0-9]', '', 'g'),
+                       '^(0086|86)(1[0-9]{{10}})', '\\2') AS wb_digits
+    FROM ({_cleaned(source)}) AS s
+    LEFT JOIN (SELECT DISTINCT value FROM {g} WHERE field = 'phone') gp ON gp.value = s.phone
+    LEFT JOIN (SELECT DISTINCT value FROM {g} WHERE field = 'email') ge ON ge.value = s.email
+    LEFT JOIN (SELECT DISTINCT value FROM {g} WHERE field = 'email_local') gl
+        ON gl.value = s.email_local
+    LEFT JOIN (SELECT DISTINCT value FROM {g} WHERE field = 'wechat') gw
+        ON gw.value = s.wechat
+),
+-- The letters of the name in order: equal for 王俊轩, 'Wang Junxuan' and 'Junxuan Wang'.
+-- Sorting letters is slow: done once per distinct name.
+k AS (
+    SELECT wb_pinyin,
+        array_to_string(list_sort(string_split(replace(wb_pinyin, ' ', ''), '')), '') AS key
+    FROM (SELECT DISTINCT wb_pinyin FROM f WHERE wb_pinyin IS NOT NULL)
+)
+SELECT
+    {id_column} AS unique_id,
+    wb_name AS name,
+    f.wb_pinyin AS name_pinyin,
+    replace(f.wb_pinyin, ' ', '') AS name_flat,
+    k.key AS name_key,
+    -- The surname in pinyin; a record that gives only 王先生 keeps this and nothing more.
+    CASE WHEN f.wb_pinyin IS NOT NULL THEN split_part(f.wb_pinyin, ' ', 1) ELSE t_pinyin END
+        AS name_family,
+    CASE WHEN wb_phone_ok THEN phone END AS phone,
+    CASE WHEN wb_phone_ok THEN right(phone, 8) END AS phone_last8,
+    CASE WHEN wb_phone_ok THEN phones END AS phones,
+    -- The digits as typed, for a number with a typo that standardising had to drop.
+    CASE WHEN wb_phone_ok THEN substr(phone, 4)
+         WHEN phone IS NULL AND length(wb_digits) BETWEEN 10 AND 12 THEN wb_digits END
+        AS phone_digits,
+    -- A shared number or inbox is no one's own, but two records with one name behind the
+    -- same switchboard are most likely one person: kept apart for that comparison alone.
+    CASE WHEN wb_phone_real AND NOT wb_phone_ok THEN phone END AS phone_shared,
+    CASE WHEN wb_email_ok THEN lower(email) END AS email,
+    CASE WHEN wb_email_real AND NOT wb_email_ok THEN lower(email) END AS email_shared,
+    CASE WHEN wb_email_ok AND wb_local_ok THEN lower(email_local) END AS email_local,
+    wb_wechat AS wechat,
+    CASE WHEN regexp_full_match(wb_wechat, '1[3-9][0-9]{{9}}') THEN '+86' || wb_wechat END
+        AS wechat_phone,
+    t_company_core AS company_core,
+    t_city AS city,
+    t_title AS title,
+    t_address AS address,
+    t_postcode AS postcode,
+    t_birth_date AS birth_date,
+    t_id_number AS id_number,
+    t_qq AS qq,
+    t_douyin AS douyin,
+    t_kuaishou AS kuaishou
+FROM f LEFT JOIN k ON k.wb_pinyin = f.wb_pinyin"""
+
+
+# The name blocks that capping limits: name + city, and name + company (its first two
+# characters: 鼎智 and 鼎智生物科技 are one company).
+NAME_CITY_KEY = ("CASE WHEN name_key IS NOT NULL AND city IS NOT NULL "
+                 "THEN name_key || '|' || city END")
+NAME_COMPANY_KEY = ("CASE WHEN name_key IS NOT NULL AND company_core IS NOT NULL "
+                    "THEN name_key || '|' || substr(company_core, 1, 2) END")
+
+
+def _keyed(source: str) -> str:
+    """`source` (a query) with its uncapped name-block keys wb_nc and wb_nco."""
+    return f"SELECT *, {NAME_CITY_KEY} AS wb_nc, {NAME_COMPANY_KEY} AS wb_nco FROM ({source})"
+
+
+def _capped(max_block: int) -> str:
+    """The rows of `k` with each key kept where its block size (`nc`, `nco`) is at most
+    `max_block`. Block sizes come from GROUP BY and a join: a window over a million rows
+    would sort them all."""
+    n = int(max_block)
+    return f"""
+SELECT k.* EXCLUDE (wb_nc, wb_nco),
+    CASE WHEN nc.n <= {n} THEN k.wb_nc END AS name_city,
+    CASE WHEN nco.n <= {n} THEN k.wb_nco END AS name_company
+FROM k LEFT JOIN nc ON nc.wb_nc = k.wb_nc LEFT JOIN nco ON nco.wb_nco = k.wb_nco"""
+
+
+def capped_blocks_sql(link_input: str, max_block: int) -> str:
+    """Add the blocking keys name + city and name + company to the linkage input, each NULL
+    where more than `max_block` records share it."""
+    return f"""
+WITH k AS ({_keyed(link_input)}),
+nc AS (SELECT wb_nc, count(*) AS n FROM k WHERE wb_nc IS NOT NULL GROUP BY wb_nc),
+nco AS (SELECT wb_nco, count(*) AS n FROM k WHERE wb_nco IS NOT NULL GROUP BY wb_nco)
+{_capped(max_block)}"""
+
+
+def uncapped_blocks_sql(link_input: str) -> str:
+    """The linkage input with name + city and name + company keys however big their blocks:
+    records that share a capped key share the uncapped one too."""
+    return (f"SELECT *, {NAME_CITY_KEY} AS name_city, {NAME_COMPANY_KEY} AS name_company "
+            f"FROM ({link_input})")
+
+
+def capped_subset_sql(subset: str, everything: str, max_block: int) -> str:
+    """`capped_blocks_sql` for the rows of `subset` alone, with block sizes counted over
+    `everything` (which holds `subset`): the same keys as capping `everything` whole, without
+    counting the blocks no row of `subset` is in."""
+    return f"""
+WITH k AS ({_keyed(subset)}),
+a AS (SELECT {NAME_CITY_KEY} AS wb_nc, {NAME_COMPANY_KEY} AS wb_nco FROM ({everything})
+      -- Both keys start with the name: only records with one of the subset's names count.
+      WHERE name_key IN (SELECT name_key FROM k)),
+nc AS (SELECT wb_nc, count(*) AS n FROM a WHERE wb_nc IN (SELECT wb_nc FROM k) GROUP BY wb_nc),
+nco AS (SELECT wb_nco, count(*) AS n FROM a WHERE wb_nco IN (SELECT wb_nco FROM k)
+        GROUP BY wb_nco)
+{_capped(max_block)}"""
+
+
+def candidate_ids_sql(pool: str, batch: str, rules: list[list[tuple[str, str]]]) -> str:
+    """The ids of the `pool` records (a query) that some blocking rule pairs with a record of
+    `batch` (a query). `rules` holds, per rule, its (left column, right column)
+    equalities."""
+    parts = []
+    for rule in rules:
+        for pairs in dict.fromkeys([tuple(rule), tuple((b, a) for a, b in rule)]):
+            on = " AND ".join(f"b.{right} = p.{left}" for left, right in pairs)
+            # One semi-join per rule: a hash join each, where an OR of EXISTS is not.
+            parts.append(f"SELECT p.unique_id FROM ({pool}) p SEMI JOIN ({batch}) b ON {on}")
+    return "\nUNION\n".join(parts) if parts else f"SELECT unique_id FROM ({pool})"
+
+
+def candidates_sql(pool: str, batch: str, rules: list[list[tuple[str, str]]]) -> str:
+    """`li_old`: the pool records (not in `batch`) that some blocking rule pairs with a batch
+    record. `rules` holds, per rule, its (left column, right column) equalities."""
+    return f"""
+CREATE OR REPLACE TABLE li_old AS
+SELECT p.* FROM {pool} p
+WHERE p.unique_id NOT IN (SELECT unique_id FROM {batch})
+  AND p.unique_id IN ({candidate_ids_sql(f"SELECT * FROM {pool}", f"SELECT * FROM {batch}",
+                                         rules)})"""
+
+
+def left_out_sql() -> str:
+    """`wb_left_out`: the records a batch is not linked against: the batch in `wb_batch` (one
+    row, batch_id) itself, and rejected records."""
+    return """
+CREATE OR REPLACE TEMP TABLE wb_left_out AS
+SELECT record_id FROM records
+WHERE batch_id = (SELECT batch_id FROM wb_batch) OR coalesce(rejected, false)"""
+
+
+def pool_features_sql() -> str:
+    """View `wb_pool_li`: the kept linkage input of every linked record not in `wb_left_out`,
+    without its name blocks (they are capped again with the batch), the records in
+    `wb_regeneric` (prepared again because the batch made one of their contact values
+    generic) in place of their kept rows. Records are never deleted, so every kept row has
+    its record."""
+    return """
+CREATE OR REPLACE TEMP VIEW wb_pool_li AS
+SELECT * EXCLUDE (name_city, name_company) FROM link_features
+WHERE unique_id NOT IN (SELECT record_id FROM wb_left_out)
+  AND unique_id NOT IN (SELECT unique_id FROM wb_regeneric)
+UNION ALL BY NAME SELECT * FROM wb_regeneric"""
+
+
+GENERIC_FIELDS: tuple[str, ...] = ("phone", "email", "email_local", "wechat")
+
+
+def term_frequencies_sql(column: str, link_input: str, needed: str | None = None,
+                         total: int | None = None) -> str:
+    """The term frequency of each value of `column` over `link_input` (a query), as Splink's
+    lookup table wants it; only for the values `needed` (a query) holds, when given; `total`
+    is the count of `column`'s values in `link_input` when the caller has it."""
+    where = (f"{column} IN (SELECT {column} FROM ({needed}))" if needed
+             else f"{column} IS NOT NULL")
+    denominator = int(total) if total is not None else f"(SELECT count({column}) FROM li)"
+    return f"""
+WITH li AS ({link_input})
+SELECT {column}, CAST(count(*) AS DOUBLE) / {denominator} AS tf_{column}
+FROM li WHERE {where} GROUP BY {column}"""
+
+
+def batch_values_sql() -> str:
+    """`wb_batch_values`: the contact values (field, value) that the batch's records
+    (`wb_link_source`) give."""
+    parts = " UNION ".join(f"SELECT '{f}' AS field, {f} AS value FROM wb_link_source "
+                           f"WHERE {f} IS NOT NULL" for f in GENERIC_FIELDS)
+    return f"CREATE OR REPLACE TEMP TABLE wb_batch_values AS {parts}"
+
+
+def records_giving_sql(projection: str, values: str, source: str = "records") -> str:
+    """The records of `source` (`projection` of their columns) outside `wb_left_out` that
+    give one of the contact values in `values` (field, value), as generic values are matched:
+    on the standardised columns."""
+    # One semi-join per field: a hash join each, where an OR of IN lists is not.
+    ids = " UNION ".join(
+        f"SELECT s.record_id FROM {source} s SEMI JOIN {values} v "
+        f"ON v.field = '{f}' AND v.value = s.{f}" for f in GENERIC_FIELDS)
+    return f"""
+SELECT {projection} FROM {source}
+WHERE record_id IN ({ids}) AND record_id NOT IN (SELECT record_id FROM wb_left_out)"""
+
+
+def newly_generic_sql() -> str:
+    """`wb_newly_generic`: the batch's contact values that `wb_generic_values` (counted over
+    the batch and the pool records that give the batch's values) finds generic and the pool's
+    stored list does not hold yet."""
+    return """
+CREATE OR REPLACE TEMP TABLE wb_newly_generic AS
+SELECT g.field, g.value, g.names FROM wb_generic_values g
+WHERE EXISTS (SELECT 1 FROM wb_batch_values b WHERE b.field = g.field AND b.value = g.value)
+  AND NOT EXISTS (SELECT 1 FROM link_generic_values s
+                  WHERE s.field = g.field AND s.value = g.value)"""
+
+
+# --- models --------------------------------------------------------------------------------
+
+def insert_model_sql() -> str:
+    return """
+INSERT INTO models (version, created_at, created_by, settings, threshold, threshold_kind,
+                    training, note)
+SELECT coalesce(max(version), 0) + 1, now(), ?, ?, ?, ?, ?, ? FROM models
+RETURNING version"""
+
+
+def latest_model_sql() -> str:
+    return """
+SELECT version, settings, threshold, threshold_kind, training FROM models
+ORDER BY version DESC LIMIT 1"""
+
+
+def model_version_sql() -> str:
+    return "SELECT version, settings, threshold, threshold_kind, training FROM models WHERE version = ?"
+
+
+def active_labels_sql() -> str:
+    """Reviewers' labels in force (the review area's `current_labels` view), smaller id left."""
+    return """
+SELECT least(record_id_l, record_id_r) AS id_l, greatest(record_id_l, record_id_r) AS id_r,
+       is_match
+FROM current_labels"""
+
+
+def active_constraints_sql() -> str:
+    """The link constraints in force (latest row per pair wins; undone ones drop out)."""
+    return """
+SELECT least(record_id_l, record_id_r) AS id_l, greatest(record_id_l, record_id_r) AS id_r, kind
+FROM current_constraints"""
+
+
+def linkable_records_sql(columns: list[str], batch_only: bool = False) -> str:
+    """Records that take part in linkage (not rejected), optionally those of one batch."""
+    cols = ", ".join(f'"{c}"' for c in columns)
+    where = "WHERE NOT coalesce(rejected, false)"
+    if batch_only:
+        where += " AND batch_id = ?"
+    return f"SELECT record_id, {cols} FROM records {where}"
+
+
+def batch_record_ids_sql() -> str:
+    return "SELECT record_id FROM records WHERE batch_id = ? AND NOT coalesce(rejected, false)"
+
+
+def current_clusters_sql() -> str:
+    return "SELECT record_id, cluster_id FROM clusters"
+
+
+def update_features_sql(frame: str) -> str:
+    """Put the linkage input of `frame` (records prepared again) in place of the kept one;
+    their name blocks stay as kept."""
+    cols = [c for c in LINK_FEATURE_COLUMNS if c not in ("unique_id", "name_city", "name_company")]
+    sets = ", ".join(f"{c} = r.{c}" for c in cols)
+    return f"UPDATE link_features SET {sets} FROM {frame} r WHERE link_features.unique_id = r.unique_id"
+
+
+def clusters_touching_sql(ids_table: str) -> str:
+    """Every member of the clusters that the records in `ids_table` are in."""
+    return f"""
+SELECT record_id, cluster_id FROM clusters
+WHERE cluster_id IN (SELECT cluster_id FROM clusters
+                     WHERE record_id IN (SELECT record_id FROM {ids_table}))"""
+
+
+def max_cluster_id_sql() -> str:
+    return "SELECT coalesce(max(cluster_id), 0) FROM clusters"
+
+
+def next_run_id_sql() -> str:
+    return "SELECT coalesce(max(run_id), 0) + 1 FROM linkage_runs"
+
+
+def insert_run_sql() -> str:
+    return """
+INSERT INTO linkage_runs (run_id, started_at, finished_at, kind, model_version, threshold,
+                          batch_id, pairs, clusters)
+VALUES (?, ?, now(), ?, ?, ?, ?, ?, ?)"""
+
+
+def insert_pairs_sql(frame: str) -> str:
+    """Pairs from a registered frame (run_id, id_l, id_r, weight, probability, gammas, weights)."""
+    return f"""
+INSERT INTO pairs (run_id, record_id_l, record_id_r, match_weight, match_probability, gammas,
+                   weights)
+SELECT run_id, id_l, id_r, match_weight, match_probability, gammas, weights FROM {frame}"""
+
+
+def pairs_among_sql(ids_table: str) -> str:
+    """The latest score of every stored pair whose two records are both in `ids_table`."""
+    return f"""
+SELECT record_id_l AS id_l, record_id_r AS id_r, arg_max(match_weight, run_id) AS match_weight
+FROM pairs
+WHERE record_id_l IN (SELECT record_id FROM {ids_table})
+  AND record_id_r IN (SELECT record_id FROM {ids_table})
+GROUP BY ALL"""
+
+
+def replace_clusters_sql(frame: str) -> str:
+    return f"INSERT INTO clusters (record_id, cluster_id, run_id) SELECT record_id, cluster_id, run_id FROM {frame}"
+
+
+def delete_clusters_of_sql(frame: str) -> str:
+    return f"DELETE FROM clusters WHERE record_id IN (SELECT record_id FROM {frame})"
+
+
+def pair_sql() -> str:
+    """The latest stored score of one pair."""
+    return """
+SELECT match_weight, match_probability, gammas, weights, run_id FROM pairs
+WHERE record_id_l = least(?, ?) AND record_id_r = greatest(?, ?)
+ORDER BY run_id DESC LIMIT 1"""
+
+
+def latest_pairs_sql() -> str:
+    """Every stored pair with its latest score: id_l, id_r, match_weight, match_probability,
+    gammas (JSON {comparison: level})."""
+    return """
+SELECT record_id_l AS id_l, record_id_r AS id_r,
+       arg_max(match_weight, run_id) AS match_weight,
+       arg_max(match_probability, run_id) AS match_probability,
+       arg_max(gammas, run_id) AS gammas
+FROM pairs GROUP BY record_id_l, record_id_r ORDER BY id_l, id_r"""
+
+
+def labelled_pairs_sql() -> str:
+    """Reviewers' labels in force: id_l, id_r, is_match."""
+    return """
+SELECT record_id_l AS id_l, record_id_r AS id_r, is_match FROM current_labels"""
+
+
+def cluster_pairs_sql() -> str:
+    """The latest scored pairs among the records `?` (a list of ids), weakest first."""
+    return """
+SELECT record_id_l, record_id_r, arg_max(match_probability, run_id) AS match_probability,
+       arg_max(match_weight, run_id) AS match_weight
+FROM pairs
+WHERE record_id_l IN (SELECT unnest($1::BIGINT[])) AND record_id_r IN (SELECT unnest($1::BIGINT[]))
+GROUP BY record_id_l, record_id_r ORDER BY match_probability, record_id_l, record_id_r"""

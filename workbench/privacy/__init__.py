@@ -1,0 +1,1 @@
+"""Masking personal data for display and export, and who may see it unmasked."""

@@ -1,0 +1,1 @@
+"""Quality measures of batches, channels, fields and the pool, and their charts."""

@@ -1,0 +1,1 @@
+"""The pool: connections and the lock, the schema, the event log, SQL helpers, file writers, backups."""

@@ -1,0 +1,282 @@
+"""The pool's schema, in one place, as numbered migrations.
+
+A pool records the highest migration it has applied in `meta.schema_version`; opening a pool
+applies the ones it lacks, in order, inside one transaction. Later versions only add.
+
+Until the first release every area's tables are part of migration 1, each area's DDL in a
+list of its own below (linkage, leads, quality). After a release, changes become new
+migrations appended to the list.
+"""
+
+from __future__ import annotations
+
+from workbench.fields import record_columns
+from workbench.store.sql import quote_ident
+
+# The linkage input of every linked record, kept so that a batch is scored against the pool
+# without preparing a million records again; and the contact values found generic.
+LINK_FEATURE_COLUMNS: tuple[str, ...] = (
+    "unique_id", "name", "name_pinyin", "name_flat", "name_key", "name_family", "phone",
+    "phone_last8", "phones", "phone_digits", "phone_shared", "email", "email_local",
+    "email_shared", "wechat", "wechat_phone",
+    "company_core", "city", "title", "address", "postcode", "birth_date", "id_number", "qq",
+    "douyin", "kuaishou", "name_city", "name_company",
+)
+
+LINKAGE_DDL: list[str] = [
+    """
+CREATE TABLE models (
+    version INTEGER PRIMARY KEY,
+    created_at TIMESTAMP NOT NULL,
+    created_by VARCHAR NOT NULL,
+    settings VARCHAR NOT NULL,          -- Splink settings JSON with trained m/u
+    threshold DOUBLE NOT NULL,
+    threshold_kind VARCHAR NOT NULL,    -- 'probability' | 'weight'
+    training VARCHAR,                   -- JSON: how it was trained (seed, rules, labels used)
+    note VARCHAR
+)""",
+    """
+CREATE TABLE linkage_runs (
+    run_id BIGINT PRIMARY KEY,
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP,
+    kind VARCHAR NOT NULL,              -- 'full' | 'incremental'
+    model_version INTEGER,
+    threshold DOUBLE,
+    batch_id BIGINT,
+    pairs BIGINT,
+    clusters BIGINT
+)""",
+    """
+CREATE TABLE pairs (
+    run_id BIGINT NOT NULL,
+    record_id_l BIGINT NOT NULL,
+    record_id_r BIGINT NOT NULL,
+    match_weight DOUBLE NOT NULL,
+    match_probability DOUBLE NOT NULL,
+    gammas VARCHAR,                     -- JSON {comparison: level} for explanations
+    weights VARCHAR                     -- JSON {comparison: match weight incl. tf adjustment}
+)""",
+    # The current cluster of every linked record; cluster ids are stable across runs.
+    """
+CREATE TABLE clusters (
+    record_id BIGINT PRIMARY KEY,
+    cluster_id BIGINT NOT NULL,
+    run_id BIGINT NOT NULL
+)""",
+]
+LINKAGE_DDL.append(
+    "CREATE TABLE link_features (\n    "
+    + ",\n    ".join(
+        f"{c} {'BIGINT PRIMARY KEY' if c == 'unique_id' else 'VARCHAR[]' if c == 'phones' else 'VARCHAR'}"
+        for c in LINK_FEATURE_COLUMNS)
+    + "\n)"
+)
+LINKAGE_DDL.append("CREATE TABLE link_generic_values (field VARCHAR, value VARCHAR, names BIGINT)")
+
+LEADS_DDL: list[str] = [
+    # Reviewers' pair decisions, used to train and evaluate the model. Undoing a decision
+    # appends the pair again with active = false; read `current_labels`.
+    """
+CREATE TABLE labels (
+    record_id_l BIGINT NOT NULL,
+    record_id_r BIGINT NOT NULL,
+    is_match BOOLEAN NOT NULL,
+    reviewer VARCHAR NOT NULL,
+    labelled_at TIMESTAMP NOT NULL,
+    event_id BIGINT,
+    active BOOLEAN NOT NULL DEFAULT TRUE
+)""",
+    # Constraints every clustering run honours. Rows are never updated: undoing one adds a
+    # row with active = false, and the latest row per pair wins.
+    """
+CREATE TABLE link_constraints (
+    record_id_l BIGINT NOT NULL,
+    record_id_r BIGINT NOT NULL,
+    kind VARCHAR NOT NULL,              -- 'must_link' | 'cannot_link'
+    created_at TIMESTAMP NOT NULL,
+    event_id BIGINT,
+    active BOOLEAN NOT NULL DEFAULT TRUE
+)""",
+    # Messages to salespeople and channel owners, delivered later.
+    """
+CREATE TABLE notifications (
+    notification_id BIGINT PRIMARY KEY,
+    created_at TIMESTAMP NOT NULL,
+    recipient VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,              -- 'lead_changed' | 'channel_paused' | 'run_failed' ...
+    subject VARCHAR,                    -- lead id, channel name, ...
+    message VARCHAR NOT NULL,
+    payload VARCHAR,
+    event_id BIGINT,
+    delivered_at TIMESTAMP
+)""",
+    # Which lead each record belongs to, as a temporal table kept append-only: the latest row
+    # per record (by seq) is its current lead; lead_id NULL means it belongs to none (its
+    # import was undone). `membership_spans` shows the same as valid_from / valid_to.
+    """
+CREATE TABLE membership (
+    seq BIGINT NOT NULL,
+    record_id BIGINT NOT NULL,
+    lead_id BIGINT,
+    recorded_at TIMESTAMP NOT NULL,
+    event_id BIGINT
+)""",
+    # Field overrides of one lead by a person or a rule; latest row per (lead, field) wins,
+    # active = false takes the override away again.
+    """
+CREATE TABLE edits (
+    seq BIGINT NOT NULL,
+    lead_id BIGINT NOT NULL,
+    field VARCHAR NOT NULL,
+    value VARCHAR,
+    active BOOLEAN NOT NULL,
+    recorded_at TIMESTAMP NOT NULL,
+    event_id BIGINT,
+    actor VARCHAR,
+    reason VARCHAR
+)""",
+    # Every field on which a lead's sources disagreed when it was formed.
+    """
+CREATE TABLE conflicts (
+    lead_id BIGINT NOT NULL,
+    field VARCHAR NOT NULL,
+    candidates VARCHAR NOT NULL,        -- JSON [{value, record_id, channel, updated_at}]
+    winner VARCHAR,
+    rule VARCHAR NOT NULL,
+    logged_at TIMESTAMP NOT NULL,
+    event_id BIGINT
+)""",
+    # Decisions on proposed clusters, by a person, a pattern or an Excel file.
+    """
+CREATE TABLE review_decisions (
+    decided_at TIMESTAMP NOT NULL,
+    actor VARCHAR NOT NULL,
+    cluster_id BIGINT NOT NULL,
+    signature VARCHAR NOT NULL,         -- the cluster's sorted record ids, 1,5,9
+    decision VARCHAR NOT NULL,          -- 'merge' | 'split' | 'not_duplicates' | 'skip'
+    leaving VARCHAR,                    -- JSON record ids that leave, for a split
+    pattern VARCHAR,
+    export_id VARCHAR,                  -- the review file it came from, if any
+    event_id BIGINT
+)""",
+    """
+CREATE VIEW current_membership AS
+SELECT record_id, arg_max_null(lead_id, seq) AS lead_id
+FROM membership GROUP BY record_id""",
+    """
+CREATE VIEW membership_spans AS
+SELECT record_id, lead_id, recorded_at AS valid_from,
+       lead(recorded_at) OVER (PARTITION BY record_id ORDER BY seq) AS valid_to, event_id
+FROM membership""",
+    """
+CREATE VIEW current_labels AS
+SELECT * FROM (
+    SELECT *, row_number() OVER (
+        PARTITION BY record_id_l, record_id_r ORDER BY labelled_at DESC, event_id DESC) AS _n
+    FROM labels) WHERE _n = 1 AND active""",
+    """
+CREATE VIEW current_constraints AS
+SELECT * FROM (
+    SELECT *, row_number() OVER (
+        PARTITION BY record_id_l, record_id_r ORDER BY created_at DESC, event_id DESC) AS _n
+    FROM link_constraints) WHERE _n = 1 AND active""",
+]
+
+QUALITY_DDL: list[str] = [
+    # Per-channel threshold of the gate (NULL: the pool's default in meta 'quality_threshold').
+    "ALTER TABLE channels ADD COLUMN quality_threshold DOUBLE",
+    # Batches up to this id no longer count towards the gate: set when a channel is resumed,
+    # so that a resumed channel gets three fresh chances.
+    "ALTER TABLE channels ADD COLUMN gate_after_batch BIGINT",
+    "ALTER TABLE channels ADD COLUMN status_changed_at TIMESTAMP",
+]
+
+
+def _records_ddl() -> str:
+    columns = ",\n    ".join(f"{quote_ident(c)} {t}" for c, t in record_columns().items())
+    return f"""
+CREATE TABLE records (
+    record_id BIGINT PRIMARY KEY,
+    batch_id BIGINT NOT NULL,
+    source_file VARCHAR,
+    source_sheet VARCHAR,
+    source_row INTEGER,
+    entered_by VARCHAR,
+    entered_at TIMESTAMP NOT NULL,
+    {columns}
+)"""
+
+
+MIGRATIONS: list[list[str]] = [
+    # 1: the foundation: records, the sync log, channels and their header mappings, events.
+    [
+        "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+        """
+CREATE TABLE channels (
+    name VARCHAR PRIMARY KEY,
+    priority INTEGER NOT NULL DEFAULT 50,
+    kind VARCHAR NOT NULL DEFAULT 'third_party',
+    owner VARCHAR,
+    contact VARCHAR,
+    status VARCHAR NOT NULL DEFAULT 'active',
+    status_reason VARCHAR,
+    created_at TIMESTAMP NOT NULL
+)""",
+        """
+CREATE TABLE channel_mappings (
+    channel VARCHAR NOT NULL,
+    header VARCHAR NOT NULL,
+    field VARCHAR NOT NULL,
+    saved_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (channel, header)
+)""",
+        """
+CREATE TABLE batches (
+    batch_id BIGINT PRIMARY KEY,
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP,
+    channel VARCHAR NOT NULL,
+    file VARCHAR,
+    sheet VARCHAR,
+    file_sha256 VARCHAR,
+    kind VARCHAR NOT NULL DEFAULT 'file',
+    status VARCHAR NOT NULL,
+    rows INTEGER NOT NULL DEFAULT 0,
+    error_rows INTEGER NOT NULL DEFAULT 0,
+    reasons VARCHAR,
+    handler VARCHAR,
+    quality_score DOUBLE,
+    mapping VARCHAR
+)""",
+        _records_ddl(),
+        """
+CREATE TABLE events (
+    event_id BIGINT PRIMARY KEY,
+    happened_at TIMESTAMP NOT NULL,
+    actor VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    target VARCHAR,
+    reason VARCHAR,
+    payload VARCHAR,
+    undoes BIGINT
+)""",
+        *LINKAGE_DDL,
+        *LEADS_DDL,
+        *QUALITY_DDL,
+    ],
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version_sql() -> str:
+    return "SELECT value FROM meta WHERE key = 'schema_version'"
+
+
+def set_schema_version_sql() -> str:
+    return "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)"
+
+
+def has_meta_sql() -> str:
+    return "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"

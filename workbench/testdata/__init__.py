@@ -1,0 +1,1 @@
+"""The generator of test leads with ground truth, for tests and benchmarks."""
