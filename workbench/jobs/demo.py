@@ -80,6 +80,6 @@ def run_demo(pool: Pool, *, out_dir: str | Path = "data", progress: bool = True)
         ("clusters left for review", "workbench review export --out 待审.xlsx"),
         ("golden leads", "workbench export leads --out 线索.xlsx"),
         ("the history", "workbench events"),
-        ("notebooks", "notebooks/ (jupyter lab notebooks)"),
+        ("notebooks", "workbench/notebooks/ (jupyter lab workbench/notebooks)"),
     ]
     return result
