@@ -83,7 +83,8 @@ def _febrl(name: str, work: Path, *, drop_id: bool) -> DataSet:
         frame = frame.drop(columns=["soc_sec_id"])
     path = work / f"{name}.csv"
     frame.to_csv(path, index=False)
-    truth = frame.set_index("rec_id")["rec_id"].str.extract(r"rec-(\d+)-", expand=False)
+    truth = pd.Series(frame["rec_id"].str.extract(r"rec-(\d+)-", expand=False).to_numpy(),
+                      index=frame["rec_id"])
     roles = {"first": ["given_name"], "last": ["surname"], "dob": ["date_of_birth"],
              "street_number": ["street_number"], "address": ["address_1", "address_2"],
              "city": ["suburb"], "postcode": ["postcode"], "state": ["state"]}
