@@ -167,6 +167,9 @@ def _patents(work: Path, *, named: bool) -> DataSet:
 
 
 def _ours(size: int, work: Path) -> DataSet:
+    # The package of this checkout, not whichever one the venv installed in editable mode.
+    if str(ROOT) not in sys.path[:1]:
+        sys.path.insert(0, str(ROOT))
     # Lazy, and the one line to change when the package moves into subpackages.
     from workbench import generate_leads
 
