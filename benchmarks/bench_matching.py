@@ -135,11 +135,11 @@ def _patents(work: Path, *, named: bool) -> DataSet:
         return "; ".join(str(v) for v in values if v is not None and str(v) != "None")
 
     coinventors = [
-        "; ".join(f"{f} {s}" for f, s in zip(first, last) if (f, s) != (me_f, me_s))
+        "; ".join(f"{f} {s}" for f, s in zip(first, last, strict=True) if (f, s) != (me_f, me_s))
         for first, last, me_f, me_s in zip(data["coinventor_name_first"],
                                            data["coinventor_name_last"],
                                            data["raw_inventor_name_first"],
-                                           data["raw_inventor_name_last"])]
+                                           data["raw_inventor_name_last"], strict=True)]
     frame = pd.DataFrame({
         "mention_id": data["mention_id"],
         "raw_inventor_name_first": data["raw_inventor_name_first"],
@@ -171,7 +171,7 @@ def _ours(size: int, work: Path) -> DataSet:
     if str(ROOT) not in sys.path[:1]:
         sys.path.insert(0, str(ROOT))
     # Lazy, and the one line to change when the package moves into subpackages.
-    from workbench import generate_leads
+    from workbench.testdata.generate import generate_leads
 
     leads = generate_leads(size, seed=1)
     path = work / f"ours-{size}.csv"

@@ -99,7 +99,7 @@ TRADITIONAL = dict(zip(
     "場壞塊壇壩執擴掃揚護報擔擬擁攔撥擇掛擋掙擠揮損換據擄攝擺搖攤撐攆擷擼攛擻攢敵斂齋斬斷無舊時曠曇"
     "晝顯晉曬曉曄暈暉暫術樸機殺雜權條來楊傑極構槍楓櫃檸查柵標棧棟欄樹棲樣檔橋樺槳樁夢檢欞橢樓欖櫬櫚"
     "櫸檻檳橫檣櫻櫥櫓櫞歐歡歟毀畢斃氣氫匯漢湯溝沒灃漚瀝淪滄滬淚瀧瀘濼瀉潑澤涇潔浹澆湞濁測澮濟瀏渾滸"
-    "濃潯湧濤澇淶漣潿渦渙潤澗漲澀淵漬瀆漸澠漁滲溫灣濕潰濺滿滯灩灄瀅濾濫灤濱灘",
+    "濃潯湧濤澇淶漣潿渦渙潤澗漲澀淵漬瀆漸澠漁滲溫灣濕潰濺滿滯灩灄瀅濾濫灤濱灘", strict=False,
 ))
 
 # --- places and organisations -----------------------------------------------------------------
@@ -368,7 +368,7 @@ def _id_number(rng: random.Random, region: str, born: dt.date, gender: str) -> s
     seq = rng.randint(0, 99) * 10 + rng.choice([1, 3, 5, 7, 9] if gender == "M" else [0, 2, 4, 6, 8])
     body = f"{region}{born:%Y%m%d}{seq:03d}"
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, weights)) % 11]
+    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, weights, strict=False)) % 11]
 
 
 def _stamp(rng: random.Random) -> dt.datetime:
@@ -470,7 +470,7 @@ def generate_b2b(n_records: int, seed: int = 0) -> pd.DataFrame:
         sizes.append(size)
         left -= size
     people = []
-    for c, size in zip(companies, sizes):
+    for c, size in zip(companies, sizes, strict=False):
         local_parts: set[str] = set()
         for _ in range(size):
             gender = "M" if rng.random() < 0.58 else "F"
@@ -507,7 +507,7 @@ def generate_b2b(n_records: int, seed: int = 0) -> pd.DataFrame:
     by_company: dict[int, list[dict]] = {}
     for p in people:
         by_company.setdefault(p["company"]["index"], []).append(p)
-    pending = [(p, k) for p, n in zip(people, counts) for k in range(n)]
+    pending = [(p, k) for p, n in zip(people, counts, strict=False) for k in range(n)]
     rng.shuffle(pending)
     grouped: set[str] = set()
     for c in companies:
@@ -684,7 +684,7 @@ def generate_b2c(n_records: int, seed: int = 0) -> pd.DataFrame:
                                 or agents)
     counts = _record_counts(rng, len(people), n_records)
     rows = []
-    for p, n in zip(people, counts):
+    for p, n in zip(people, counts, strict=False):
         for _ in range(n):
             channel = rng.choices(["线上商城", "门店登记", "代填表单", "活动报名", "客服热线"],
                                   [30, 22, 16, 18, 14])[0]
