@@ -96,12 +96,11 @@ class Change:
     def admit(self) -> int:
         """Give every stored record without a membership row a lead of its own (imports admit
         their own records; this catches any that predate that). Returns how many."""
-        admitted = self.table("admitted", sql.unadmitted_sql())
-        count = run(self.con, f"SELECT count(*) FROM {admitted}").fetchall()[0][0]
+        count = _admit(self.con, self.rules,
+                       self.table("admitted", sql.admissions_sql(batch=False)))
         if count:
-            _admit(self.con, self.rules, admitted)
             log.info("%d records without a lead became leads", count)
-        return int(count)
+        return count
 
     def leads_of(self, record_ids: Iterable[int]) -> dict[int, int]:
         """The current lead of each of `record_ids` that has one."""
@@ -172,7 +171,7 @@ def admit_batch(con: duckdb.DuckDBPyConnection, batch_id: int, event_id: int) ->
     import's event (so that undoing the import takes them out again), and put them in the
     golden-lead cache at once. Called by the import inside its landing transaction."""
     with Change(con) as change:
-        admitted = change.table("admitted", sql.batch_admissions_sql(),
+        admitted = change.table("admitted", sql.admissions_sql(batch=True),
                                 {"batch_id": batch_id, "event_id": event_id})
         return _admit(con, change.rules, admitted)
 
@@ -181,9 +180,11 @@ def _admit(con: duckdb.DuckDBPyConnection, rules: Survivorship, admitted: str) -
     """Append the membership rows in `admitted` and their one-record leads to the cache. The
     new leads are read from `admitted` rather than from the rows just appended (see the
     module's note on DuckDB)."""
-    run(con, f"INSERT INTO membership SELECT * FROM {admitted}")
     count = run(con, f"SELECT count(*) FROM {admitted}").fetchall()[0][0]
-    if count and golden.has_cache(con):
+    if not count:
+        return 0
+    run(con, f"INSERT INTO membership SELECT * FROM {admitted}")
+    if golden.has_cache(con):
         src = f"({golden.members_sql(rules, state=admitted)})"
         run(con, "INSERT INTO leads BY NAME " + golden.golden_leads_sql(rules, src=src))
     return int(count)

@@ -23,6 +23,7 @@ from workbench.leads.survivorship import (
     rank_columns,
     select_sql,
 )
+from workbench.store import sql as store_sql
 from workbench.store.log import log_event
 from workbench.store.pool import Pool, run
 
@@ -74,8 +75,7 @@ def golden_leads(con: duckdb.DuckDBPyConnection, *, as_of=None,
 
 def has_cache(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the `leads` cache exists yet (it is made by the first rebuild)."""
-    return bool(run(con, "SELECT count(*) FROM information_schema.tables "
-                         "WHERE table_name = 'leads' AND table_schema = 'main'").fetchall()[0][0])
+    return bool(run(con, store_sql.table_exists_sql(), ["leads"]).fetchall()[0][0])
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, rules: Survivorship,

@@ -25,8 +25,8 @@ def ensure_leads(pool: Pool) -> None:
         if not golden.has_cache(con):
             golden.rebuild(con, golden.load_rules(con))
         else:
-            with Change.begin(con):
-                pass
+            with Change(con) as change:
+                change.admit()
 
 
 def find_leads(pool: Pool, query: str, *, limit: int = 50) -> pd.DataFrame:

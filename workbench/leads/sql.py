@@ -23,40 +23,31 @@ SELECT record_id, arg_max_null(lead_id, seq) AS lead_id
 FROM membership {where} GROUP BY record_id"""
 
 
-def unadmitted_sql() -> str:
-    """Every stored, unrejected record without a membership row, as a one-record lead of its
-    own: the rows membership would get (seq, record_id, lead_id, recorded_at, event_id),
-    stamped with the record's entry time and tagged with its import event. Imports admit their
-    own records; this catches any that predate that. Params: none."""
-    return """
+def admissions_sql(*, batch: bool) -> str:
+    """The membership rows (seq, record_id, lead_id, recorded_at, event_id) that make stored,
+    unrejected records one-record leads, stamped with each record's entry time.
+
+    With `batch`: the records of the batch `$batch_id` just landed, tagged with its import
+    event `$event_id` (what an import admits). Without: every record that has no membership
+    row yet, tagged with its batch's import event (catching any that predate that)."""
+    if batch:
+        event, where = "$event_id::BIGINT", "r.batch_id = $batch_id"
+    else:
+        event, where = "e.event_id", (
+            "NOT EXISTS (SELECT 1 FROM membership m WHERE m.record_id = r.record_id)")
+    events = "" if batch else """
+LEFT JOIN (SELECT target, max(event_id) AS event_id FROM events WHERE kind = 'import'
+           GROUP BY target) e ON e.target = 'batch:' || r.batch_id"""
+    return f"""
 SELECT (SELECT coalesce(max(seq), 0) FROM membership) + row_number() OVER (ORDER BY r.record_id)
            AS seq,
        r.record_id,
        (SELECT coalesce(max(lead_id), 0) FROM membership)
            + row_number() OVER (ORDER BY r.record_id) AS lead_id,
        r.entered_at AS recorded_at,
-       e.event_id
-FROM records r
-LEFT JOIN (SELECT target, max(event_id) AS event_id FROM events WHERE kind = 'import'
-           GROUP BY target) e ON e.target = 'batch:' || r.batch_id
-WHERE NOT coalesce(r.rejected, false)
-  AND NOT EXISTS (SELECT 1 FROM membership m WHERE m.record_id = r.record_id)"""
-
-
-def batch_admissions_sql() -> str:
-    """The membership rows that make the stored, unrejected records of batch `$batch_id`
-    one-record leads, tagged with event `$event_id` and stamped with each record's entry
-    time."""
-    return """
-SELECT (SELECT coalesce(max(seq), 0) FROM membership) + row_number() OVER (ORDER BY record_id)
-           AS seq,
-       record_id,
-       (SELECT coalesce(max(lead_id), 0) FROM membership) + row_number() OVER (ORDER BY record_id)
-           AS lead_id,
-       entered_at AS recorded_at,
-       $event_id::BIGINT AS event_id
-FROM records
-WHERE batch_id = $batch_id AND NOT coalesce(rejected, false)"""
+       {event} AS event_id
+FROM records r{events}
+WHERE NOT coalesce(r.rejected, false) AND {where}"""
 
 
 def apply_moves_sql(moves: str, state: str) -> str:

@@ -27,7 +27,6 @@ from workbench.store.pool import Pool
 
 log = logging.getLogger(__name__)
 
-DEFAULT_THRESHOLDS: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95, 0.99, 0.999)
 
 
 def _percent(value) -> str:
