@@ -222,11 +222,13 @@ def queue_alert(
         >>> queue_alert(con, "张经理", "channel_paused", "channel:抖音广告", "渠道已暂停 …")
     """
     notification_id = int(run(con, store_sql.next_notification_id_sql()).fetchone()[0])
-    run(con, store_sql.insert_notification_sql(), [
-        notification_id, now(), recipient, kind, subject, message,
-        None if payload is None else json.dumps(payload, ensure_ascii=False, default=str),
-        event_id,
-    ])
+    run(con, store_sql.insert_notification_sql(), {
+        "notification_id": notification_id, "created_at": now(), "recipient": recipient,
+        "kind": kind, "subject": subject, "message": message,
+        "payload": None if payload is None else json.dumps(payload, ensure_ascii=False,
+                                                           default=str),
+        "event_id": event_id,
+    })
     return notification_id
 
 

@@ -75,7 +75,7 @@ def golden_leads(con: duckdb.DuckDBPyConnection, *, as_of=None,
 
 def has_cache(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the `leads` cache exists yet (it is made by the first rebuild)."""
-    return bool(run(con, store_sql.table_exists_sql(), ["leads"]).fetchall()[0][0])
+    return bool(run(con, store_sql.table_exists_sql(), {"table": "leads"}).fetchall()[0][0])
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, rules: Survivorship,

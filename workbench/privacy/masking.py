@@ -249,7 +249,7 @@ _GRANTS_KEY = "privacy_authorised"
 
 def authorised_users(con) -> list[str]:
     """The people allowed to export personal data unmasked (kept in the pool's meta table)."""
-    row = run(con, sql.meta_value_sql(), [_GRANTS_KEY]).fetchone()
+    row = run(con, sql.meta_value_sql(), {"key": _GRANTS_KEY}).fetchone()
     return json.loads(row[0]) if row else []
 
 
@@ -262,8 +262,8 @@ def authorise(pool, user: str, *, allow: bool = True, reason: str | None = None)
     """
     with pool.transaction() as con:
         users = [u for u in authorised_users(con) if u != user] + ([user] if allow else [])
-        run(con, sql.set_meta_value_sql(), [_GRANTS_KEY, json.dumps(sorted(users),
-                                                                     ensure_ascii=False)])
+        run(con, sql.set_meta_value_sql(),
+            {"key": _GRANTS_KEY, "value": json.dumps(sorted(users), ensure_ascii=False)})
         log_event(con, "privacy_authorised" if allow else "privacy_revoked", f"user:{user}",
                   reason=reason)
     return sorted(users)

@@ -21,8 +21,9 @@ import pandas as pd
 
 from workbench.errors import PoolBusy, PoolError
 from workbench.store import schema
+from workbench.store import sql as store_sql
 from workbench.store.log import log_event, now
-from workbench.store.pool import Pool, run
+from workbench.store.pool import Pool, run, transaction
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +47,8 @@ def _sha256(path: Path) -> str:
 
 
 def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    present = {r[0] for r in run(con, "SELECT table_name FROM information_schema.tables "
-                                      "WHERE table_schema = 'main'").fetchall()}
-    return {t: int(run(con, f"SELECT count(*) FROM {t}").fetchall()[0][0])
+    present = {r[0] for r in run(con, store_sql.main_tables_sql()).fetchall()}
+    return {t: int(run(con, store_sql.count_rows_sql(t)).fetchall()[0][0])
             for t in COUNTED if t in present}
 
 
@@ -67,13 +67,12 @@ def backup(pool: Pool, dest: str | Path | None = None, *, keep: int = DEFAULT_KE
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     snapshot = dest / f"{pool.path.stem}-{stamp}.duckdb"
     with pool.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        event_id = log_event(con, "backup", str(snapshot), actor=actor, reason=reason,
-                             payload={"keep": keep})
-        con.execute("COMMIT")
+        with transaction(con):
+            event_id = log_event(con, "backup", str(snapshot), actor=actor, reason=reason,
+                                 payload={"keep": keep})
         # With the pool held by this connection nobody writes; after the checkpoint the
         # file on disk holds every committed row, so a copy of it is a consistent snapshot.
-        run(con, "CHECKPOINT")
+        run(con, store_sql.checkpoint_sql())
         counts = _counts(con)
         shutil.copy2(pool.path, snapshot)
     manifest = {
@@ -174,7 +173,7 @@ def restore(pool: Pool, snapshot: str | Path, *, actor: str | None = None,
     if pool.path.exists():
         try:
             holder = pool._open(read_only=False)  # holds the pool: no one writes meanwhile
-            run(holder, "CHECKPOINT")
+            run(holder, store_sql.checkpoint_sql())
         except PoolBusy:
             staging.unlink(missing_ok=True)
             raise

@@ -60,16 +60,17 @@ def log_event(
     run(
         con,
         sql.insert_event_sql(),
-        [
-            event_id,
-            now(),
-            actor or current_actor(),
-            kind,
-            target,
-            reason,
-            json.dumps(payload, ensure_ascii=False, default=str) if payload is not None else None,
-            undoes,
-        ],
+        {
+            "event_id": event_id,
+            "happened_at": now(),
+            "actor": actor or current_actor(),
+            "kind": kind,
+            "target": target,
+            "reason": reason,
+            "payload": (json.dumps(payload, ensure_ascii=False, default=str)
+                        if payload is not None else None),
+            "undoes": undoes,
+        },
     )
     log.info("event %d: %s %s", event_id, kind, target or "")
     return int(event_id)
@@ -91,7 +92,7 @@ def undone_events(con: duckdb.DuckDBPyConnection) -> set[int]:
 
 def event_row(con: duckdb.DuckDBPyConnection, event_id: int) -> dict:
     """One event as a dict; InputError when there is none with that id."""
-    cur = run(con, sql.event_sql(), [event_id])
+    cur = run(con, sql.event_sql(), {"event_id": event_id})
     rows = cur.fetchall()
     row = rows[0] if rows else None
     if row is None:

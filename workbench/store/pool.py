@@ -49,6 +49,22 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> duckdb.DuckDBP
         raise SqlError(f"{err}\nThe statement was:\n{sql.strip()}") from err
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection, *, commit: bool = True) -> Iterator[None]:
+    """Run the block inside one transaction on `con`: it commits when the block ends (or is
+    rolled back whatever happens, with `commit=False`) and is rolled back when it raises.
+
+    The one place that begins, commits and rolls back transactions.
+    """
+    run(con, store_sql.begin_sql())
+    try:
+        yield
+    except BaseException:
+        run(con, store_sql.rollback_sql())
+        raise
+    run(con, store_sql.commit_sql() if commit else store_sql.rollback_sql())
+
+
 class Pool:
     """A handle on a lead pool file. Cheap to make; opens the file only inside `connect`.
 
@@ -82,7 +98,7 @@ class Pool:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = self._open(read_only)
         # DuckDB's own bars would interleave with ours on the terminal and in notebooks.
-        con.execute("SET enable_progress_bar = false")
+        run(con, store_sql.progress_bar_off_sql())
         try:
             if not read_only:
                 _migrate(con, self.path)
@@ -94,14 +110,8 @@ class Pool:
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection inside one transaction: everything in it lands whole or not at all."""
-        with self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
+        with self.connect() as con, transaction(con):
+            yield con
 
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.lock_wait
@@ -131,7 +141,8 @@ class Pool:
 
 def _drop_leftover_staging(con: duckdb.DuckDBPyConnection) -> None:
     """Drop staging tables of imports that died before landing (they hold no pool content)."""
-    tables = run(con, store_sql.leftover_staging_sql(), [store_sql.STAGING_PREFIX + "%"]).fetchall()
+    tables = run(con, store_sql.leftover_staging_sql(),
+                 {"pattern": store_sql.STAGING_PREFIX + "%"}).fetchall()
     for (table,) in tables:
         log.warning("dropping %s, left by an import that did not finish", table)
         run(con, store_sql.drop_staging_sql(table))
@@ -150,14 +161,9 @@ def _migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         )
     if version == schema.SCHEMA_VERSION:
         return
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for statements in schema.MIGRATIONS[version:]:
             for statement in statements:
                 run(con, statement)
-        run(con, schema.set_schema_version_sql(), [str(schema.SCHEMA_VERSION)])
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
+        run(con, schema.set_schema_version_sql(), {"version": str(schema.SCHEMA_VERSION)})
     log.info("pool %s at schema version %d", path, schema.SCHEMA_VERSION)

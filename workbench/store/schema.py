@@ -275,7 +275,8 @@ def schema_version_sql() -> str:
 
 
 def set_schema_version_sql() -> str:
-    return "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)"
+    """Record the schema version `$version` of the pool."""
+    return "INSERT OR REPLACE INTO meta VALUES ('schema_version', $version)"
 
 
 def has_meta_sql() -> str:

@@ -29,22 +29,27 @@ def column_list(names) -> str:
 
 
 def next_event_id_sql() -> str:
+    """The id the next event gets (one more than the largest)."""
     return "SELECT coalesce(max(event_id), 0) + 1 FROM events"
 
 
 def insert_event_sql() -> str:
+    """Append one event. Params: $event_id, $happened_at, $actor, $kind, $target, $reason,
+    $payload (JSON text), $undoes."""
     return (
         "INSERT INTO events (event_id, happened_at, actor, kind, target, reason, payload, undoes) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        "VALUES ($event_id, $happened_at, $actor, $kind, $target, $reason, $payload, $undoes)"
     )
 
 
 def undo_events_sql() -> str:
+    """Every undo event (event_id, the event it undoes), newest first."""
     return "SELECT event_id, undoes FROM events WHERE undoes IS NOT NULL ORDER BY event_id DESC"
 
 
 def event_sql() -> str:
-    return "SELECT * FROM events WHERE event_id = ?"
+    """The event `$event_id`, every column."""
+    return "SELECT * FROM events WHERE event_id = $event_id"
 
 
 # --- staging and memory --------------------------------------------------------------------
@@ -53,11 +58,13 @@ STAGING_PREFIX = "staging_records_"
 
 
 def drop_staging_sql(table: str) -> str:
+    """Drop the staging table `table` if it is there."""
     return f"DROP TABLE IF EXISTS {quote_ident(table)}"
 
 
 def leftover_staging_sql() -> str:
-    return "SELECT table_name FROM information_schema.tables WHERE table_name LIKE ?"
+    """The names of the tables whose name is LIKE `$pattern`."""
+    return "SELECT table_name FROM information_schema.tables WHERE table_name LIKE $pattern"
 
 
 def memory_limit_sql(limit: str) -> str:
@@ -66,27 +73,70 @@ def memory_limit_sql(limit: str) -> str:
 
 
 def count_records_sql() -> str:
+    """How many records the pool holds."""
     return "SELECT count(*) FROM records"
 
 
 def table_exists_sql() -> str:
-    return "SELECT count(*) > 0 FROM duckdb_tables() WHERE table_name = ? AND NOT temporary"
+    """Whether a table named `$table` exists (temporary tables do not count)."""
+    return "SELECT count(*) > 0 FROM duckdb_tables() WHERE table_name = $table AND NOT temporary"
 
 
 def next_notification_id_sql() -> str:
+    """The id the next notification gets."""
     return "SELECT coalesce(max(notification_id), 0) + 1 FROM notifications"
 
 
 def insert_notification_sql() -> str:
+    """Queue one notification. Params: $notification_id, $created_at, $recipient, $kind,
+    $subject, $message, $payload, $event_id."""
     return """
 INSERT INTO notifications
     (notification_id, created_at, recipient, kind, subject, message, payload, event_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
+VALUES ($notification_id, $created_at, $recipient, $kind, $subject, $message, $payload,
+        $event_id)"""
 
 
 def meta_value_sql() -> str:
-    return "SELECT value FROM meta WHERE key = ?"
+    """The pool setting `$key` (one row of value, or none)."""
+    return "SELECT value FROM meta WHERE key = $key"
 
 
 def set_meta_value_sql() -> str:
-    return "INSERT OR REPLACE INTO meta VALUES (?, ?)"
+    """Set the pool setting `$key` to `$value`."""
+    return "INSERT OR REPLACE INTO meta VALUES ($key, $value)"
+
+
+# --- connections, transactions, snapshots ----------------------------------------------------
+
+
+def progress_bar_off_sql() -> str:
+    """Turn DuckDB's own progress bar off for the connection."""
+    return "SET enable_progress_bar = false"
+
+
+def begin_sql() -> str:
+    return "BEGIN TRANSACTION"
+
+
+def commit_sql() -> str:
+    return "COMMIT"
+
+
+def rollback_sql() -> str:
+    return "ROLLBACK"
+
+
+def checkpoint_sql() -> str:
+    """Write every committed row into the database file."""
+    return "CHECKPOINT"
+
+
+def main_tables_sql() -> str:
+    """The names of the tables of the main schema."""
+    return "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+
+
+def count_rows_sql(table: str) -> str:
+    """How many rows the table `table` holds."""
+    return f"SELECT count(*) FROM {quote_ident(table)}"
