@@ -107,7 +107,7 @@ def score_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> BatchScore | N
         >>> score_batch(con, 3).score
         0.9512
     """
-    row = run(con, sql.batch_score_parts_sql(), [batch_id]).fetchone()
+    row = run(con, sql.batch_score_parts_sql(), {"batch_id": batch_id}).fetchone()
     if row is None:
         raise InputError(
             f"There is no batch {batch_id} in the pool.",
@@ -134,9 +134,9 @@ def after_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> float:
     """
     parts = score_batch(con, batch_id)
     score = parts.score if parts is not None else None
-    run(con, sql.set_batch_score_sql(), [score, batch_id])
-    channel = run(con, sql.batch_channel_sql(), [batch_id]).fetchone()[0]
-    run(con, sql.ensure_channel_sql(), [channel])
+    run(con, sql.set_batch_score_sql(), {"score": score, "batch_id": batch_id})
+    channel = run(con, sql.batch_channel_sql(), {"batch_id": batch_id}).fetchone()[0]
+    run(con, sql.ensure_channel_sql(), {"channel": channel})
     log.info("batch %d of %s scored %s", batch_id, channel, score)
     if score is not None:
         _check_gate(con, channel)
@@ -157,8 +157,9 @@ def _check_gate(con: duckdb.DuckDBPyConnection, channel: str) -> None:
     if row["status"] == "paused":
         return
     threshold = channel_threshold(con, channel)
-    recent = run(con, sql.recent_scores_sql(),
-                 [channel, row["gate_after_batch"], GATE_RUN]).fetchall()
+    recent = run(con, sql.recent_scores_sql(), {"channel": channel,
+                                                "gate_after_batch": row["gate_after_batch"],
+                                                "limit": GATE_RUN}).fetchall()
     if len(recent) < GATE_RUN or any(score >= threshold for _, score in recent):
         return
     batches = sorted(batch_id for batch_id, _ in recent)
@@ -186,7 +187,10 @@ def _set_status(
     kind = "channel_paused" if status == "paused" else "channel_resumed"
     event_id = log_event(con, kind, f"channel:{channel}", actor=actor, reason=reason,
                          payload=payload)
-    run(con, sql.set_channel_status_sql(), [status, reason, now(), gate_after_batch, channel])
+    run(con, sql.set_channel_status_sql(), {"status": status, "reason": reason,
+                                            "changed_at": now(),
+                                            "gate_after_batch": gate_after_batch,
+                                            "channel": channel})
     if status == "paused":
         _alert_owner(con, channel, reason, event_id, payload or {})
     return event_id
@@ -252,7 +256,7 @@ def list_channels(pool: Pool, *, recent: int = 5) -> pd.DataFrame:
 
 def channel_table(con: duckdb.DuckDBPyConnection, *, recent: int = 5) -> pd.DataFrame:
     """`list_channels` on an open connection."""
-    frame = run(con, sql.list_channels_sql(), [recent]).df()
+    frame = run(con, sql.list_channels_sql(), {"recent": recent}).df()
     pool_row = run(con, sql.pool_threshold_sql()).fetchone()
     default = float(pool_row[0]) if pool_row else DEFAULT_THRESHOLD
     frame["threshold"] = frame.pop("quality_threshold").fillna(default)
@@ -281,7 +285,7 @@ def resume_channel(pool: Pool, channel: str, *, reason: str, actor: str | None =
                 f"Channel '{channel}' is not paused (status: {row['status']}); nothing to "
                 "resume."
             )
-        last = run(con, sql.last_batch_id_sql(), [channel]).fetchone()[0]
+        last = run(con, sql.last_batch_id_sql(), {"channel": channel}).fetchone()[0]
         return _set_status(con, channel, "active", reason, actor=actor or current_actor(),
                            payload={"paused_because": row["status_reason"],
                                     "gate_after_batch": last},
@@ -342,10 +346,10 @@ def set_channel(
         raise InputError(f"Channel '{channel}': " + "; ".join(problems) + ".",
                          fix="Correct the values and run it again.")
     with pool.transaction() as con:
-        run(con, sql.ensure_channel_sql(), [channel])
+        run(con, sql.ensure_channel_sql(), {"channel": channel})
         before = _channel_row(con, channel)
         if changes:
-            run(con, sql.update_channel_sql(list(changes)), [*changes.values(), channel])
+            run(con, sql.update_channel_sql(list(changes)), {**changes, "channel": channel})
             log_event(con, "channel_changed", f"channel:{channel}", actor=actor,
                       payload={"before": {k: before[k] for k in changes}, "after": changes})
         return _channel_row(con, channel)
@@ -361,7 +365,7 @@ def set_pool_threshold(pool: Pool, threshold: float) -> None:
         raise InputError(f"Threshold {threshold} is not between 0 and 1.",
                          fix="Give a share, e.g. 0.9 for 90%.")
     with pool.transaction() as con:
-        run(con, sql.set_pool_threshold_sql(), [str(threshold)])
+        run(con, sql.set_pool_threshold_sql(), {"threshold": str(threshold)})
         log_event(con, "quality_threshold_changed", "pool", payload={"threshold": threshold})
 
 
@@ -370,7 +374,7 @@ _COLUMNS = ("name", "priority", "kind", "owner", "contact", "status", "status_re
 
 
 def _find_channel(con: duckdb.DuckDBPyConnection, channel: str) -> dict | None:
-    row = run(con, sql.channel_sql(), [channel]).fetchone()
+    row = run(con, sql.channel_sql(), {"channel": channel}).fetchone()
     return None if row is None else dict(zip(_COLUMNS, row, strict=True))
 
 

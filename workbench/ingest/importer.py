@@ -14,7 +14,6 @@ import json
 import logging
 import time
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +33,7 @@ from workbench.ingest.validate import validate_frame
 from workbench.leads.change import admit_batch
 from workbench.store import sql as store_sql
 from workbench.store.log import log_event
-from workbench.store.pool import Pool, current_actor, run
+from workbench.store.pool import Pool, current_actor, run, transaction
 
 log = logging.getLogger(__name__)
 
@@ -336,7 +335,8 @@ def commit_batch(
         run(con, store_sql.memory_limit_sql(IMPORT_MEMORY))
         channel_rules.ensure_open(con, batch.channel)
         if batch.sha256 and not force:
-            earlier = run(con, sql.batch_by_sha_sql(), [batch.channel, batch.sha256]).fetchone()
+            earlier = run(con, sql.batch_by_sha_sql(),
+                          {"channel": batch.channel, "sha256": batch.sha256}).fetchone()
             if earlier:
                 return ImportResult(batch.channel, batch.source, None, "skipped", batch.rows,
                                     0, skipped=True, duplicate_of=int(earlier[0]))
@@ -353,12 +353,13 @@ def commit_batch(
                 reasons = reasons.add(bad.value_counts(), fill_value=0)
             status = ("success" if rejected == 0
                       else "failed" if rejected == batch.rows else "partial")
-            with _transaction(con):
+            with transaction(con):
                 batch_id, first_record = _land(con, staging, batch, status, rejected,
                                                _reasons(reasons), handler, now, save_mapping)
                 score = channel_rules.after_batch(con, batch_id)
                 run(con, sql.finish_batch_sql(),
-                    [dt.datetime.now().replace(microsecond=0), batch_id])
+                    {"finished_at": dt.datetime.now().replace(microsecond=0),
+                     "batch_id": batch_id})
         finally:
             run(con, store_sql.drop_staging_sql(staging))
     seconds = batch.seconds + time.perf_counter() - started
@@ -366,39 +367,31 @@ def commit_batch(
                         quality_score=score, seconds=seconds)
 
 
-@contextmanager
-def _transaction(con):
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
-
-
 def _land(con, staging: str, batch: PreparedBatch, status: str, rejected: int,
           reasons: str | None, handler: str, now: dt.datetime,
           save_mapping: bool) -> tuple[int, int]:
     """Inside the landing transaction: the batch row, its records, mapping and event."""
-    run(con, sql.ensure_channel_sql(), [batch.channel])
+    run(con, sql.ensure_channel_sql(), {"channel": batch.channel})
     batch_id = run(con, sql.next_batch_id_sql()).fetchone()[0]
     first_record = run(con, sql.next_record_id_sql()).fetchone()[0]
     mapping = {
         sheet: {m.header: m.field for m in matches if m.field}
         for sheet, matches in batch.mappings.items()
     }
-    run(con, sql.insert_batch_sql(), [
-        batch_id, now, batch.channel, batch.source, batch.sheet, batch.sha256, batch.kind,
-        status, batch.rows, rejected, reasons, handler, json.dumps(mapping, ensure_ascii=False),
-    ])
-    run(con, sql.land_staging_sql(staging), [first_record, batch_id])
+    run(con, sql.insert_batch_sql(), {
+        "batch_id": batch_id, "started_at": now, "channel": batch.channel, "file": batch.source,
+        "sheet": batch.sheet, "file_sha256": batch.sha256, "kind": batch.kind, "status": status,
+        "rows": batch.rows, "error_rows": rejected, "reasons": reasons, "handler": handler,
+        "mapping": json.dumps(mapping, ensure_ascii=False),
+    })
+    run(con, sql.land_staging_sql(staging), {"first_record": first_record, "batch_id": batch_id})
     if save_mapping and batch.kind == "file":
         for matches in batch.mappings.values():
             for m in matches:
                 if m.how != "duplicate":
-                    run(con, sql.save_mapping_sql(), [batch.channel, m.header, m.field or "",
-                                                     now])
+                    run(con, sql.save_mapping_sql(), {"channel": batch.channel,
+                                                     "header": m.header,
+                                                     "field": m.field or "", "saved_at": now})
     event_id = log_event(con, "import", f"batch:{batch_id}", actor=handler, payload={
         "batch_id": batch_id, "channel": batch.channel, "source": batch.source,
         "rows": batch.rows, "rejected": rejected, "sha256": batch.sha256,
@@ -464,7 +457,7 @@ def saved_mapping(pool: Pool, channel: str) -> dict[str, str]:
     if not pool.exists():
         return {}
     with pool.connect() as con:
-        return dict(run(con, sql.saved_mapping_sql(), [channel]).fetchall())
+        return dict(run(con, sql.saved_mapping_sql(), {"channel": channel}).fetchall())
 
 
 # --- the public entry points ----------------------------------------------------------------
@@ -525,4 +518,4 @@ def add_record(
 def sync_log_row(pool: Pool, batch_id: int) -> pd.DataFrame:
     """The sync-log row (批次) a batch wrote: id, time, channel, status, rows, errors, reasons."""
     with pool.connect(read_only=True) as con:
-        return run(con, sql.sync_row_sql(), [int(batch_id)]).df()
+        return run(con, sql.sync_row_sql(), {"batch_id": int(batch_id)}).df()

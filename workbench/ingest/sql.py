@@ -8,146 +8,169 @@ from workbench.store.sql import column_list, quote_ident
 
 
 def batch_by_sha_sql() -> str:
+    """The first batch (batch_id) that did not fail of channel `$channel` whose file had the
+    checksum `$sha256`."""
     return """
 SELECT batch_id FROM batches
-WHERE channel = ? AND file_sha256 = ? AND status <> 'failed'
+WHERE channel = $channel AND file_sha256 = $sha256 AND status <> 'failed'
 ORDER BY batch_id LIMIT 1"""
 
 
 def next_batch_id_sql() -> str:
+    """The id the next batch gets."""
     return "SELECT coalesce(max(batch_id), 0) + 1 FROM batches"
 
 
 def next_record_id_sql() -> str:
+    """The id the next record gets."""
     return "SELECT coalesce(max(record_id), 0) + 1 FROM records"
 
 
 def ensure_channel_sql() -> str:
+    """Create the channel `$channel` with default settings unless it exists."""
     return """
-INSERT INTO channels (name, created_at) VALUES (?, now()::TIMESTAMP)
+INSERT INTO channels (name, created_at) VALUES ($channel, now()::TIMESTAMP)
 ON CONFLICT DO NOTHING"""
 
 
 def insert_batch_sql() -> str:
+    """Append one batch to the sync log. Params: $batch_id, $started_at, $channel, $file,
+    $sheet, $file_sha256, $kind, $status, $rows, $error_rows, $reasons, $handler, $mapping."""
     return """
 INSERT INTO batches (batch_id, started_at, channel, file, sheet, file_sha256, kind, status,
                      rows, error_rows, reasons, handler, mapping)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-
-
-def close_batch_sql() -> str:
-    return "UPDATE batches SET status = ?, error_rows = ?, reasons = ? WHERE batch_id = ?"
+VALUES ($batch_id, $started_at, $channel, $file, $sheet, $file_sha256, $kind, $status,
+        $rows, $error_rows, $reasons, $handler, $mapping)"""
 
 
 def finish_batch_sql() -> str:
-    return "UPDATE batches SET finished_at = ? WHERE batch_id = ?"
-
-
+    """Stamp batch `$batch_id` finished at `$finished_at`."""
+    return "UPDATE batches SET finished_at = $finished_at WHERE batch_id = $batch_id"
 
 
 def create_staging_sql(table: str) -> str:
+    """Create the empty staging table `table`, shaped as `records`."""
     return f"CREATE TABLE {quote_ident(table)} AS SELECT * FROM records LIMIT 0"
 
 
 def land_staging_sql(table: str) -> str:
+    """Move the rows of staging table `table` into `records`, their ids shifted by
+    `$first_record` and their batch set to `$batch_id`."""
     return f"""
 INSERT INTO records
-SELECT * REPLACE (record_id + ? AS record_id, ?::BIGINT AS batch_id)
+SELECT * REPLACE (record_id + $first_record AS record_id, $batch_id::BIGINT AS batch_id)
 FROM {quote_ident(table)} ORDER BY record_id"""
 
 
 def insert_records_sql(table: str, columns: list[str]) -> str:
+    """Copy `columns` of the registered `incoming_records` into `table`."""
     names = column_list(columns)
     return f"INSERT INTO {quote_ident(table)} ({names}) SELECT {names} FROM incoming_records"
 
 
 def save_mapping_sql() -> str:
-    return "INSERT OR REPLACE INTO channel_mappings VALUES (?, ?, ?, ?)"
+    """Remember that channel `$channel` maps `$header` to `$field` ('' for none), as of
+    `$saved_at`."""
+    return "INSERT OR REPLACE INTO channel_mappings VALUES ($channel, $header, $field, $saved_at)"
 
 
 def saved_mapping_sql() -> str:
-    return "SELECT header, nullif(field, '') FROM channel_mappings WHERE channel = ?"
+    """The (header, field or NULL) pairs saved for channel `$channel`."""
+    return "SELECT header, nullif(field, '') FROM channel_mappings WHERE channel = $channel"
 
 
 def channel_names_sql() -> str:
+    """The names of every channel, sorted."""
     return "SELECT name FROM channels ORDER BY name"
 
 
 def sync_row_sql() -> str:
-    """The sync-log row (批次) of batch `?`."""
+    """The sync-log row (批次) of batch `$batch_id`."""
     return """
 SELECT batch_id, started_at, finished_at, channel, file, status, rows, error_rows, reasons,
        handler, quality_score
-FROM batches WHERE batch_id = ?"""
+FROM batches WHERE batch_id = $batch_id"""
 
 
 def present_sql(field: str) -> str:
+    """A condition: the record has a value for `field` (its status is neither NULL nor
+    missing)."""
     status = quote_ident(f"{field}_status")
     return f"({status} IS NOT NULL AND {status} <> 'missing')"
 
 
 def ok_sql(field: str) -> str:
+    """A condition: the record's value for `field` is valid."""
     return f"({quote_ident(f'{field}_status')} = 'ok')"
 
 
 def set_batch_score_sql() -> str:
-    return "UPDATE batches SET quality_score = ? WHERE batch_id = ?"
+    """Store `$score` as the quality score of batch `$batch_id`."""
+    return "UPDATE batches SET quality_score = $score WHERE batch_id = $batch_id"
 
 
 def batch_channel_sql() -> str:
-    return "SELECT channel FROM batches WHERE batch_id = ?"
+    """The channel of batch `$batch_id`."""
+    return "SELECT channel FROM batches WHERE batch_id = $batch_id"
 
 
 def channel_sql() -> str:
+    """The settings and status of channel `$channel`."""
     return """
 SELECT name, priority, kind, owner, contact, status, status_reason, quality_threshold,
        gate_after_batch, status_changed_at
-FROM channels WHERE name = ?"""
+FROM channels WHERE name = $channel"""
 
 
 def pool_threshold_sql() -> str:
+    """The pool's default quality threshold (one row of text, or none)."""
     return "SELECT value FROM meta WHERE key = 'quality_threshold'"
 
 
 def set_pool_threshold_sql() -> str:
-    return "INSERT OR REPLACE INTO meta VALUES ('quality_threshold', ?)"
+    """Set the pool's default quality threshold to `$threshold` (text)."""
+    return "INSERT OR REPLACE INTO meta VALUES ('quality_threshold', $threshold)"
 
 
 def recent_scores_sql() -> str:
     """The channel's latest scored file batches after the gate's reset point, newest first.
 
     Records entered by hand (kind 'manual') are the specialists' work, not the channel's, so
-    they do not count towards the gate. Parameters: channel, gate_after_batch, limit.
+    they do not count towards the gate. Params: $channel, $gate_after_batch, $limit.
     """
     return """
 SELECT batch_id, quality_score
 FROM batches
-WHERE channel = ? AND kind = 'file' AND quality_score IS NOT NULL
-  AND batch_id > coalesce(?, -1)
+WHERE channel = $channel AND kind = 'file' AND quality_score IS NOT NULL
+  AND batch_id > coalesce($gate_after_batch, -1)
 ORDER BY batch_id DESC
-LIMIT ?"""
+LIMIT $limit"""
 
 
 def set_channel_status_sql() -> str:
-    """Parameters: status, reason, changed_at, gate_after_batch, name."""
+    """Set channel `$channel`'s status to `$status` because of `$reason` at `$changed_at`,
+    and its gate's reset point to `$gate_after_batch` when that is not NULL."""
     return """
 UPDATE channels
-SET status = ?, status_reason = ?, status_changed_at = ?,
-    gate_after_batch = coalesce(?, gate_after_batch)
-WHERE name = ?"""
+SET status = $status, status_reason = $reason, status_changed_at = $changed_at,
+    gate_after_batch = coalesce($gate_after_batch, gate_after_batch)
+WHERE name = $channel"""
 
 
 def last_batch_id_sql() -> str:
-    return "SELECT max(batch_id) FROM batches WHERE channel = ?"
+    """The newest batch of channel `$channel` (NULL when it has none)."""
+    return "SELECT max(batch_id) FROM batches WHERE channel = $channel"
 
 
 def update_channel_sql(columns: list[str]) -> str:
-    assignments = ", ".join(f"{quote_ident(c)} = ?" for c in columns)
-    return f"UPDATE channels SET {assignments} WHERE name = ?"
+    """Set the settings `columns` of channel `$channel`, each from the param of the same name
+    (`$owner`, `$priority`, ...; names of ours, never a user's)."""
+    assignments = ", ".join(f"{quote_ident(c)} = ${c}" for c in columns)
+    return f"UPDATE channels SET {assignments} WHERE name = $channel"
 
 
 def list_channels_sql() -> str:
-    """Every channel with its batch count, last batch time and recent scores (`?` = how many)."""
+    """Every channel with its batch count, last batch time and its `$recent` latest scores."""
     return """
 WITH ranked AS (
     SELECT channel, batch_id, started_at, quality_score,
@@ -159,7 +182,7 @@ per_channel AS (
            count(*) AS batches,
            max(started_at) AS last_batch_at,
            list(round(quality_score, 4) ORDER BY batch_id)
-               FILTER (WHERE n <= ? AND quality_score IS NOT NULL) AS recent_scores
+               FILTER (WHERE n <= $recent AND quality_score IS NOT NULL) AS recent_scores
     FROM ranked GROUP BY channel
 )
 SELECT c.name, c.kind, c.priority, c.owner, c.contact, c.status, c.status_reason,
@@ -173,7 +196,7 @@ def batch_parts_sql(batches_cte: str) -> str:
     """Per batch: the counts every rate of the report is made of.
 
     rows counts rows read but not stored too (batches.rows above the record count); such rows
-    are neither reachable nor complete.
+    are neither reachable nor complete. Params: those of `batches_cte`.
     """
     present = " + ".join(f"count(*) FILTER ({present_sql(f)})" for f in CHECKED_FIELDS)
     valid = " + ".join(f"count(*) FILTER ({ok_sql(f)})" for f in CHECKED_FIELDS)
@@ -201,7 +224,7 @@ ORDER BY b.batch_id"""
 
 
 def batch_score_parts_sql() -> str:
-    """rows, reachable, complete, present, valid of one batch (`?` = batch_id)."""
+    """rows, reachable, complete, present, valid of batch `$batch_id`."""
     return f"""
 SELECT rows, reachable, complete, present, valid
-FROM ({batch_parts_sql("b AS (SELECT * FROM batches WHERE batch_id = ?)")})"""
+FROM ({batch_parts_sql("b AS (SELECT * FROM batches WHERE batch_id = $batch_id)")})"""

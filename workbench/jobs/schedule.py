@@ -206,7 +206,7 @@ def last_runs(pool: Pool) -> dict[str, dt.datetime]:
     if not pool.exists():
         return {}
     with pool.connect(read_only=True) as con:
-        rows = run(con, sql.last_scheduled_runs_sql(), [RUN_KIND]).fetchall()
+        rows = run(con, sql.last_scheduled_runs_sql(), {"kind": RUN_KIND}).fetchall()
     return {channel.removeprefix("schedule:"): started for channel, started in rows}
 
 
@@ -304,12 +304,14 @@ def _log_run(pool: Pool, job: Job, outcome: RunOutcome, started: dt.datetime,
                              ensure_ascii=False)
     with pool.transaction() as con:
         batch_id = run(con, import_sql.next_batch_id_sql()).fetchone()[0]
-        run(con, import_sql.insert_batch_sql(), [
-            batch_id, started, f"schedule:{job.name}", str(outcome.out_dir), None, None,
-            RUN_KIND, outcome.status, 0, 0, reasons, current_actor(), None,
-        ])
-        run(con, import_sql.finish_batch_sql(), [dt.datetime.now().replace(microsecond=0),
-                                                 batch_id])
+        run(con, import_sql.insert_batch_sql(), {
+            "batch_id": batch_id, "started_at": started, "channel": f"schedule:{job.name}",
+            "file": str(outcome.out_dir), "sheet": None, "file_sha256": None, "kind": RUN_KIND,
+            "status": outcome.status, "rows": 0, "error_rows": 0, "reasons": reasons,
+            "handler": current_actor(), "mapping": None,
+        })
+        run(con, import_sql.finish_batch_sql(),
+            {"finished_at": dt.datetime.now().replace(microsecond=0), "batch_id": batch_id})
         event_id = log_event(con, RUN_KIND, f"job:{job.name}", payload={
             **details, "status": outcome.status, "batch_id": batch_id, "error": outcome.error,
         })

@@ -130,7 +130,7 @@ def quality_report(
         overlap_pairs = (run(con, sql.channel_overlap_sql(cte), params).df()
                          if has_clusters else None)
         problems = run(con, sql.problem_rows_sql(cte, raw_columns),
-                       [*params, problem_limit]).df()
+                       {**params, "limit": problem_limit}).df()
         channel_info = channel_table(con)
 
     batches = _with_links(batches, links)

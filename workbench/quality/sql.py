@@ -12,23 +12,26 @@ from workbench.store.sql import quote_ident
 NON_DATA_KINDS = ("scheduled_run",)
 
 
-def batch_filter_sql(*, since=None, until=None, channels=None) -> tuple[str, list]:
-    """A CTE `b` of the batches a report covers, with its parameters."""
-    where, params = [f"kind NOT IN ({', '.join('?' for _ in NON_DATA_KINDS)})"], [*NON_DATA_KINDS]
+def batch_filter_sql(*, since=None, until=None, channels=None) -> tuple[str, dict]:
+    """A CTE `b` of the batches a report covers, with its params by name: $since, $until
+    (when given), $channels (a list, when given) and $non_data_kinds."""
+    where = ["kind NOT IN (SELECT unnest($non_data_kinds::VARCHAR[]))"]
+    params: dict = {"non_data_kinds": list(NON_DATA_KINDS)}
     if since is not None:
-        where.append("started_at >= ?")
-        params.append(since)
+        where.append("started_at >= $since")
+        params["since"] = since
     if until is not None:
-        where.append("started_at < ?")
-        params.append(until)
+        where.append("started_at < $until")
+        params["until"] = until
     if channels:
-        where.append(f"channel IN ({', '.join('?' for _ in channels)})")
-        params.extend(channels)
+        where.append("channel IN (SELECT unnest($channels::VARCHAR[]))")
+        params["channels"] = list(channels)
     return f"b AS (SELECT * FROM batches WHERE {' AND '.join(where)})", params
 
 
 def field_counts_sql(batches_cte: str) -> str:
-    """Per batch and checked field: records, present values, valid values."""
+    """Per batch and checked field: records, present values, valid values. Params: those of
+    `batches_cte`."""
     selects = "\nUNION ALL\n".join(
         f"SELECT r.batch_id, '{f}' AS field, count(*) AS records, "
         f"count(*) FILTER ({present_sql(f)}) AS present, count(*) FILTER ({ok_sql(f)}) AS valid "
@@ -39,6 +42,7 @@ def field_counts_sql(batches_cte: str) -> str:
 
 
 def has_clusters_sql() -> str:
+    """Whether the pool has been linked (any clusters)."""
     return "SELECT count(*) > 0 FROM clusters"
 
 
@@ -47,6 +51,7 @@ def batch_links_sql(batches_cte: str) -> str:
 
     A record is a duplicate when its cluster has more than one record, and already known when
     its cluster holds a record of an earlier batch (of any channel, inside the report or not).
+    Params: those of `batches_cte`.
     """
     return f"""
 WITH {batches_cte},
@@ -70,7 +75,8 @@ GROUP BY r.batch_id"""
 
 
 def channel_overlap_sql(batches_cte: str) -> str:
-    """Pairs of channels with the number of leads (clusters) that have records from both."""
+    """Pairs of channels with the number of leads (clusters) that have records from both.
+    Params: those of `batches_cte`."""
     return f"""
 WITH {batches_cte},
 lead_channels AS (
@@ -85,7 +91,7 @@ GROUP BY 1, 2"""
 def problem_rows_sql(batches_cte: str, raw_columns: list[str]) -> str:
     """Records with a problem: rejected, unreachable, or a value that is invalid or abnormal.
 
-    The last parameter is the row limit.
+    Params: those of `batches_cte`, and $limit (at most this many rows).
     """
     flagged = " OR ".join(
         f"{quote_ident(f + '_status')} IN ('invalid', 'abnormal')" for f in CHECKED_FIELDS
@@ -107,12 +113,13 @@ SELECT r.batch_id, b.channel, r.record_id, r.source_file, r.source_sheet, r.sour
 FROM records r JOIN b USING (batch_id)
 WHERE coalesce(r.rejected, FALSE) OR NOT coalesce(r.reachable, FALSE) OR {flagged}
 ORDER BY r.batch_id, r.record_id
-LIMIT ?"""
+LIMIT $limit"""
 
 
 def last_scheduled_runs_sql() -> str:
-    """When each scheduled job last ran (`?` = the batch kind of scheduled runs)."""
+    """When each scheduled job last ran: (channel, latest start) of the batches of kind
+    `$kind` (the batch kind of scheduled runs)."""
     return """
-SELECT channel, max(started_at) FROM batches WHERE kind = ? GROUP BY channel"""
+SELECT channel, max(started_at) FROM batches WHERE kind = $kind GROUP BY channel"""
 
 
