@@ -28,6 +28,7 @@ import pandas as pd
 
 from workbench.leads import golden, sql
 from workbench.leads.survivorship import GOLDEN_FIELDS, Survivorship, select_sql, valid_sql
+from workbench.store import sql as store_sql
 from workbench.store.log import now
 from workbench.store.pool import run
 
@@ -72,13 +73,13 @@ class Change:
     def close(self) -> None:
         """Drop the change's tables."""
         for name in self._tables:
-            run(self.con, f"DROP TABLE IF EXISTS {name}")
+            run(self.con, sql.drop_temp_table_sql(name))
         self._tables.clear()
 
     def table(self, role: str, select: str, params=None) -> str:
         """Make (or replace) the change's table for `role` from `select`; returns its name."""
         name = self._prefix + role
-        run(self.con, f"CREATE OR REPLACE TEMP TABLE {name} AS {select}", params)
+        run(self.con, sql.create_temp_table_sql(name, select), params)
         self._tables.add(name)
         return name
 
@@ -87,7 +88,7 @@ class Change:
         view = self._prefix + role + "_frame"
         self.con.register(view, data)
         try:
-            return self.table(role, f"SELECT {columns} FROM {view}")
+            return self.table(role, sql.select_from_sql(view, columns))
         finally:
             self.con.unregister(view)
 
@@ -104,7 +105,8 @@ class Change:
 
     def leads_of(self, record_ids: Iterable[int]) -> dict[int, int]:
         """The current lead of each of `record_ids` that has one."""
-        rows = run(self.con, sql.leads_of_records_sql(), [list(record_ids)]).fetchall()
+        rows = run(self.con, sql.leads_of_records_sql(),
+                   {"record_ids": list(record_ids)}).fetchall()
         return {int(r): int(lead) for r, lead in rows}
 
     def move(self, moves: pd.DataFrame | str, event_id: int, *, message: str,
@@ -126,15 +128,16 @@ class Change:
                                "record_id::BIGINT AS record_id, lead_id::BIGINT AS lead_id")
         else:
             moved = self.table("moves", moves, params)
-        before = self.table("before", f"SELECT * FROM {self.state}")
+        before = self.table("before", sql.select_from_sql(self.state))
         self.before = before
         self.touched = self.table("touched", sql.touched_by_moves_sql(moved, before))
-        rows_before = run(self.con, "SELECT count(*) FROM membership").fetchall()[0][0]
+        rows_before = run(self.con, store_sql.count_rows_sql("membership")).fetchall()[0][0]
         run(self.con, sql.apply_moves_sql(moved, before),
             {"recorded_at": now(), "event_id": event_id})
-        changed = run(self.con, "SELECT count(*) FROM membership").fetchall()[0][0] - rows_before
+        changed = (run(self.con, store_sql.count_rows_sql("membership")).fetchall()[0][0]
+                   - rows_before)
         self.state = self.table("state", sql.post_state_sql(moved, before))
-        if run(self.con, "SELECT count(*) FROM edits").fetchall()[0][0]:
+        if run(self.con, store_sql.count_rows_sql("edits")).fetchall()[0][0]:
             # a person's override must not vanish because its lead was merged into another
             run(self.con, sql.carry_edits_sql(before, self.state, self.touched),
                 {"recorded_at": now(), "event_id": event_id})
@@ -154,7 +157,7 @@ class Change:
         src = self.table("src", golden.members_sql(self.rules, state=self.state,
                                                   touched=self.touched))
         rows = self.table("golden", sql.golden_sql(select_sql(self.rules),
-                                                  f"SELECT * FROM {src}"))
+                                                  sql.select_from_sql(src)))
         if conflicts:
             fields = list(GOLDEN_FIELDS)
             run(self.con, sql.conflicts_sql(src, rows, fields, {f: valid_sql(f) for f in fields},
@@ -180,11 +183,11 @@ def _admit(con: duckdb.DuckDBPyConnection, rules: Survivorship, admitted: str) -
     """Append the membership rows in `admitted` and their one-record leads to the cache. The
     new leads are read from `admitted` rather than from the rows just appended (see the
     module's note on DuckDB)."""
-    count = run(con, f"SELECT count(*) FROM {admitted}").fetchall()[0][0]
+    count = run(con, store_sql.count_rows_sql(admitted)).fetchall()[0][0]
     if not count:
         return 0
-    run(con, f"INSERT INTO membership SELECT * FROM {admitted}")
+    run(con, sql.append_membership_sql(admitted))
     if golden.has_cache(con):
         src = f"({golden.members_sql(rules, state=admitted)})"
-        run(con, "INSERT INTO leads BY NAME " + golden.golden_leads_sql(rules, src=src))
+        run(con, sql.append_leads_sql(golden.golden_leads_sql(rules, src=src)))
     return int(count)

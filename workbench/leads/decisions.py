@@ -116,9 +116,10 @@ def _apply(change: Change, decisions: Sequence[Decision], *, actor: str, reason:
     next_lead = run(con, sql.max_lead_id_sql()).fetchall()[0][0] + 1
     for d in decisions:
         run(con, sql.insert_decision_sql(),
-            [at, actor, d.cluster_id, signature(d.record_ids), d.decision,
-             json.dumps(sorted(d.leaving)) if d.leaving else None, d.pattern, export_id,
-             event_id])
+            {"decided_at": at, "actor": actor, "cluster_id": d.cluster_id,
+             "signature": signature(d.record_ids), "decision": d.decision,
+             "leaving": json.dumps(sorted(d.leaving)) if d.leaving else None,
+             "pattern": d.pattern, "export_id": export_id, "event_id": event_id})
         ids = [r for r in sorted(set(d.record_ids)) if r in leads]
         if d.decision == "skip" or len(ids) < 1:
             continue
@@ -157,10 +158,13 @@ def _apply(change: Change, decisions: Sequence[Decision], *, actor: str, reason:
                 seen.add(leads[r])
     if labels:
         con.executemany(sql.insert_label_sql(),
-                        [[a, b, m, actor, at, event_id, True] for a, b, m in labels])
+                        [{"record_id_l": a, "record_id_r": b, "is_match": m, "reviewer": actor,
+                          "labelled_at": at, "event_id": event_id, "active": True}
+                         for a, b, m in labels])
     if constraints:
         con.executemany(sql.insert_constraint_sql(),
-                        [[a, b, k, at, event_id, True] for a, b, k in constraints])
+                        [{"record_id_l": a, "record_id_r": b, "kind": k, "created_at": at,
+                          "event_id": event_id, "active": True} for a, b, k in constraints])
     if moves:
         frame = pd.DataFrame({"record_id": list(moves), "lead_id": list(moves.values())})
         change.move(frame, event_id, message=_message(counts, actor))
@@ -170,7 +174,8 @@ def _apply(change: Change, decisions: Sequence[Decision], *, actor: str, reason:
 def _other_members(con: duckdb.DuckDBPyConnection, lead_ids: list[int],
                    record_ids: list[int]) -> list[int]:
     """Those of `lead_ids` that hold records other than `record_ids`."""
-    rows = run(con, sql.leads_with_others_sql(), [list(lead_ids), list(record_ids)]).fetchall()
+    rows = run(con, sql.leads_with_others_sql(),
+               {"lead_ids": list(lead_ids), "record_ids": list(record_ids)}).fetchall()
     return [int(r[0]) for r in rows]
 
 

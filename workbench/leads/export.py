@@ -15,7 +15,7 @@ import pandas as pd
 
 from workbench.errors import InputError
 from workbench.fields import CHECKED_FIELDS, STANDARD_FIELDS
-from workbench.leads import export_sql as sql
+from workbench.leads import sql
 from workbench.leads.golden import leads_frame
 from workbench.store.pool import Pool, current_actor, run
 from workbench.store.workbook import neutralise_text, write_workbook
@@ -30,21 +30,21 @@ def records_frame(con, batch: int | None = None) -> pd.DataFrame:
     for f in STANDARD_FIELDS:
         columns += [f, f"{f}_raw"] + ([f"{f}_status"] if f in CHECKED_FIELDS else [])
     columns += ["reachable", "rejected", "reject_reason", "extra"]
-    return run(con, sql.records_sql(columns, batch is not None),
-               [batch] if batch is not None else None).df()
+    return run(con, sql.export_records_sql(columns, batch is not None),
+               {"batch_id": batch} if batch is not None else None).df()
 
 
 def batches_frame(con, batch: int | None = None) -> pd.DataFrame:
     """The sync log: one row per batch."""
-    return run(con, sql.batches_sql(batch is not None),
-               [batch] if batch is not None else None).df()
+    return run(con, sql.export_batches_sql(batch is not None),
+               {"batch_id": batch} if batch is not None else None).df()
 
 
 def rejects_frame(con, batch: int | None = None) -> pd.DataFrame:
     """Rejected rows as the channel sent them, with the reason, to send back for fixing."""
     raw = [f"{f}_raw" for f in STANDARD_FIELDS]
-    frame = run(con, sql.rejects_sql(raw, batch is not None),
-                [batch] if batch is not None else None).df()
+    frame = run(con, sql.export_rejects_sql(raw, batch is not None),
+                {"batch_id": batch} if batch is not None else None).df()
     frame = frame.rename(columns={f"{f}_raw": f for f in STANDARD_FIELDS})
     # Columns the channel never sent are noise in a sheet meant for them.
     return frame.dropna(axis=1, how="all")

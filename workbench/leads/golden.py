@@ -82,8 +82,8 @@ def rebuild(con: duckdb.DuckDBPyConnection, rules: Survivorship,
             state: str = "current_membership") -> int:
     """Write the whole `leads` cache from membership `state`; returns the number of leads."""
     src = members_sql(rules, state=state)
-    run(con, f"CREATE OR REPLACE TABLE leads AS {golden_leads_sql(rules, src=src)}")
-    return run(con, "SELECT count(*) FROM leads").fetchall()[0][0]
+    run(con, sql.create_leads_sql(golden_leads_sql(rules, src=src)))
+    return run(con, store_sql.count_rows_sql("leads")).fetchall()[0][0]
 
 
 def refresh(con: duckdb.DuckDBPyConnection, rules: Survivorship, *, touched: str,
@@ -93,10 +93,10 @@ def refresh(con: duckdb.DuckDBPyConnection, rules: Survivorship, *, touched: str
         rebuild(con, rules, state)
         return
     # The cache rows of the touched leads are replaced; the history they come from is not.
-    run(con, f"DELETE FROM leads WHERE lead_id IN (SELECT lead_id FROM {touched})")
+    run(con, sql.delete_leads_sql(touched))
     try:
-        run(con, "INSERT INTO leads BY NAME "
-            + finish_sql(rules, f"SELECT * FROM {golden}", sql.edits_state_sql(False)))
+        run(con, sql.append_leads_sql(
+            finish_sql(rules, sql.select_from_sql(golden), sql.edits_state_sql(False))))
     except SqlError:  # the cache's columns predate a change of rules
         rebuild(con, rules, state)
 
@@ -126,7 +126,7 @@ def set_rules(pool: Pool, rules: Survivorship, *, actor: str | None = None,
         old = load_rules(con)
         event_id = log_event(con, "rules", "survivorship", actor=actor, reason=reason,
                              payload={"before": old.to_json(), "after": rules.to_json()})
-        run(con, sql.set_rules_sql(), [rules.to_json()])
+        run(con, sql.set_rules_sql(), {"rules": rules.to_json()})
         rebuild(con, rules)
     return event_id
 
@@ -148,7 +148,7 @@ def leads_frame(con: duckdb.DuckDBPyConnection, batch: int | None = None) -> pd.
     """
     golden = golden_leads(con)
     if batch is not None:
-        ids = {int(r[0]) for r in run(con, sql.leads_of_batch_sql(), [batch]).fetchall()}
+        ids = {int(r[0]) for r in run(con, sql.leads_of_batch_sql(), {"batch_id": batch}).fetchall()}
         golden = golden[golden.lead_id.isin(ids)]
     members = run(con, sql.lead_members_sql(list(_MEMBER_FIELDS))).df()
     members = members[members.lead_id.isin(set(golden.lead_id))]

@@ -15,7 +15,7 @@ from workbench.leads.change import Change
 from workbench.leads.decisions import Decision, apply_decisions
 from workbench.leads.review import SHOWN_FIELDS, review_queue
 from workbench.store.log import undone_events
-from workbench.store.pool import Pool, run
+from workbench.store.pool import Pool, run, transaction
 
 
 def ensure_leads(pool: Pool) -> None:
@@ -46,13 +46,14 @@ def find_leads(pool: Pool, query: str, *, limit: int = 50) -> pd.DataFrame:
     ensure_leads(pool)
     with pool.connect(read_only=True) as con:
         return run(con, sql.find_leads_sql(),
-                   [text, digits if len(digits) >= 4 else None, int(limit)]).df()
+                   {"text": text, "digits": digits if len(digits) >= 4 else None,
+                    "limit": int(limit)}).df()
 
 
 def recent_events(pool: Pool, limit: int = 20) -> pd.DataFrame:
     """The newest events first, with whether each is still in force (not undone)."""
     with pool.connect(read_only=True) as con:
-        frame = run(con, sql.recent_events_sql(), [int(limit)]).df()
+        frame = run(con, sql.recent_events_sql(), {"limit": int(limit)}).df()
         undone = undone_events(con)
     frame["undone"] = frame["event_id"].isin(undone)
     return frame
@@ -62,14 +63,14 @@ def lead_row(pool: Pool, lead_id: int) -> dict:
     """The golden lead as it is now (an empty dict when there is none)."""
     ensure_leads(pool)
     with pool.connect(read_only=True) as con:
-        frame = run(con, sql.lead_row_sql(), [int(lead_id)]).df()
+        frame = run(con, sql.lead_row_sql(), {"lead_id": int(lead_id)}).df()
     return {} if frame.empty else frame.iloc[0].to_dict()
 
 
 def lead_of_record(pool: Pool, record_id: int) -> int | None:
     """The lead a record belongs to now (None when it has none)."""
     with pool.connect(read_only=True) as con:
-        rows = run(con, sql.lead_of_record_sql(), [int(record_id)]).fetchall()
+        rows = run(con, sql.lead_of_record_sql(), {"record_id": int(record_id)}).fetchall()
     return int(rows[0][0]) if rows and rows[0][0] is not None else None
 
 
@@ -90,7 +91,7 @@ def cluster_records(pool: Pool, record_ids) -> pd.DataFrame:
     """The records of a cluster with their current lead and the fields a reviewer compares."""
     with pool.connect(read_only=True) as con:
         return run(con, sql.cluster_records_sql(list(SHOWN_FIELDS)),
-                   [[int(r) for r in record_ids]]).df()
+                   {"record_ids": [int(r) for r in record_ids]}).df()
 
 
 def preview_golden(pool: Pool, record_ids) -> dict:
@@ -104,12 +105,8 @@ def preview_golden(pool: Pool, record_ids) -> dict:
         '+8613812345678'
     """
     ids = [int(r) for r in record_ids]
-    with pool.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            apply_decisions(con, [Decision(0, tuple(ids), "merge")], reason="preview")
-            lead = run(con, sql.lead_of_record_sql(), [ids[0]]).fetchone()[0]
-            row = run(con, sql.lead_row_sql(), [lead]).df()
-        finally:
-            con.execute("ROLLBACK")
+    with pool.connect() as con, transaction(con, commit=False):
+        apply_decisions(con, [Decision(0, tuple(ids), "merge")], reason="preview")
+        lead = run(con, sql.lead_of_record_sql(), {"record_id": ids[0]}).fetchone()[0]
+        row = run(con, sql.lead_row_sql(), {"lead_id": lead}).df()
     return {} if row.empty else row.iloc[0].to_dict()

@@ -13,6 +13,7 @@ from workbench.errors import InputError
 from workbench.leads import sql
 from workbench.leads.change import Change
 from workbench.leads.survivorship import GOLDEN_FIELDS
+from workbench.store import sql as store_sql
 from workbench.store.log import log_event, now, undone_events
 from workbench.store.pool import Pool, current_actor, run
 
@@ -39,17 +40,17 @@ def commit_merges(pool: Pool, threshold: float = MERGE_PROBABILITY, *,
     """
     with pool.transaction() as con, Change.begin(con) as change:
         undone = sorted(undone_events(con))
-        safe = change.table("safe", sql.safe_clusters_sql(), [threshold, undone])
-        n = run(con, f"SELECT count(*) FROM {safe}").fetchall()[0][0]
+        safe = change.table("safe", sql.safe_clusters_sql(),
+                            {"threshold": threshold, "undone": undone})
+        n = run(con, store_sql.count_rows_sql(safe)).fetchall()[0][0]
         if n == 0:
             return {"event_id": None, "clusters": 0, "records_moved": 0,
-                    "leads": run(con, "SELECT count(DISTINCT lead_id) FROM current_membership")
-                    .fetchall()[0][0]}
+                    "leads": run(con, sql.current_lead_count_sql()).fetchall()[0][0]}
         event_id = log_event(con, "merge", f"clusters:{n}", actor=actor, reason=reason,
                              payload={"threshold": threshold, "clusters": n})
         moved = change.move(sql.merge_safe_moves_sql(safe), event_id,
                             message=f"线索已合并 leads merged automatically at {threshold:g}")
-        leads = run(con, "SELECT count(*) FROM leads").fetchall()[0][0]
+        leads = run(con, store_sql.count_rows_sql("leads")).fetchall()[0][0]
     log.info("merged %d clusters (%d records moved)", n, moved)
     return {"event_id": event_id, "clusters": int(n), "records_moved": int(moved),
             "leads": int(leads)}
@@ -79,16 +80,16 @@ def edit_lead(pool_or_con, lead_id: int, field_name: str, value: str | None, *,
 def _edit(change: Change, lead_id: int, field_name: str, value: str | None, *,
           actor: str | None, reason: str | None, kind: str) -> int:
     con = change.con
-    exists = run(con, "SELECT count(*) FROM current_membership WHERE lead_id = ?",
-                 [lead_id]).fetchall()[0][0]
+    exists = run(con, sql.lead_size_sql(), {"lead_id": lead_id}).fetchall()[0][0]
     if not exists:
         raise InputError(f"There is no lead {lead_id} in the pool.",
                          fix="Find the lead id with `workbench leads` or `workbench export leads`.")
     actor = actor or current_actor()
     event_id = log_event(con, kind, f"lead:{lead_id}", actor=actor, reason=reason,
                          payload={"field": field_name, "value": value})
-    run(con, sql.insert_edit_sql(), [lead_id, field_name, value, value is not None, now(),
-                                     event_id, actor, reason])
+    run(con, sql.insert_edit_sql(), {"lead_id": lead_id, "field": field_name, "value": value,
+                                     "active": value is not None, "recorded_at": now(),
+                                     "event_id": event_id, "actor": actor, "reason": reason})
     change.touch([lead_id])
     what = f"{field_name} = {value}" if value is not None else f"{field_name} override removed"
     change.settle(event_id, message=f"线索已修改 lead edited by {actor}: {what}",

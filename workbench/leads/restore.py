@@ -53,7 +53,7 @@ def undo(pool: Pool, event_id: int | None = None, *, last: bool = False,
     with pool.transaction() as con, Change.begin(con) as change:
         undone = undone_events(con)
         if last:
-            rows = run(con, sql.last_event_in_force_sql(), [sorted(undone)]).fetchall()
+            rows = run(con, sql.last_event_in_force_sql(), {"undone": sorted(undone)}).fetchall()
             row = rows[0] if rows else None
             if row is None:
                 raise InputError("There is no event to undo in this pool.",
@@ -64,7 +64,7 @@ def undo(pool: Pool, event_id: int | None = None, *, last: bool = False,
                              fix="Pass an event id (`workbench undo 17`) or `--last`.")
         event = event_row(con, event_id)
         if event_id in undone:
-            by = run(con, sql.undone_by_sql(), [event_id]).fetchall()[0][0]
+            by = run(con, sql.undone_by_sql(), {"event_id": event_id}).fetchall()[0][0]
             raise InputError(
                 f"Event {event_id} ({event['kind']}) is already undone (by event {by}).",
                 fix=f"To bring it back, undo the undo: `workbench undo {by}`.",
@@ -95,11 +95,11 @@ def _reverse(change: Change, event: dict, new_id: int) -> bool:
         return True
     if event["kind"] == "rules":
         payload = json.loads(event["payload"])
-        run(con, sql.set_rules_sql(), [payload["before"]])
+        run(con, sql.set_rules_sql(), {"rules": payload["before"]})
         change.rules = golden.load_rules(con)
         golden.rebuild(con, change.rules, change.state)
         did = True
-    rows = run(con, sql.event_membership_sql(), [event_id]).fetchall()
+    rows = run(con, sql.event_membership_sql(), {"event_id": event_id}).fetchall()
     if rows:
         stale = [r[0] for r in rows if r[3] != r[4]]
         if stale:
@@ -115,30 +115,35 @@ def _reverse(change: Change, event: dict, new_id: int) -> bool:
         frame = pd.DataFrame(targets, columns=["record_id", "lead_id"])
         change.move(frame, new_id, message=message)
         did = True
-    edits = run(con, sql.event_edits_sql(), [event_id]).fetchall()
+    edits = run(con, sql.event_edits_sql(), {"event_id": event_id}).fetchall()
     if edits:
         stale = [(lead, f) for lead, f, _bv, _ba, av, aa, nv, na in edits
                  if (av, aa) != (nv, na)]
         if stale:
             _refuse(con, event, "edits", stale)
         for lead, f, bv, ba, _av, _aa, _nv, _na in edits:
-            run(con, sql.insert_edit_sql(), [lead, f, bv, ba, now(), new_id, None, None])
+            run(con, sql.insert_edit_sql(), {"lead_id": lead, "field": f, "value": bv,
+                                             "active": ba, "recorded_at": now(),
+                                             "event_id": new_id, "actor": None, "reason": None})
         change.touch({e[0] for e in edits})
         change.settle(new_id, message=message, conflicts=False)
         did = True
     at = now()
     for l_id, r_id, before_kind, before_active, kind in run(
-            con, sql.event_constraints_sql(), [event_id, event_id]).fetchall():
+            con, sql.event_constraints_sql(), {"event_id": event_id}).fetchall():
         run(con, sql.insert_constraint_sql(),
-            [l_id, r_id, before_kind or kind, at, new_id, bool(before_active)])
+            {"record_id_l": l_id, "record_id_r": r_id, "kind": before_kind or kind,
+             "created_at": at, "event_id": new_id, "active": bool(before_active)})
         did = True
     for l_id, r_id, before_match, before_active, match in run(
-            con, sql.event_labels_sql(), [event_id, event_id]).fetchall():
+            con, sql.event_labels_sql(), {"event_id": event_id}).fetchall():
         run(con, sql.insert_label_sql(),
-            [l_id, r_id, match if before_match is None else before_match, current_actor(),
-             at, new_id, bool(before_active)])
+            {"record_id_l": l_id, "record_id_r": r_id,
+             "is_match": match if before_match is None else before_match,
+             "reviewer": current_actor(), "labelled_at": at, "event_id": new_id,
+             "active": bool(before_active)})
         did = True
-    if run(con, sql.decisions_of_event_sql(), [event_id]).fetchall()[0][0]:
+    if run(con, sql.decisions_of_event_sql(), {"event_id": event_id}).fetchall()[0][0]:
         did = True  # the decisions drop out of force with the event itself
     return did
 
@@ -146,10 +151,12 @@ def _reverse(change: Change, event: dict, new_id: int) -> bool:
 def _refuse(con: duckdb.DuckDBPyConnection, event: dict, what: str, keys: list) -> None:
     if what == "membership":
         later = run(con, sql.later_membership_events_sql(),
-                    [[int(k) for k in keys], event["event_id"]]).fetchall()
+                    {"record_ids": [int(k) for k in keys],
+                     "event_id": event["event_id"]}).fetchall()
     else:
         later = run(con, sql.later_edit_events_sql(),
-                    [[int(k[0]) for k in keys], event["event_id"]]).fetchall()
+                    {"lead_ids": [int(k[0]) for k in keys],
+                     "event_id": event["event_id"]}).fetchall()
     ids = sorted({int(r[0]) for r in later if r[0] is not None}, reverse=True)
     raise InputError(
         f"Event {event['event_id']} ({event['kind']}) cannot be undone: later events "
@@ -169,7 +176,7 @@ def lead_history(pool: Pool, lead_id: int) -> pd.DataFrame:
         >>> lead_history(pool, 42)[["at", "kind", "actor", "what", "detail"]]
     """
     with pool.connect(read_only=True) as con:
-        frame = run(con, sql.history_rows_sql(), [lead_id]).df()
+        frame = run(con, sql.history_rows_sql(), {"lead_id": lead_id}).df()
         undone = undone_events(con)
     if frame.empty:
         raise InputError(f"There is no lead {lead_id} in the pool's history.",
@@ -203,15 +210,21 @@ def restore_as_of(pool: Pool, when, *, actor: str | None = None,
         message = f"线索已恢复 lead restored as of {moment:%Y-%m-%d %H:%M:%S}"
         change.move(sql.membership_restore_sql(), event_id, message=message,
                     params={"as_of": moment})
-        rows = run(con, sql.edits_restore_sql(), [moment]).fetchall()
+        rows = run(con, sql.edits_restore_sql(), {"moment": moment}).fetchall()
         at = now()
         for lead, f, value, active in rows:
-            run(con, sql.insert_edit_sql(), [lead, f, value, active, at, event_id, actor, reason])
+            run(con, sql.insert_edit_sql(), {"lead_id": lead, "field": f, "value": value,
+                                             "active": active, "recorded_at": at,
+                                             "event_id": event_id, "actor": actor,
+                                             "reason": reason})
         if rows:
             change.touch({r[0] for r in rows})
             change.settle(event_id, message=message)
-        run(con, sql.constraints_restore_sql(), [at, event_id, moment])
-        run(con, sql.labels_restore_sql(), [actor or current_actor(), at, event_id, moment])
+        run(con, sql.constraints_restore_sql(),
+            {"created_at": at, "event_id": event_id, "moment": moment})
+        run(con, sql.labels_restore_sql(), {"reviewer": actor or current_actor(),
+                                            "labelled_at": at, "event_id": event_id,
+                                            "moment": moment})
     return event_id
 
 

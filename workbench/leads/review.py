@@ -80,7 +80,9 @@ def pattern_of(row) -> str:
 
 
 def _queue(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    frame = run(con, sql.review_queue_sql(PATTERN_FIELDS, {f: valid_sql(f) for f in PATTERN_FIELDS}), [sorted(undone_events(con))]).df()
+    frame = run(con, sql.review_queue_sql(PATTERN_FIELDS,
+                                          {f: valid_sql(f) for f in PATTERN_FIELDS}),
+                {"undone": sorted(undone_events(con))}).df()
     frame["pattern"] = [pattern_of(r) for r in frame.to_dict("records")]
     return frame[["cluster_id", "signature", "records", "leads", "p_min", "p_max", "pattern"]]
 
@@ -143,7 +145,7 @@ def preview_pattern(pool: Pool, pattern: str, decision: str) -> pd.DataFrame:
         queue = _queue(con)
         decisions = _pattern_decisions(queue, pattern, decision)
         ids = sorted({r for d in decisions for r in d.record_ids})
-        frame = run(con, sql.preview_records_sql(), [ids]).df()
+        frame = run(con, sql.preview_records_sql(), {"record_ids": ids}).df()
     effect = {
         "merge": lambda g: f"records {', '.join(map(str, g.record_id))} become lead "
                            f"{int(g.lead_id.min())}",
@@ -217,7 +219,7 @@ def export_review(pool: Pool, out: str | Path, *, pattern: str | None = None,
         if limit:
             queue = queue.head(limit)
         ids = sorted({int(x) for s in queue.signature for x in s.split(",")})
-        records = run(con, sql.review_records_sql(list(SHOWN_FIELDS)), [ids]).df()
+        records = run(con, sql.review_records_sql(list(SHOWN_FIELDS)), {"record_ids": ids}).df()
         last_event = run(con, sql.last_event_id_sql()).fetchall()[0][0]
     out.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(str(out))
@@ -366,7 +368,8 @@ def apply_review(pool: Pool, path: str | Path, *, strict: bool = False,
         queue = _queue(con).set_index("cluster_id")
         applied_before = {
             r[0] for r in run(con, sql.applied_from_file_sql(),
-                              [export_id, sorted(undone_events(con))]).fetchall()
+                              {"export_id": export_id,
+                               "undone": sorted(undone_events(con))}).fetchall()
         }
         frame["cluster_id"] = frame["cluster_id"].ffill()
         for cluster_id, group in frame.groupby("cluster_id", sort=True):

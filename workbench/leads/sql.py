@@ -10,7 +10,7 @@ the rest at will.
 
 from __future__ import annotations
 
-from workbench.store.sql import quote_ident
+from workbench.store.sql import column_list, quote_ident
 
 # --- membership ---------------------------------------------------------------------------
 
@@ -78,17 +78,49 @@ SELECT record_id, NULL::BIGINT AS lead_id FROM records
 WHERE batch_id = $batch_id AND NOT coalesce(rejected, false)"""
 
 
+def create_temp_table_sql(name: str, select: str) -> str:
+    """Make (or replace) the temporary table `name` (a name of ours) from `select`."""
+    return f"CREATE OR REPLACE TEMP TABLE {name} AS {select}"
+
+
+def drop_temp_table_sql(name: str) -> str:
+    """Drop the temporary table `name` (a name of ours) if it is there."""
+    return f"DROP TABLE IF EXISTS {name}"
+
+
+def select_from_sql(table: str, columns: str = "*") -> str:
+    """`columns` (a select list of ours) of every row of `table`."""
+    return f"SELECT {columns} FROM {table}"
+
+
+def append_membership_sql(rows: str) -> str:
+    """Append the membership rows of table `rows` (seq, record_id, lead_id, recorded_at,
+    event_id)."""
+    return f"INSERT INTO membership SELECT * FROM {rows}"
+
+
+def current_lead_count_sql() -> str:
+    """How many leads the current membership holds."""
+    return "SELECT count(DISTINCT lead_id) FROM current_membership"
+
+
+def lead_size_sql() -> str:
+    """How many records lead `$lead_id` holds now."""
+    return "SELECT count(*) FROM current_membership WHERE lead_id = $lead_id"
+
+
 def max_lead_id_sql() -> str:
+    """The largest lead id ever given (0 when none)."""
     return "SELECT coalesce(max(lead_id), 0) FROM membership"
 
 
 def event_membership_sql() -> str:
-    """For each record the event `?` moved: its lead before, the lead the event left it in,
-    whether it had any row before, and its lead now. Params: event_id."""
+    """For each record the event `$event_id` moved: its lead before, the lead the event left
+    it in, whether it had any row before, and its lead now."""
     return """
 WITH mine AS (
     SELECT record_id, min(seq) AS first_seq, arg_max_null(lead_id, seq) AS after_lead
-    FROM membership WHERE event_id = ? GROUP BY record_id
+    FROM membership WHERE event_id = $event_id GROUP BY record_id
 ), before AS (
     SELECT m.record_id, arg_max_null(m.lead_id, m.seq) AS before_lead, count(*) AS n
     FROM membership m JOIN mine USING (record_id) WHERE m.seq < mine.first_seq
@@ -112,19 +144,22 @@ SELECT lead_id, field, value FROM (
 
 
 def insert_edit_sql() -> str:
+    """Append one field override. Params: $lead_id, $field, $value, $active, $recorded_at,
+    $event_id, $actor, $reason."""
     return """
 INSERT INTO edits
-SELECT (SELECT coalesce(max(seq), 0) FROM edits) + 1, ?, ?, ?, ?, ?, ?, ?, ?"""
+SELECT (SELECT coalesce(max(seq), 0) FROM edits) + 1, $lead_id, $field, $value, $active,
+       $recorded_at, $event_id, $actor, $reason"""
 
 
 def event_edits_sql() -> str:
-    """For each (lead, field) event `?` set: the row before it (value, active) if any, the
-    value it left, and the current one. Params: event_id."""
+    """For each (lead, field) event `$event_id` set: the row before it (value, active) if any,
+    the value it left, and the current one."""
     return """
 WITH mine AS (
     SELECT lead_id, field, min(seq) AS first_seq, arg_max_null(value, seq) AS after_value,
            arg_max(active, seq) AS after_active
-    FROM edits WHERE event_id = ? GROUP BY lead_id, field
+    FROM edits WHERE event_id = $event_id GROUP BY lead_id, field
 ), before AS (
     SELECT e.lead_id, e.field, arg_max_null(e.value, e.seq) AS before_value,
            arg_max(e.active, e.seq) AS before_active
@@ -143,19 +178,26 @@ FROM mine LEFT JOIN before USING (lead_id, field) JOIN cur USING (lead_id, field
 
 
 def insert_constraint_sql() -> str:
-    return "INSERT INTO link_constraints VALUES (?, ?, ?, ?, ?, ?)"
+    """Append one link constraint. Params: $record_id_l, $record_id_r, $kind, $created_at,
+    $event_id, $active."""
+    return ("INSERT INTO link_constraints "
+            "VALUES ($record_id_l, $record_id_r, $kind, $created_at, $event_id, $active)")
 
 
 def insert_label_sql() -> str:
-    return "INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?, ?)"
+    """Append one pair label. Params: $record_id_l, $record_id_r, $is_match, $reviewer,
+    $labelled_at, $event_id, $active."""
+    return ("INSERT INTO labels VALUES "
+            "($record_id_l, $record_id_r, $is_match, $reviewer, $labelled_at, $event_id, $active)")
 
 
 def event_constraints_sql() -> str:
-    """Each pair event `?` constrained, with the pair's row before it. Params: event_id."""
+    """Each pair event `$event_id` constrained: the pair, its kind and active flag before the
+    event (NULL if none), and the kind the event gave it."""
     return """
 WITH mine AS (
     SELECT record_id_l, record_id_r, min(created_at) AS t FROM link_constraints
-    WHERE event_id = ? GROUP BY ALL
+    WHERE event_id = $event_id GROUP BY ALL
 )
 SELECT mine.record_id_l, mine.record_id_r,
        (SELECT arg_max(c.kind, c.created_at) FROM link_constraints c
@@ -164,17 +206,18 @@ SELECT mine.record_id_l, mine.record_id_r,
        (SELECT arg_max(c.active, c.created_at) FROM link_constraints c
         WHERE c.record_id_l = mine.record_id_l AND c.record_id_r = mine.record_id_r
           AND c.created_at < mine.t),
-       (SELECT arg_max(c.kind, c.created_at) FROM link_constraints c WHERE c.event_id = ?
+       (SELECT arg_max(c.kind, c.created_at) FROM link_constraints c WHERE c.event_id = $event_id
         AND c.record_id_l = mine.record_id_l AND c.record_id_r = mine.record_id_r)
 FROM mine"""
 
 
 def event_labels_sql() -> str:
-    """Each pair event `?` labelled, with the pair's label before it. Params: event_id (x2)."""
+    """Each pair event `$event_id` labelled: the pair, its label and active flag before the
+    event (NULL if none), and the label the event gave it."""
     return """
 WITH mine AS (
     SELECT record_id_l, record_id_r, min(labelled_at) AS t FROM labels
-    WHERE event_id = ? GROUP BY ALL
+    WHERE event_id = $event_id GROUP BY ALL
 )
 SELECT mine.record_id_l, mine.record_id_r,
        (SELECT arg_max(l.is_match, l.labelled_at) FROM labels l
@@ -183,7 +226,7 @@ SELECT mine.record_id_l, mine.record_id_r,
        (SELECT arg_max(l.active, l.labelled_at) FROM labels l
         WHERE l.record_id_l = mine.record_id_l AND l.record_id_r = mine.record_id_r
           AND l.labelled_at < mine.t),
-       (SELECT arg_max(l.is_match, l.labelled_at) FROM labels l WHERE l.event_id = ?
+       (SELECT arg_max(l.is_match, l.labelled_at) FROM labels l WHERE l.event_id = $event_id
         AND l.record_id_l = mine.record_id_l AND l.record_id_r = mine.record_id_r)
 FROM mine"""
 
@@ -213,6 +256,50 @@ FROM (
 
 
 # --- golden leads -------------------------------------------------------------------------
+
+
+def create_leads_sql(select: str) -> str:
+    """Write the whole `leads` cache from `select` (golden rows)."""
+    return f"CREATE OR REPLACE TABLE leads AS {select}"
+
+
+def append_leads_sql(select: str) -> str:
+    """Append the golden rows of `select` to the `leads` cache, column by name."""
+    return f"INSERT INTO leads BY NAME {select}"
+
+
+def delete_leads_sql(touched: str) -> str:
+    """Remove from the `leads` cache the leads in table `touched(lead_id)`."""
+    return f"DELETE FROM leads WHERE lead_id IN (SELECT lead_id FROM {touched})"
+
+
+def overrides_applied_sql(fields: list[str], keep_all: set[str], golden: str,
+                          edits: str) -> str:
+    """The golden rows of `golden` (a SELECT or table of `golden_sql` rows) with the field
+    overrides of `edits` (a SELECT of lead_id, field, value) applied, and the `_all` lists of
+    the fields in `keep_all` turned into `_others` (the values that did not win)."""
+    cols = []
+    for name in fields:
+        col = quote_ident(name)
+        cols.append(
+            f"CASE WHEN list_contains(e._fields, '{name}') "
+            f"THEN map_extract(e._values, '{name}')[1] ELSE g.{col} END AS {col}"
+        )
+        if name in keep_all:
+            cols.append(
+                f"list_filter(g.{quote_ident(name + '_all')}, lambda x: x IS DISTINCT FROM "
+                f"(CASE WHEN list_contains(e._fields, '{name}') "
+                f"THEN map_extract(e._values, '{name}')[1] ELSE g.{col} END)) "
+                f"AS {quote_ident(name + '_others')}"
+            )
+    body = ",\n       ".join(cols)
+    return f"""
+SELECT g.lead_id, {body},
+       g.members, g.record_ids, g.channels, g.last_updated,
+       coalesce(e._fields, []) AS overridden
+FROM ({golden}) g
+LEFT JOIN (SELECT lead_id, list(field ORDER BY field) AS _fields, map(list(field), list(value)) AS _values
+           FROM ({edits}) GROUP BY lead_id) e USING (lead_id)"""
 
 
 def golden_src_sql(columns: list[str], ranks: dict[str, str], *, as_of: bool = False,
@@ -298,8 +385,8 @@ FROM c JOIN w USING (lead_id)"""
 
 
 def history_rows_sql() -> str:
-    """Everything that happened to lead `?`: membership moves in and out, edits, conflicts and
-    notifications, with their events. Params: lead_id (x4)."""
+    """Everything that happened to lead `$lead_id`: membership moves in and out, edits and
+    conflicts, with their events (at, event_id, kind, actor, reason, what, detail)."""
     return """
 WITH moves AS (
     SELECT record_id, seq, lead_id, event_id, recorded_at,
@@ -307,20 +394,21 @@ WITH moves AS (
     FROM membership
 ), mine AS (
     SELECT recorded_at AS at, event_id,
-           CASE WHEN lead_id = $1 THEN 'joined' ELSE 'left' END AS what,
+           CASE WHEN lead_id = $lead_id THEN 'joined' ELSE 'left' END AS what,
            'record ' || record_id ||
-           CASE WHEN lead_id = $1 THEN coalesce(' from lead ' || prev_lead, '')
+           CASE WHEN lead_id = $lead_id THEN coalesce(' from lead ' || prev_lead, '')
                 ELSE coalesce(' to lead ' || lead_id, ' (no lead)') END AS detail
-    FROM moves WHERE lead_id = $1 OR (prev_lead = $1 AND lead_id IS DISTINCT FROM $1)
+    FROM moves
+    WHERE lead_id = $lead_id OR (prev_lead = $lead_id AND lead_id IS DISTINCT FROM $lead_id)
     UNION ALL
     SELECT recorded_at, event_id,
            CASE WHEN active THEN 'field set' ELSE 'field override removed' END,
            field || coalesce(' = ' || value, '')
-    FROM edits WHERE lead_id = $1
+    FROM edits WHERE lead_id = $lead_id
     UNION ALL
     SELECT logged_at, event_id, 'conflict',
            field || ': ' || candidates || ' -> ' || coalesce(winner, '') || ' by ' || rule
-    FROM conflicts WHERE lead_id = $1
+    FROM conflicts WHERE lead_id = $lead_id
 )
 SELECT mine.at, mine.event_id, e.kind, e.actor, e.reason, mine.what, mine.detail
 FROM mine LEFT JOIN events e USING (event_id)
@@ -331,11 +419,11 @@ ORDER BY mine.at, mine.event_id, mine.what, mine.detail"""
 
 
 def last_event_in_force_sql() -> str:
-    """The newest event not undone (ids `?`) that changed something undo can restore: an
+    """The newest event not undone (ids `$undone`) that changed something undo can restore: an
     import or rules change, or an event with rows in the history tables (not an export)."""
     return """
 SELECT event_id FROM events
-WHERE event_id NOT IN (SELECT unnest(?::BIGINT[]))
+WHERE event_id NOT IN (SELECT unnest($undone::BIGINT[]))
   AND (kind IN ('import', 'rules')
        OR event_id IN (SELECT event_id FROM membership UNION SELECT event_id FROM edits
                        UNION SELECT event_id FROM link_constraints
@@ -345,17 +433,17 @@ ORDER BY event_id DESC LIMIT 1"""
 
 
 def later_membership_events_sql() -> str:
-    """Events after `$2` that moved any of the records `$1`."""
+    """Events after `$event_id` that moved any of the records `$record_ids`."""
     return """
 SELECT DISTINCT event_id FROM membership
-WHERE record_id IN (SELECT unnest($1::BIGINT[])) AND event_id > $2"""
+WHERE record_id IN (SELECT unnest($record_ids::BIGINT[])) AND event_id > $event_id"""
 
 
 def later_edit_events_sql() -> str:
-    """Events after `$2` that edited any of the leads `$1`."""
+    """Events after `$event_id` that edited any of the leads `$lead_ids`."""
     return """
 SELECT DISTINCT event_id FROM edits
-WHERE lead_id IN (SELECT unnest($1::BIGINT[])) AND event_id > $2"""
+WHERE lead_id IN (SELECT unnest($lead_ids::BIGINT[])) AND event_id > $event_id"""
 
 
 def membership_restore_sql() -> str:
@@ -366,15 +454,15 @@ FROM current_membership c LEFT JOIN ({membership_state_sql(True)}) a USING (reco
 
 
 def edits_restore_sql() -> str:
-    """The (lead, field) overrides whose state now differs from their state at `?`, with the
-    state to go back to."""
+    """The (lead, field) overrides whose state now differs from their state at `$moment`, with
+    the state to go back to (lead_id, field, value, active)."""
     return """
 WITH cur AS (
     SELECT lead_id, field, arg_max_null(value, seq) AS v, arg_max(active, seq) AS a
     FROM edits GROUP BY ALL
 ), old AS (
     SELECT lead_id, field, arg_max_null(value, seq) AS v, arg_max(active, seq) AS a
-    FROM edits WHERE recorded_at <= ? GROUP BY ALL
+    FROM edits WHERE recorded_at <= $moment GROUP BY ALL
 )
 SELECT cur.lead_id, cur.field, old.v, coalesce(old.a, false)
 FROM cur LEFT JOIN old USING (lead_id, field)
@@ -382,8 +470,8 @@ WHERE coalesce(old.a, false) <> cur.a OR (cur.a AND cur.v IS DISTINCT FROM old.v
 
 
 def constraints_restore_sql() -> str:
-    """Append the state at `$3` of every constraint pair that changed since.
-    Params: $1 created_at, $2 event_id, $3 moment."""
+    """Append the state at `$moment` of every constraint pair that changed since, stamped
+    `$created_at` and `$event_id`."""
     return """
 INSERT INTO link_constraints
 WITH cur AS (
@@ -391,16 +479,17 @@ WITH cur AS (
     FROM link_constraints GROUP BY ALL
 ), old AS (
     SELECT record_id_l, record_id_r, arg_max(kind, created_at) AS k, arg_max(active, created_at) AS a
-    FROM link_constraints WHERE created_at <= $3 GROUP BY ALL
+    FROM link_constraints WHERE created_at <= $moment GROUP BY ALL
 )
-SELECT cur.record_id_l, cur.record_id_r, coalesce(old.k, cur.k), $1, $2, coalesce(old.a, false)
+SELECT cur.record_id_l, cur.record_id_r, coalesce(old.k, cur.k), $created_at, $event_id,
+       coalesce(old.a, false)
 FROM cur LEFT JOIN old USING (record_id_l, record_id_r)
 WHERE coalesce(old.a, false) <> cur.a OR (cur.a AND cur.k IS DISTINCT FROM old.k)"""
 
 
 def labels_restore_sql() -> str:
-    """Append the state at `$4` of every labelled pair that changed since.
-    Params: $1 reviewer, $2 labelled_at, $3 event_id, $4 moment."""
+    """Append the state at `$moment` of every labelled pair that changed since, by `$reviewer`
+    at `$labelled_at` in `$event_id`."""
     return """
 INSERT INTO labels
 WITH cur AS (
@@ -410,9 +499,10 @@ WITH cur AS (
 ), old AS (
     SELECT record_id_l, record_id_r, arg_max(is_match, labelled_at) AS m,
            arg_max(active, labelled_at) AS a
-    FROM labels WHERE labelled_at <= $4 GROUP BY ALL
+    FROM labels WHERE labelled_at <= $moment GROUP BY ALL
 )
-SELECT cur.record_id_l, cur.record_id_r, coalesce(old.m, cur.m), $1, $2, $3, coalesce(old.a, false)
+SELECT cur.record_id_l, cur.record_id_r, coalesce(old.m, cur.m), $reviewer, $labelled_at,
+       $event_id, coalesce(old.a, false)
 FROM cur LEFT JOIN old USING (record_id_l, record_id_r)
 WHERE coalesce(old.a, false) <> cur.a OR (cur.a AND cur.m IS DISTINCT FROM old.m)"""
 
@@ -421,8 +511,9 @@ WHERE coalesce(old.a, false) <> cur.a OR (cur.a AND cur.m IS DISTINCT FROM old.m
 
 
 def safe_clusters_sql() -> str:
-    """Pending clusters whose every scored pair (latest run per pair) reaches threshold `?`,
-    with no cannot-link constraint inside and no decision of a reviewer on them."""
+    """Pending clusters (cluster_id) whose every scored pair (latest run per pair) reaches
+    the match probability `$threshold`, with no cannot-link constraint inside and no decision
+    of a reviewer on them by an event not undone (ids `$undone`)."""
     return """
 WITH cm AS (
     SELECT c.cluster_id, c.record_id, m.lead_id
@@ -448,24 +539,26 @@ WITH cm AS (
     WHERE k.kind = 'cannot_link'
 )
 SELECT p.cluster_id FROM pending p JOIN weakest w USING (cluster_id)
-WHERE w.p_min >= ?
+WHERE w.p_min >= $threshold
   AND p.cluster_id NOT IN (SELECT cluster_id FROM blocked)
   AND p.sig NOT IN (SELECT signature FROM review_decisions d
-                    WHERE d.decision <> 'skip' AND d.event_id NOT IN (SELECT unnest(?::BIGINT[])))"""
+                    WHERE d.decision <> 'skip'
+                      AND d.event_id NOT IN (SELECT unnest($undone::BIGINT[])))"""
 
 
 def leads_of_records_sql() -> str:
-    """The current lead of each of the records `?` (a list) that has one."""
+    """The current lead of each of the records `$record_ids` (a list) that has one."""
     return """
 SELECT record_id, lead_id FROM current_membership
-WHERE record_id IN (SELECT unnest(?::BIGINT[])) AND lead_id IS NOT NULL"""
+WHERE record_id IN (SELECT unnest($record_ids::BIGINT[])) AND lead_id IS NOT NULL"""
 
 
 def leads_with_others_sql() -> str:
-    """Those of the leads `?` that hold records other than the records `?`."""
+    """Those of the leads `$lead_ids` that hold records other than the records `$record_ids`."""
     return """
 SELECT DISTINCT lead_id FROM current_membership
-WHERE lead_id IN (SELECT unnest(?::BIGINT[])) AND record_id NOT IN (SELECT unnest(?::BIGINT[]))"""
+WHERE lead_id IN (SELECT unnest($lead_ids::BIGINT[]))
+  AND record_id NOT IN (SELECT unnest($record_ids::BIGINT[]))"""
 
 
 def touched_by_moves_sql(moves: str, before: str) -> str:
@@ -490,14 +583,19 @@ WHERE m.lead_id IS NOT NULL AND c.cluster_id IN (SELECT cluster_id FROM {safe})"
 
 
 def insert_decision_sql() -> str:
-    return "INSERT INTO review_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    """Append one review decision. Params: $decided_at, $actor, $cluster_id, $signature,
+    $decision, $leaving (JSON), $pattern, $export_id, $event_id."""
+    return """
+INSERT INTO review_decisions
+VALUES ($decided_at, $actor, $cluster_id, $signature, $decision, $leaving, $pattern, $export_id,
+        $event_id)"""
 
 
 def leads_of_batch_sql() -> str:
-    """The leads holding a record of batch `?`."""
+    """The leads holding a record of batch `$batch_id`."""
     return """
 SELECT DISTINCT m.lead_id FROM current_membership m JOIN records r USING (record_id)
-WHERE r.batch_id = ?"""
+WHERE r.batch_id = $batch_id"""
 
 
 def lead_members_sql(columns: list[str]) -> str:
@@ -510,16 +608,18 @@ WHERE m.lead_id IS NOT NULL ORDER BY m.lead_id, r.record_id"""
 
 
 def rules_sql() -> str:
+    """The pool's survivorship rules (one row of JSON, or none)."""
     return "SELECT value FROM meta WHERE key = 'survivorship'"
 
 
 def set_rules_sql() -> str:
-    return "INSERT OR REPLACE INTO meta VALUES ('survivorship', ?)"
+    """Set the pool's survivorship rules to `$rules` (JSON)."""
+    return "INSERT OR REPLACE INTO meta VALUES ('survivorship', $rules)"
 
 
 def review_queue_sql(pattern_fields, valid: dict[str, str]) -> str:
     """Pending clusters with per-field distinct / present counts of `pattern_fields`: in more
-    than one lead, and not decided (other than skip) by an event in force. Params: undone ids."""
+    than one lead, and not decided (other than skip) by an event not undone (ids `$undone`)."""
     pattern_cols = ",\n       ".join(
         f"count(DISTINCT {f}) FILTER (WHERE {valid[f]}) AS {f}_distinct, "
         f"count({f}) FILTER (WHERE {valid[f]}) AS {f}_present"
@@ -536,7 +636,7 @@ WITH cm AS (
     FROM cm GROUP BY cluster_id HAVING count(DISTINCT lead_id) > 1
 ), decided AS (
     SELECT DISTINCT signature FROM review_decisions
-    WHERE decision <> 'skip' AND event_id NOT IN (SELECT unnest(?::BIGINT[]))
+    WHERE decision <> 'skip' AND event_id NOT IN (SELECT unnest($undone::BIGINT[]))
 ), weakest AS (
     SELECT a.cluster_id, min(p.match_probability) AS p_min, max(p.match_probability) AS p_max
     FROM pairs p
@@ -556,40 +656,44 @@ ORDER BY p.cluster_id"""
 
 
 def preview_records_sql() -> str:
-    """The records `?` (a list) with their cluster and current lead, for a preview."""
+    """The records `$record_ids` (a list) with their cluster and current lead, for a preview."""
     return """
 SELECT c.cluster_id, r.record_id, m.lead_id, r.name, r.phone, r.email, r.company, r.channel,
        r.updated_at
 FROM clusters c JOIN records r USING (record_id) JOIN current_membership m USING (record_id)
-WHERE r.record_id IN (SELECT unnest(?::BIGINT[]))
+WHERE r.record_id IN (SELECT unnest($record_ids::BIGINT[]))
 ORDER BY c.cluster_id, r.record_id"""
 
 
 def review_records_sql(columns: list[str]) -> str:
-    """The records `?` (a list) with their cluster and `columns`, for the review file."""
+    """The records `$record_ids` (a list) with their cluster and `columns`, for the review
+    file."""
     cols = ", ".join(f"r.{quote_ident(c)}" for c in columns)
     return f"""
 SELECT c.cluster_id, r.record_id, {cols} FROM clusters c JOIN records r USING (record_id)
-WHERE r.record_id IN (SELECT unnest(?::BIGINT[])) ORDER BY c.cluster_id, r.record_id"""
+WHERE r.record_id IN (SELECT unnest($record_ids::BIGINT[])) ORDER BY c.cluster_id, r.record_id"""
 
 
 def applied_from_file_sql() -> str:
-    """Signatures decided from review file `?` by events in force (undone ids `?`)."""
+    """Signatures decided from review file `$export_id` by events not undone (ids `$undone`)."""
     return """
 SELECT signature FROM review_decisions
-WHERE export_id = ? AND event_id NOT IN (SELECT unnest(?::BIGINT[]))"""
+WHERE export_id = $export_id AND event_id NOT IN (SELECT unnest($undone::BIGINT[]))"""
 
 
 def last_event_id_sql() -> str:
+    """The newest event's id (0 when none)."""
     return "SELECT coalesce(max(event_id), 0) FROM events"
 
 
 def undone_by_sql() -> str:
-    return "SELECT max(event_id) FROM events WHERE undoes = ?"
+    """The newest event that undoes event `$event_id` (NULL when none)."""
+    return "SELECT max(event_id) FROM events WHERE undoes = $event_id"
 
 
 def decisions_of_event_sql() -> str:
-    return "SELECT count(*) FROM review_decisions WHERE event_id = ?"
+    """How many review decisions event `$event_id` made."""
+    return "SELECT count(*) FROM review_decisions WHERE event_id = $event_id"
 
 
 def carry_edits_sql(before: str, after: str, touched: str) -> str:
@@ -618,41 +722,69 @@ FROM carried"""
 
 
 def find_leads_sql() -> str:
-    """Golden leads whose name, mobile (digits), WeChat, e-mail or company contains `?`.
-    Params: text, digits (or NULL), limit."""
+    """At most `$limit` golden leads whose name, WeChat, e-mail or company contains `$text`,
+    or whose mobile contains the digits `$digits` (when not NULL)."""
     return """
 SELECT lead_id, name, phone, wechat, email, company, title, city, owner, members
 FROM leads
-WHERE name ILIKE '%' || $1 || '%'
-   OR wechat ILIKE '%' || $1 || '%'
-   OR email ILIKE '%' || $1 || '%'
-   OR company ILIKE '%' || $1 || '%'
-   OR ($2 IS NOT NULL AND regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g')
-                          LIKE '%' || $2 || '%')
-ORDER BY lead_id LIMIT $3"""
+WHERE name ILIKE '%' || $text || '%'
+   OR wechat ILIKE '%' || $text || '%'
+   OR email ILIKE '%' || $text || '%'
+   OR company ILIKE '%' || $text || '%'
+   OR ($digits IS NOT NULL AND regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g')
+                               LIKE '%' || $digits || '%')
+ORDER BY lead_id LIMIT $limit"""
 
 
 def lead_of_record_sql() -> str:
-    return "SELECT lead_id FROM current_membership WHERE record_id = ?"
+    """The current lead of record `$record_id`."""
+    return "SELECT lead_id FROM current_membership WHERE record_id = $record_id"
 
 
 def lead_row_sql() -> str:
-    return "SELECT * FROM leads WHERE lead_id = ?"
+    """The golden lead `$lead_id` from the `leads` cache, every column."""
+    return "SELECT * FROM leads WHERE lead_id = $lead_id"
 
 
 def recent_events_sql() -> str:
-    """The newest events first. Param: limit."""
+    """The `$limit` newest events, newest first."""
     return """
 SELECT event_id, happened_at, actor, kind, target, reason
-FROM events ORDER BY event_id DESC LIMIT ?"""
+FROM events ORDER BY event_id DESC LIMIT $limit"""
 
 
 def cluster_records_sql(columns: list[str]) -> str:
-    """The records `?` (a list of ids) with their current lead, in record order."""
+    """The records `$record_ids` (a list of ids) with their current lead, in record order."""
     cols = ", ".join(f"r.{c}" for c in columns)
     return f"""
 SELECT r.record_id, m.lead_id, {cols}
 FROM records r JOIN current_membership m USING (record_id)
-WHERE r.record_id IN (SELECT unnest(?::BIGINT[])) ORDER BY r.record_id"""
+WHERE r.record_id IN (SELECT unnest($record_ids::BIGINT[])) ORDER BY r.record_id"""
 
 
+# --- exports ------------------------------------------------------------------------------
+
+
+def export_records_sql(columns: list[str], one_batch: bool) -> str:
+    """`columns` of every record (of batch `$batch_id` only, with `one_batch`), by id."""
+    where = "WHERE batch_id = $batch_id" if one_batch else ""
+    return f"SELECT {column_list(columns)} FROM records {where} ORDER BY record_id"
+
+
+def export_batches_sql(one_batch: bool) -> str:
+    """The sync log, one row per batch (batch `$batch_id` only, with `one_batch`)."""
+    where = "WHERE batch_id = $batch_id" if one_batch else ""
+    return f"""
+SELECT batch_id, started_at, finished_at, channel, file, sheet, kind, status, rows, error_rows,
+       reasons, handler, quality_score
+FROM batches {where} ORDER BY batch_id"""
+
+
+def export_rejects_sql(raw_columns: list[str], one_batch: bool) -> str:
+    """The rejected records with where they came from, their reason and `raw_columns` (of
+    batch `$batch_id` only, with `one_batch`)."""
+    where = "AND batch_id = $batch_id" if one_batch else ""
+    return f"""
+SELECT batch_id, source_file, source_sheet, source_row, reject_reason,
+       {column_list(raw_columns)}, extra
+FROM records WHERE rejected {where} ORDER BY record_id"""

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 from workbench.errors import InputError
 from workbench.fields import CHECKED_FIELDS, STANDARD_FIELDS
+from workbench.leads import sql as leads_sql
 from workbench.store.sql import quote_ident
 
 # What each rule orders the candidate values by, most preferred first.
@@ -152,25 +153,5 @@ def select_sql(rules: Survivorship) -> list[str]:
 
 def finish_sql(rules: Survivorship, golden: str, edits: str) -> str:
     """Apply field overrides to the golden rows and turn `_all` lists into `_others`."""
-    cols = []
-    for name in GOLDEN_FIELDS:
-        col = quote_ident(name)
-        cols.append(
-            f"CASE WHEN list_contains(e._fields, '{name}') "
-            f"THEN map_extract(e._values, '{name}')[1] ELSE g.{col} END AS {col}"
-        )
-        if rules.rule_for(name).keep_all:
-            cols.append(
-                f"list_filter(g.{quote_ident(name + '_all')}, lambda x: x IS DISTINCT FROM "
-                f"(CASE WHEN list_contains(e._fields, '{name}') "
-                f"THEN map_extract(e._values, '{name}')[1] ELSE g.{col} END)) "
-                f"AS {quote_ident(name + '_others')}"
-            )
-    body = ",\n       ".join(cols)
-    return f"""
-SELECT g.lead_id, {body},
-       g.members, g.record_ids, g.channels, g.last_updated,
-       coalesce(e._fields, []) AS overridden
-FROM ({golden}) g
-LEFT JOIN (SELECT lead_id, list(field ORDER BY field) AS _fields, map(list(field), list(value)) AS _values
-           FROM ({edits}) GROUP BY lead_id) e USING (lead_id)"""
+    keep_all = {name for name in GOLDEN_FIELDS if rules.rule_for(name).keep_all}
+    return leads_sql.overrides_applied_sql(list(GOLDEN_FIELDS), keep_all, golden, edits)
