@@ -19,7 +19,7 @@ from workbench.errors import InputError
 from workbench.leads import sql
 from workbench.leads.change import Change
 from workbench.store.log import log_event, now
-from workbench.store.pool import Pool, current_actor, run
+from workbench.store.pool import Pool, current_actor, run, run_many
 
 DECISIONS: tuple[str, ...] = ("merge", "split", "not_duplicates", "skip")
 
@@ -157,14 +157,14 @@ def _apply(change: Change, decisions: Sequence[Decision], *, actor: str, reason:
                     next_lead += 1
                 seen.add(leads[r])
     if labels:
-        con.executemany(sql.insert_label_sql(),
-                        [{"record_id_l": a, "record_id_r": b, "is_match": m, "reviewer": actor,
-                          "labelled_at": at, "event_id": event_id, "active": True}
-                         for a, b, m in labels])
+        run_many(con, sql.insert_label_sql(),
+                 [{"record_id_l": a, "record_id_r": b, "is_match": m, "reviewer": actor,
+                   "labelled_at": at, "event_id": event_id, "active": True}
+                  for a, b, m in labels])
     if constraints:
-        con.executemany(sql.insert_constraint_sql(),
-                        [{"record_id_l": a, "record_id_r": b, "kind": k, "created_at": at,
-                          "event_id": event_id, "active": True} for a, b, k in constraints])
+        run_many(con, sql.insert_constraint_sql(),
+                 [{"record_id_l": a, "record_id_r": b, "kind": k, "created_at": at,
+                   "event_id": event_id, "active": True} for a, b, k in constraints])
     if moves:
         frame = pd.DataFrame({"record_id": list(moves), "lead_id": list(moves.values())})
         change.move(frame, event_id, message=_message(counts, actor))

@@ -69,7 +69,7 @@ def golden_leads(con: duckdb.DuckDBPyConnection, *, as_of=None,
     """
     rules = rules or load_rules(con)
     params = {"as_of": as_of} if as_of is not None else None
-    return run(con, golden_leads_sql(rules, as_of=as_of is not None) + " ORDER BY lead_id",
+    return run(con, sql.by_lead_sql(golden_leads_sql(rules, as_of=as_of is not None)),
                params).df()
 
 

@@ -268,6 +268,11 @@ def append_leads_sql(select: str) -> str:
     return f"INSERT INTO leads BY NAME {select}"
 
 
+def by_lead_sql(select: str) -> str:
+    """The rows of `select` in lead order."""
+    return f"{select} ORDER BY lead_id"
+
+
 def delete_leads_sql(touched: str) -> str:
     """Remove from the `leads` cache the leads in table `touched(lead_id)`."""
     return f"DELETE FROM leads WHERE lead_id IN (SELECT lead_id FROM {touched})"

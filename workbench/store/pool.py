@@ -46,7 +46,19 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> duckdb.DuckDBP
     try:
         return con.execute(sql, params) if params is not None else con.execute(sql)
     except duckdb.Error as err:
-        raise SqlError(f"{err}\nThe statement was:\n{sql.strip()}") from err
+        raise _failed(err, sql) from err
+
+
+def run_many(con: duckdb.DuckDBPyConnection, sql: str, rows: list[dict]) -> None:
+    """Run one statement once per row of params, as `run` does (the statement in errors)."""
+    try:
+        con.executemany(sql, rows)
+    except duckdb.Error as err:
+        raise _failed(err, sql) from err
+
+
+def _failed(err: duckdb.Error, sql: str) -> SqlError:
+    return SqlError(f"{err}\nThe statement was:\n{sql.strip()}")
 
 
 @contextmanager
