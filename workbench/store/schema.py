@@ -271,6 +271,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def schema_version_sql() -> str:
+    """The pool's schema version (one row of text, or none)."""
     return "SELECT value FROM meta WHERE key = 'schema_version'"
 
 
@@ -280,4 +281,5 @@ def set_schema_version_sql() -> str:
 
 
 def has_meta_sql() -> str:
+    """How many tables named meta there are (0 for a new pool)."""
     return "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"

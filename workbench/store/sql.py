@@ -68,6 +68,7 @@ def leftover_staging_sql() -> str:
 
 
 def memory_limit_sql(limit: str) -> str:
+    """Cap DuckDB's memory for the connection at `limit` (e.g. '1GB')."""
     # SET takes no parameters; the limit is a constant of ours, never a user's text.
     return f"SET memory_limit = '{limit}'"
 
@@ -116,14 +117,17 @@ def progress_bar_off_sql() -> str:
 
 
 def begin_sql() -> str:
+    """Begin a transaction (run only by `workbench.store.pool.transaction`)."""
     return "BEGIN TRANSACTION"
 
 
 def commit_sql() -> str:
+    """Commit the transaction (run only by `workbench.store.pool.transaction`)."""
     return "COMMIT"
 
 
 def rollback_sql() -> str:
+    """Roll the transaction back (run only by `workbench.store.pool.transaction`)."""
     return "ROLLBACK"
 
 
