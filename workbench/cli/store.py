@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import pandas as pd
 
 from workbench.cli.app import main
 from workbench.store.pool import Pool
@@ -17,7 +18,7 @@ def events_command(pool: Pool, limit):
     """The latest events of the history, newest first."""
     from workbench.store.log import latest_events
     for row in latest_events(pool, limit).itertuples():
-        extra = f" (undoes {int(row.undoes)})" if row.undoes == row.undoes and row.undoes else ""
+        extra = f" (undoes {int(row.undoes)})" if pd.notna(row.undoes) else ""
         reason = f" — {row.reason}" if isinstance(row.reason, str) and row.reason else ""
         flag = "  [undone]" if row.undone else ""
         click.echo(f"{row.event_id:>6}  {row.happened_at:%Y-%m-%d %H:%M:%S}  {row.actor:<10} "
