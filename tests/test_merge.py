@@ -49,13 +49,13 @@ def test_commit_merges_takes_only_safe_undecided_clusters(pool):
                      probabilities={(3, 4): 0.80})
     decide(pool, Decision(30, (5, 6), "not_duplicates"))
     result = commit_merges(pool, 0.95)
-    assert result["clusters"] == 1 and result["records_moved"] == 1
+    assert result.clusters == 1 and result.records_moved == 1
     assert lead_of(pool, 1) == lead_of(pool, 2)
     assert lead_of(pool, 3) != lead_of(pool, 4)          # 0.80 is below the threshold
     assert lead_of(pool, 5) != lead_of(pool, 6)          # a reviewer said no
     assert lead_of(pool, 7) is None                       # rejected records are no lead
-    assert commit_merges(pool, 0.95)["clusters"] == 0     # nothing is merged twice
-    assert commit_merges(pool, 0.75)["clusters"] == 1     # the 0.80 cluster at a lower bar
+    assert commit_merges(pool, 0.95).clusters == 0     # nothing is merged twice
+    assert commit_merges(pool, 0.75).clusters == 1     # the 0.80 cluster at a lower bar
     assert lead_of(pool, 3) == lead_of(pool, 4)
 
 
@@ -68,7 +68,7 @@ def test_split_moves_leavers_out_and_keeps_them_out(pool):
     assert {(1, 3, "cannot_link"), (2, 3, "cannot_link"), (1, 2, "must_link")} <= _constraints(pool)
     assert {(1, 2, True), (1, 3, False), (2, 3, False)} <= _labels(pool)
     # the split cluster is not merged back by a later auto-merge of the same proposal
-    assert commit_merges(pool, 0.5)["clusters"] == 0
+    assert commit_merges(pool, 0.5).clusters == 0
     assert lead_of(pool, 3) != lead_of(pool, 1)
 
 
@@ -96,14 +96,14 @@ def test_bad_decisions_are_refused_whole(pool, decision, leaving, problem):
 
 def test_owner_is_notified_of_every_change_to_their_lead(pool):
     propose_clusters(pool, {10: [1, 2], 20: [3, 4]})
-    event = decide(pool, [Decision(10, (1, 2), "merge"), Decision(20, (3, 4), "merge")])
+    event = decide(pool, [Decision(10, (1, 2), "merge"), Decision(20, (3, 4), "merge")]).event_id
     lead = lead_of(pool, 1)
     with pool.connect() as con:
         notes = con.execute("SELECT recipient, kind, subject, event_id FROM notifications "
                             "ORDER BY notification_id").fetchall()
     # lead 3+4 has no owner: nobody to tell
     assert notes == [("李销售", "lead_changed", f"lead:{lead}", event)]
-    edit = edit_lead(pool, lead, "title", "采购经理", reason="电话确认")
+    edit = edit_lead(pool, lead, "title", "采购经理", reason="电话确认").event_id
     with pool.connect() as con:
         last = con.execute("SELECT recipient, subject, message, event_id FROM notifications "
                            "ORDER BY notification_id DESC LIMIT 1").fetchall()[0]
@@ -149,7 +149,7 @@ def test_an_override_follows_its_lead_into_a_merge_and_back_out(pool):
     edit_lead(pool, lead_of(pool, 2), "title", "采购总监")     # on the lead that will be absorbed
     edit_lead(pool, lead_of(pool, 3), "title", "经理")
     propose_clusters(pool, {10: [1, 2]})
-    merged = decide(pool, Decision(10, (1, 2), "merge"))
+    merged = decide(pool, Decision(10, (1, 2), "merge")).event_id
     assert lead_of(pool, 2) == lead_of(pool, 1) == 1
     with pool.connect() as con:
         golden = golden_leads(con).set_index("lead_id")

@@ -8,6 +8,7 @@ the innermost one given wins, then WORKBENCH_POOL, then data/leadpool.duckdb.
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from pathlib import Path
@@ -88,3 +89,31 @@ def main(ctx: click.Context, verbose: bool) -> None:
 def percent(value) -> str:
     """A share for the screen, '93.4%', or '—' when there is none."""
     return "—" if value is None or value != value else f"{value:.1%}"
+
+
+def _probability(_ctx: click.Context, param: click.Parameter, value: float | None):
+    if value is not None and not 0 < value < 1:
+        raise click.BadParameter(
+            f"{value:g} 不是 0 与 1 之间的匹配概率 is not a match probability between 0 and 1 "
+            f"(e.g. 0.95). For a match weight use --min-weight {value:g}.", param=param)
+    return value
+
+
+def linkage_threshold_options(probability_help: str):
+    """`--threshold P` (a match probability, 0 < P < 1) and `--min-weight W` (a match weight)
+    for a command that links or merges; at most one of them. The command receives both as the
+    keyword arguments `threshold` and `min_weight`, as the linkage functions take them."""
+    def decorate(command):
+        @functools.wraps(command)
+        def checked(*args, threshold, min_weight, **kwargs):
+            if threshold is not None and min_weight is not None:
+                raise click.UsageError("阈值只能给一种 give --threshold (a match probability) or "
+                                       "--min-weight (a match weight), not both.")
+            return command(*args, threshold=threshold, min_weight=min_weight, **kwargs)
+
+        checked = click.option(
+            "--min-weight", "min_weight", type=float, metavar="W",
+            help="Or link at this match weight (log2 Bayes factor, e.g. 8) instead.")(checked)
+        return click.option("--threshold", type=float, metavar="P", callback=_probability,
+                            help=probability_help)(checked)
+    return decorate

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from workbench.cli.app import main, percent
+from workbench.cli.app import linkage_threshold_options, main, percent
 from workbench.store.pool import Pool
 
 
@@ -20,8 +20,11 @@ from workbench.store.pool import Pool
 @click.option("--force", is_flag=True, help="Import a file again even if it was imported before.")
 @click.option("--handler", help="Who runs the import (default: the current user).")
 @click.option("--no-link", is_flag=True, help="Do not match the new batch against the pool.")
+@linkage_threshold_options("Match the new batch at this match probability (0 < P < 1) "
+                           "instead of the model's threshold.")
 @click.pass_obj
-def import_command(pool: Pool, files, channel, sheet, maps, force, handler, no_link):
+def import_command(pool: Pool, files, channel, sheet, maps, force, handler, no_link, threshold,
+                   min_weight):
     """Import Excel/CSV/JSONL FILES into the lead pool, one batch per file."""
     from workbench.ingest.headers import parse_mapping_options
     from workbench.ingest.importer import import_file
@@ -31,17 +34,18 @@ def import_command(pool: Pool, files, channel, sheet, maps, force, handler, no_l
         result = import_file(pool, path, channel=channel, sheet=sheet, mapping=mapping,
                              force=force, handler=handler, progress=True)
         if not no_link and result.batch_id is not None and result.imported:
-            result.linked = link_batch(pool, result.batch_id)
+            result.linked = link_batch(pool, result.batch_id, threshold=threshold,
+                                       min_weight=min_weight)
         click.echo(result.summary())
         if result.rejected:
             click.echo(f"  Rejected rows and reasons: workbench export rejects --batch "
                        f"{result.batch_id} --out rejects_{result.batch_id}.xlsx")
-        if result.linked:
-            link = result.linked
-            click.echo(f"  Matched against the pool: {link['links']:,} links, "
-                       f"{link['duplicates']:,} records in clusters with others.")
-        elif not no_link and result.imported:
+        link = result.linked
+        if link is not None and link.skipped:
             click.echo("  Not matched yet: no linkage model. Run `workbench dedupe` once.")
+        elif link is not None:
+            click.echo(f"  Matched against the pool: {link.links:,} links, "
+                       f"{link.duplicates:,} records in clusters with others.")
 
 
 @main.command("add")
@@ -93,13 +97,14 @@ def channels_list(pool: Pool, recent: int = 5):
 @click.option("--contact", help="How to reach the owner (email, phone, WeCom id).")
 @click.option("--priority", type=int, help="Higher wins conflicts; own channels above others.")
 @click.option("--kind", type=click.Choice(["own", "third_party"]))
-@click.option("--threshold", type=float, help="The channel's own quality threshold, e.g. 0.85.")
+@click.option("--min-score", "min_score", type=float,
+              help="The channel's own gate: the batch quality score it must reach, e.g. 0.85.")
 @click.pass_obj
-def channels_set(pool: Pool, name, owner, contact, priority, kind, threshold):
+def channels_set(pool: Pool, name, owner, contact, priority, kind, min_score):
     """Create channel NAME or change its settings."""
     from workbench.ingest.channels import set_channel
     after = set_channel(pool, name, owner=owner, contact=contact, priority=priority, kind=kind,
-                        threshold=threshold)
+                        threshold=min_score)
     click.echo(", ".join(f"{k}: {v}" for k, v in after.items() if k in
                          ("name", "owner", "contact", "priority", "kind", "quality_threshold",
                           "status")))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from workbench.cli.app import main
+from workbench.cli.app import linkage_threshold_options, main
 from workbench.store.pool import Pool
 
 
@@ -82,7 +82,7 @@ def review_decide_command(pool: Pool, pattern, cluster_id, decision, leave, yes,
         click.echo(preview.to_string(index=False, max_rows=20))
         if not yes and not click.confirm(f"Apply '{decision}' to these {len(preview)} clusters?"):
             return
-        event_id = decide_pattern(pool, pattern, decision, reason=reason)
+        result = decide_pattern(pool, pattern, decision, reason=reason)
     else:
         queue = review_queue(pool)
         row = queue[queue.cluster_id == cluster_id]
@@ -91,25 +91,27 @@ def review_decide_command(pool: Pool, pattern, cluster_id, decision, leave, yes,
                              fix="See the pending clusters with `workbench review export`.")
         ids = tuple(int(x) for x in row.iloc[0].signature.split(","))
         leaving = tuple(int(x) for x in leave.split(",")) if leave else ()
-        event_id = decide(pool, Decision(cluster_id, ids, decision, leaving=leaving),
+        result = decide(pool, Decision(cluster_id, ids, decision, leaving=leaving),
                           reason=reason)
-    click.echo(f"Done as event {event_id} (undo with `workbench undo {event_id}`).")
+    click.echo(result.summary())
 
 
 @main.command("merge")
-@click.option("--threshold", type=float, default=0.95, show_default=True,
-              help="Merge clusters whose every scored pair has at least this probability.")
+@linkage_threshold_options("Merge clusters whose every scored pair has at least this match "
+                           "probability (0 < P < 1; default 0.95).")
 @click.option("--reason", help="Why, for the history.")
 @click.pass_obj
-def merge_command(pool: Pool, threshold, reason):
-    """Commit the safe merges: pending clusters above THRESHOLD become one lead each."""
-    from workbench.leads.merge import commit_merges
-    result = commit_merges(pool, threshold, reason=reason)
-    if not result["clusters"]:
-        click.echo(f"No pending cluster is safe at {threshold:g}; {result['leads']:,} leads.")
+def merge_command(pool: Pool, threshold, min_weight, reason):
+    """Commit the safe merges: pending clusters above the threshold become one lead each."""
+    from workbench.leads.merge import MERGE_PROBABILITY, commit_merges
+    result = commit_merges(pool, threshold, min_weight=min_weight, reason=reason)
+    if result.event_id is None:
+        bar = f"weight {min_weight:g}" if min_weight is not None else \
+            f"{threshold if threshold is not None else MERGE_PROBABILITY:g}"
+        click.echo(f"No pending cluster is safe at {bar}; {result.leads:,} leads.")
         return
-    click.echo(f"Merged {result['clusters']:,} clusters ({result['records_moved']:,} records "
-               f"moved) as event {result['event_id']}; the pool has {result['leads']:,} leads.")
+    click.echo(f"Merged {result.clusters:,} clusters ({result.records_moved:,} records "
+               f"moved) as event {result.event_id}; the pool has {result.leads:,} leads.")
 
 
 @main.command("edit")
@@ -125,7 +127,7 @@ def edit_command(pool: Pool, lead_id, field, value, clear, reason):
     from workbench.leads.merge import edit_lead
     if value is None and not clear:
         raise InputError("Give a VALUE or --clear.", fix="e.g. `workbench edit 42 title 采购总监`.")
-    event_id = edit_lead(pool, lead_id, field, None if clear else value, reason=reason)
+    event_id = edit_lead(pool, lead_id, field, None if clear else value, reason=reason).event_id
     click.echo(f"Lead {lead_id}: {field} {'override removed' if clear else '= ' + value} "
                f"(event {event_id}).")
 
@@ -191,7 +193,7 @@ def history_command(pool: Pool, lead_id):
 def undo_command(pool: Pool, event_id, last, reason):
     """Reverse EVENT_ID (or --last) by writing a new event; undo an undo to redo."""
     from workbench.leads.restore import undo
-    new_id = undo(pool, event_id, last=last, reason=reason)
+    new_id = undo(pool, event_id, last=last, reason=reason).event_id
     click.echo(f"Undone as event {new_id} (undo that to bring it back).")
 
 

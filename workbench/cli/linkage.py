@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from workbench.cli.app import main
+from workbench.cli.app import linkage_threshold_options, main
 from workbench.store.pool import Pool
 
 
@@ -16,14 +16,14 @@ from workbench.store.pool import Pool
               help="With INPUT: where to write id, cluster_id (.csv or .xlsx).")
 @click.option("--pairs", "pairs_out", type=click.Path(dir_okay=False, path_type=Path),
               help="With INPUT: also write the scored pairs here.")
-@click.option("--threshold", type=float,
-              help="Link at this match probability (≤ 1) or match weight (> 1).")
+@linkage_threshold_options("Link at this match probability (0 < P < 1).")
 @click.option("--id-column", default="lead_id", show_default=True,
               help="With INPUT: the column that identifies a row.")
 @click.option("--retrain", is_flag=True, help="Pool: train a new model version first.")
 @click.option("--seed", default=42, show_default=True, help="Training seed.")
 @click.pass_obj
-def dedupe_command(pool: Pool, input_file, out, pairs_out, threshold, id_column, retrain, seed):
+def dedupe_command(pool: Pool, input_file, out, pairs_out, threshold, min_weight, id_column,
+                   retrain, seed):
     """Deduplicate the whole pool, or (with INPUT) one CSV/Excel file without a pool.
 
     Without INPUT: trains a model if the pool has none, links every record, and stores the
@@ -35,11 +35,12 @@ def dedupe_command(pool: Pool, input_file, out, pairs_out, threshold, id_column,
         if out is None:
             raise click.UsageError("Give --out FILE for the clusters of INPUT.")
         result = dedupe_file(input_file, out, pairs_out=pairs_out, threshold=threshold,
-                             id_column=id_column, seed=seed)
+                             min_weight=min_weight, id_column=id_column, seed=seed)
         click.echo(result.summary())
         return
     from workbench.linkage.link import dedupe_pool
-    result = dedupe_pool(pool, threshold=threshold, retrain=retrain, seed=seed, progress=True)
+    result = dedupe_pool(pool, threshold=threshold, min_weight=min_weight, retrain=retrain,
+                         seed=seed, progress=True)
     for row in result.blocking:
         click.echo(f"  blocking {row['blocking_rule']}: {row['marginal_comparison_count']} "
                    "comparisons")

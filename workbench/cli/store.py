@@ -62,7 +62,7 @@ def restore_command(pool: Pool, snapshot, as_of, reason):
                          fix="List snapshots with `workbench backups`.")
     if as_of:
         from workbench.leads.restore import restore_as_of
-        event_id = restore_as_of(pool, as_of, reason=reason)
+        event_id = restore_as_of(pool, as_of, reason=reason).event_id
         click.echo(f"The pool's leads are back as of {as_of} (event {event_id}).")
         return
     from workbench.store.backup import restore
