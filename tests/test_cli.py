@@ -128,3 +128,21 @@ def test_pool_after_the_command_in_a_real_process(tmp_path):
                             env={**env, "WORKBENCH_POOL": str(pool)}, capture_output=True,
                             text=True, timeout=300)
     assert listed.returncode == 0 and "官网" in listed.stdout, listed.stderr[-3000:]
+
+
+@pytest.mark.parametrize("command", [["merge"], ["dedupe"], ["import", __file__, "-c", "官网"]])
+def test_threshold_is_a_probability_and_a_weight_has_its_own_option(runner, tmp_path, command):
+    refused = runner.invoke(main, [*command, "--threshold", "4.2"])
+    assert refused.exit_code == 2
+    assert "不是 0 与 1 之间的匹配概率" in refused.output and "--min-weight 4.2" in refused.output
+    both = runner.invoke(main, [*command, "--threshold", "0.9", "--min-weight", "3"])
+    assert both.exit_code == 2 and "not both" in both.output
+    assert not (tmp_path / "pool.duckdb").exists()  # refused before anything was opened
+
+
+def test_merge_at_a_match_weight(runner):
+    lead = ["add", "--channel", "线下门店", "name=李娜", "phone=13912345678"]
+    assert runner.invoke(main, lead).exit_code == 0
+    done = runner.invoke(main, ["merge", "--min-weight", "6.5"])
+    assert done.exit_code == 0, done.output
+    assert "No pending cluster is safe at weight 6.5; 1 leads." in done.output

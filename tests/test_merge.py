@@ -172,3 +172,41 @@ def test_new_imports_join_the_golden_leads_at_once(pool, tmp_path):
     assert cached == [(lead_of(pool, ids[0]), "赵敏", "+8613600003333", 1)]
     with pool.connect() as con:
         assert con.execute("SELECT count(*) FROM leads").fetchall()[0][0] == len(fresh)
+
+
+def test_every_change_to_leads_returns_a_change_result(pool):
+    """Merge, decide, edit, undo, restore: one result type with the change's own counts."""
+    from workbench.leads.change import ChangeResult
+    from workbench.leads.restore import restore_as_of, undo
+    from workbench.store.log import now
+    imported = now()
+    propose_clusters(pool, {10: [1, 2, 3]})
+    merged = decide(pool, Decision(10, (1, 2, 3), "merge"))
+    assert isinstance(merged, ChangeResult) and merged.kind == "review"
+    assert (merged.records_moved, merged.leads_touched, merged.leads_created,
+            merged.leads_retired, merged.clusters) == (2, 3, 0, 2, 1)
+    split = decide(pool, Decision(10, (1, 2, 3), "split", leaving=(3,)))
+    assert (split.records_moved, split.leads_created, split.leads_retired) == (1, 1, 0)
+    edit = edit_lead(pool, lead_of(pool, 1), "title", "经理")
+    assert (edit.kind, edit.records_moved, edit.leads_touched) == ("edit", 0, 1)
+    undone = undo(pool, split.event_id)
+    assert undone.undoes == split.event_id and undone.event_id > edit.event_id
+    assert (undone.records_moved, undone.leads_retired) == (1, 1)
+    assert f"workbench undo {undone.event_id}" in undone.summary()
+    restored = restore_as_of(pool, imported)  # 2 and 3 are leads of their own again
+    assert restored.kind == "restore_as_of"
+    assert (restored.records_moved, restored.leads_created, restored.leads_retired) == (2, 2, 0)
+    emptied = restore_as_of(pool, "2000-01-01")  # before the import: no record is a lead
+    assert (emptied.records_moved, emptied.leads_retired) == (6, 6)
+    nothing = commit_merges(pool, 0.99)
+    assert nothing.event_id is None and nothing.leads == 0
+    assert "nothing changed" in nothing.summary()
+
+
+def test_merge_threshold_is_a_probability_or_a_weight(pool):
+    propose_clusters(pool, {10: [1, 2], 20: [3, 4]}, probabilities={(3, 4): 0.80})
+    with pytest.raises(InputError, match="min_weight=4"):
+        commit_merges(pool, 4)  # a weight passed as a probability is refused, not guessed
+    assert commit_merges(pool, min_weight=4.5).clusters == 1  # p ≈ 0.957: only the safe one
+    assert commit_merges(pool, min_weight=1.9).clusters == 1  # p ≈ 0.789 < 0.80: the other
+    assert lead_of(pool, 3) == lead_of(pool, 4)

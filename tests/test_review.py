@@ -142,7 +142,7 @@ def test_stale_edited_and_truncated_files_are_refused_where_invalid(pool, tmp_pa
     assert "changed this cluster" in refused[30]
     assert "edited" in refused[40]
     assert report.applied == [] and report.event_id is None
-    assert "4 refused" in report.summary()
+    assert "4 个被拒 refused" in report.summary()
 
 
 def test_a_file_that_is_not_a_review_file_is_refused(pool, tmp_path):
