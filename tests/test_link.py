@@ -1,6 +1,5 @@
 """Linking a real pool: whole-pool runs, incremental batches, stable ids, reviewers' decisions."""
 
-import pandas as pd
 import pytest
 
 from workbench.ingest.importer import import_file
