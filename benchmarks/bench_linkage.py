@@ -122,7 +122,7 @@ t = time.perf_counter()
 linked = link_batch(pool, batch.batch_id)
 link_s = time.perf_counter() - t
 print(json.dumps({"pool_import_s": imported, "full_link_s": full_s, "batch_import_s": batch_import,
-                  "batch_link_s": link_s, "batch_links": linked["links"],
+                  "batch_link_s": link_s, "batch_links": linked.links,
                   "peak_mib_before_batch": before,
                   "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "full_pairs": full.pairs_scored}))

@@ -99,13 +99,15 @@ else:
     from workbench.store.pool import Pool
     from workbench.leads import merge
     if phase == "merge":
-        out = merge.commit_merges(Pool(path), 0.95, reason="benchmark")
+        done = merge.commit_merges(Pool(path), 0.95, reason="benchmark")
+        out = {"event_id": done.event_id, "clusters": done.clusters,
+               "records_moved": done.records_moved, "leads": done.leads}
     elif phase == "undo":
         from workbench.leads import restore as history
         event = history.undo(Pool(path), last=True, reason="benchmark")
         with Pool(path).connect() as con:
             leads = con.execute("SELECT count(*) FROM leads").fetchall()[0][0]
-        out = {"event_id": event, "leads": leads}
+        out = {"event_id": event.event_id, "leads": leads}
     else:
         from workbench.leads.golden import rebuild_leads
         out = {"leads": rebuild_leads(Pool(path))}

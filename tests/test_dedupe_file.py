@@ -156,7 +156,7 @@ def test_one_row_is_its_own_cluster(tmp_path):
     out = tmp_path / "out.csv"
     result = dedupe_file(path, out, pairs_out=tmp_path / "pairs.csv")
     assert pd.read_csv(out, dtype=str).values.tolist() == [["A1", "1"]]
-    assert result.rows == 1 and result.clusters == 1
+    assert result.records == 1 and result.clusters == 1
     assert pd.read_csv(tmp_path / "pairs.csv").empty
 
 

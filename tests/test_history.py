@@ -41,10 +41,10 @@ def _leads(pool, ids=(1, 2, 3, 4)):
 def test_undo_merge_then_undo_the_undo(pool):
     before = _leads(pool)
     propose_clusters(pool, {10: [1, 2]})
-    merged = commit_merges(pool, 0.9)["event_id"]
+    merged = commit_merges(pool, 0.9).event_id
     after = _leads(pool)
     assert after[0] == after[1]
-    first = undo(pool, merged, reason="两个人")
+    first = undo(pool, merged, reason="两个人").event_id
     assert _leads(pool) == before
     assert undone_events_of(pool) == {merged}
     undo(pool, first)  # redo
@@ -61,8 +61,8 @@ def undone_events_of(pool):
 
 def test_undo_is_refused_while_later_events_depend_on_it(pool):
     propose_clusters(pool, {10: [1, 2]})
-    merged = decide(pool, Decision(10, (1, 2), "merge"))
-    split = decide(pool, Decision(10, (1, 2), "split", leaving=(2,)))
+    merged = decide(pool, Decision(10, (1, 2), "merge")).event_id
+    split = decide(pool, Decision(10, (1, 2), "split", leaving=(2,))).event_id
     with pytest.raises(InputError, match=rf"later events \[{split}\]"):
         undo(pool, merged)
     undo(pool, split)
@@ -74,7 +74,7 @@ def test_undo_is_refused_while_later_events_depend_on_it(pool):
 
 def test_undoing_a_review_decision_withdraws_labels_constraints_and_requeues(pool):
     propose_clusters(pool, {10: [1, 2], 20: [3, 4]})
-    event = decide(pool, [Decision(10, (1, 2), "merge"), Decision(20, (3, 4), "not_duplicates")])
+    event = decide(pool, [Decision(10, (1, 2), "merge"), Decision(20, (3, 4), "not_duplicates")]).event_id
     assert review_queue(pool).empty
     undo(pool, event)
     with pool.connect() as con:
@@ -92,14 +92,14 @@ def test_undo_import_takes_its_records_out_of_the_leads_and_back(pool, tmp_path)
         event = con.execute("SELECT event_id FROM events WHERE kind = 'import' "
                             "ORDER BY event_id DESC LIMIT 1").fetchall()[0][0]
     leads_before = _leads(pool, ids)
-    merged = commit_merges(pool, 0.9)["event_id"]
+    merged = commit_merges(pool, 0.9).event_id
     assert lead_of(pool, ids[1]) == lead_of(pool, 1)
     records_before = counts(pool)["records"]
-    undone = undo(pool, event, reason="wrong file")
+    undone = undo(pool, event, reason="wrong file").event_id
     assert _leads(pool, ids) == [None, None]
     assert lead_of(pool, 1) is not None  # the other batch's records stay
     assert counts(pool)["records"] == records_before  # records are never deleted
-    assert commit_merges(pool, 0.9)["clusters"] == 0  # out of the leads means out of merges
+    assert commit_merges(pool, 0.9).clusters == 0  # out of the leads means out of merges
     undo(pool, undone)
     assert lead_of(pool, ids[1]) == lead_of(pool, 1)  # back where the merge had put it
     assert merged not in undone_events_of(pool)
@@ -108,7 +108,7 @@ def test_undo_import_takes_its_records_out_of_the_leads_and_back(pool, tmp_path)
 
 def test_undo_edit_and_rules_change(pool):
     lead = lead_of(pool, 3)
-    edit = edit_lead(pool, lead, "title", "经理")
+    edit = edit_lead(pool, lead, "title", "经理").event_id
     edit_lead(pool, lead, "title", "总监")
     with pytest.raises(InputError, match="later events"):
         undo(pool, edit)
@@ -130,7 +130,7 @@ def test_undo_edit_and_rules_change(pool):
 
 def test_lead_history_tells_the_whole_story(pool):
     propose_clusters(pool, {10: [1, 2]})
-    merged = decide(pool, Decision(10, (1, 2), "merge"), reason="same mobile")
+    merged = decide(pool, Decision(10, (1, 2), "merge"), reason="same mobile").event_id
     lead = lead_of(pool, 1)
     edit_lead(pool, lead, "title", "经理", reason="called")
     undo(pool, merged)
@@ -157,7 +157,7 @@ def test_leads_as_of_and_restore_as_of(pool):
     then = leads_as_of(pool, t1).set_index("lead_id")
     assert len(then) == 2 and then.loc[lead, "title"] == "经理"
     edit_lead(pool, lead, "title", "破坏者改的")  # the sabotage
-    restored = restore_as_of(pool, t0, reason="back to before the merges")
+    restored = restore_as_of(pool, t0, reason="back to before the merges").event_id
     assert len(set(_leads(pool))) == 4
     with pool.connect() as con:
         assert con.execute("SELECT count(*) FROM current_constraints").fetchall()[0][0] == 0

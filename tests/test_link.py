@@ -1,10 +1,9 @@
 """Linking a real pool: whole-pool runs, incremental batches, stable ids, reviewers' decisions."""
 
-import pandas as pd
 import pytest
 
 from workbench.ingest.importer import import_file
-from workbench.linkage.link import dedupe_pool, explain_pair, link_batch
+from workbench.linkage.link import LinkResult, dedupe_pool, explain_pair, link_batch
 from workbench.linkage.model import load_model
 from workbench.store.pool import Pool
 from workbench.testdata.generate import generate_leads
@@ -92,17 +91,17 @@ def test_batch_links_against_the_pool_without_rescoring_it(pool_with_batches):
     before = _clusters(pool).set_index("record_id")["cluster_id"]
     imported = import_file(pool, tmp / "second.csv", channel="展会")
     linked = link_batch(pool, imported.batch_id)  # what `workbench import` does next
-    assert linked is not None and linked["kind"] == "incremental"
+    assert isinstance(linked, LinkResult) and linked.kind == "incremental" and not linked.skipped
     batch_id = imported.batch_id
     after = _clusters(pool)
     new = after[after["batch_id"] == batch_id]
-    assert len(new) == linked["records"] > 0
+    assert len(new) == linked.records > 0
     with pool.connect(read_only=True) as con:
         # Every pair of the incremental run involves a record of the batch.
         old_only = con.execute(
             "SELECT count(*) FROM pairs p WHERE run_id = ? AND NOT EXISTS ("
             "SELECT 1 FROM records r WHERE r.batch_id = ? AND r.record_id IN "
-            "(p.record_id_l, p.record_id_r))", [linked["run_id"], batch_id]).fetchall()[0][0]
+            "(p.record_id_l, p.record_id_r))", [linked.run_id, batch_id]).fetchall()[0][0]
     assert old_only == 0
     # A pool cluster the batch did not touch keeps its id and members.
     after_ids = after.set_index("record_id")["cluster_id"]
@@ -164,9 +163,11 @@ def test_link_batch_without_a_model_does_nothing(tmp_path):
     leads.drop(columns=["entity_id"]).to_csv(tmp_path / "a.csv", index=False)
     pool = Pool(tmp_path / "pool.duckdb")
     imported = import_file(pool, tmp_path / "a.csv", channel="官网表单")
-    assert link_batch(pool, imported.batch_id) is None
+    nothing = link_batch(pool, imported.batch_id)
+    assert isinstance(nothing, LinkResult) and "dedupe" in nothing.skipped
+    assert (nothing.records, nothing.links, nothing.clusters, nothing.run_id) == (0, 0, 0, 0)
     assert _clusters(pool).empty
-    assert pd.isna(imported.linked) or imported.linked is None
+    assert imported.linked is None  # import_file itself does not link
 
 
 def test_cli_dedupe_and_explain(pool_with_batches):
@@ -216,7 +217,7 @@ def test_batch_scores_as_a_whole_pool_run_would(tmp_path):
                 "WHERE batch_id = ?)) ORDER BY 1, 2",
                 [run_id, batch.batch_id, batch.batch_id]).df()
 
-    got = batch_pairs(pool, linked["run_id"])
+    got = batch_pairs(pool, linked.run_id)
     want = batch_pairs(whole, full.run_id)
     assert len(got) > 100
     assert got[["record_id_l", "record_id_r"]].equals(want[["record_id_l", "record_id_r"]])

@@ -49,13 +49,13 @@ def test_commit_merges_takes_only_safe_undecided_clusters(pool):
                      probabilities={(3, 4): 0.80})
     decide(pool, Decision(30, (5, 6), "not_duplicates"))
     result = commit_merges(pool, 0.95)
-    assert result["clusters"] == 1 and result["records_moved"] == 1
+    assert result.clusters == 1 and result.records_moved == 1
     assert lead_of(pool, 1) == lead_of(pool, 2)
     assert lead_of(pool, 3) != lead_of(pool, 4)          # 0.80 is below the threshold
     assert lead_of(pool, 5) != lead_of(pool, 6)          # a reviewer said no
     assert lead_of(pool, 7) is None                       # rejected records are no lead
-    assert commit_merges(pool, 0.95)["clusters"] == 0     # nothing is merged twice
-    assert commit_merges(pool, 0.75)["clusters"] == 1     # the 0.80 cluster at a lower bar
+    assert commit_merges(pool, 0.95).clusters == 0     # nothing is merged twice
+    assert commit_merges(pool, 0.75).clusters == 1     # the 0.80 cluster at a lower bar
     assert lead_of(pool, 3) == lead_of(pool, 4)
 
 
@@ -68,7 +68,7 @@ def test_split_moves_leavers_out_and_keeps_them_out(pool):
     assert {(1, 3, "cannot_link"), (2, 3, "cannot_link"), (1, 2, "must_link")} <= _constraints(pool)
     assert {(1, 2, True), (1, 3, False), (2, 3, False)} <= _labels(pool)
     # the split cluster is not merged back by a later auto-merge of the same proposal
-    assert commit_merges(pool, 0.5)["clusters"] == 0
+    assert commit_merges(pool, 0.5).clusters == 0
     assert lead_of(pool, 3) != lead_of(pool, 1)
 
 
@@ -96,14 +96,14 @@ def test_bad_decisions_are_refused_whole(pool, decision, leaving, problem):
 
 def test_owner_is_notified_of_every_change_to_their_lead(pool):
     propose_clusters(pool, {10: [1, 2], 20: [3, 4]})
-    event = decide(pool, [Decision(10, (1, 2), "merge"), Decision(20, (3, 4), "merge")])
+    event = decide(pool, [Decision(10, (1, 2), "merge"), Decision(20, (3, 4), "merge")]).event_id
     lead = lead_of(pool, 1)
     with pool.connect() as con:
         notes = con.execute("SELECT recipient, kind, subject, event_id FROM notifications "
                             "ORDER BY notification_id").fetchall()
     # lead 3+4 has no owner: nobody to tell
     assert notes == [("李销售", "lead_changed", f"lead:{lead}", event)]
-    edit = edit_lead(pool, lead, "title", "采购经理", reason="电话确认")
+    edit = edit_lead(pool, lead, "title", "采购经理", reason="电话确认").event_id
     with pool.connect() as con:
         last = con.execute("SELECT recipient, subject, message, event_id FROM notifications "
                            "ORDER BY notification_id DESC LIMIT 1").fetchall()[0]
@@ -149,7 +149,7 @@ def test_an_override_follows_its_lead_into_a_merge_and_back_out(pool):
     edit_lead(pool, lead_of(pool, 2), "title", "采购总监")     # on the lead that will be absorbed
     edit_lead(pool, lead_of(pool, 3), "title", "经理")
     propose_clusters(pool, {10: [1, 2]})
-    merged = decide(pool, Decision(10, (1, 2), "merge"))
+    merged = decide(pool, Decision(10, (1, 2), "merge")).event_id
     assert lead_of(pool, 2) == lead_of(pool, 1) == 1
     with pool.connect() as con:
         golden = golden_leads(con).set_index("lead_id")
@@ -172,3 +172,41 @@ def test_new_imports_join_the_golden_leads_at_once(pool, tmp_path):
     assert cached == [(lead_of(pool, ids[0]), "赵敏", "+8613600003333", 1)]
     with pool.connect() as con:
         assert con.execute("SELECT count(*) FROM leads").fetchall()[0][0] == len(fresh)
+
+
+def test_every_change_to_leads_returns_a_change_result(pool):
+    """Merge, decide, edit, undo, restore: one result type with the change's own counts."""
+    from workbench.leads.change import ChangeResult
+    from workbench.leads.restore import restore_as_of, undo
+    from workbench.store.log import now
+    imported = now()
+    propose_clusters(pool, {10: [1, 2, 3]})
+    merged = decide(pool, Decision(10, (1, 2, 3), "merge"))
+    assert isinstance(merged, ChangeResult) and merged.kind == "review"
+    assert (merged.records_moved, merged.leads_touched, merged.leads_created,
+            merged.leads_retired, merged.clusters) == (2, 3, 0, 2, 1)
+    split = decide(pool, Decision(10, (1, 2, 3), "split", leaving=(3,)))
+    assert (split.records_moved, split.leads_created, split.leads_retired) == (1, 1, 0)
+    edit = edit_lead(pool, lead_of(pool, 1), "title", "经理")
+    assert (edit.kind, edit.records_moved, edit.leads_touched) == ("edit", 0, 1)
+    undone = undo(pool, split.event_id)
+    assert undone.undoes == split.event_id and undone.event_id > edit.event_id
+    assert (undone.records_moved, undone.leads_retired) == (1, 1)
+    assert f"workbench undo {undone.event_id}" in undone.summary()
+    restored = restore_as_of(pool, imported)  # 2 and 3 are leads of their own again
+    assert restored.kind == "restore_as_of"
+    assert (restored.records_moved, restored.leads_created, restored.leads_retired) == (2, 2, 0)
+    emptied = restore_as_of(pool, "2000-01-01")  # before the import: no record is a lead
+    assert (emptied.records_moved, emptied.leads_retired) == (6, 6)
+    nothing = commit_merges(pool, 0.99)
+    assert nothing.event_id is None and nothing.leads == 0
+    assert "nothing changed" in nothing.summary()
+
+
+def test_merge_threshold_is_a_probability_or_a_weight(pool):
+    propose_clusters(pool, {10: [1, 2], 20: [3, 4]}, probabilities={(3, 4): 0.80})
+    with pytest.raises(InputError, match="min_weight=4"):
+        commit_merges(pool, 4)  # a weight passed as a probability is refused, not guessed
+    assert commit_merges(pool, min_weight=4.5).clusters == 1  # p ≈ 0.957: only the safe one
+    assert commit_merges(pool, min_weight=1.9).clusters == 1  # p ≈ 0.789 < 0.80: the other
+    assert lead_of(pool, 3) == lead_of(pool, 4)

@@ -32,7 +32,7 @@ def test_real_linkage_merge_and_a_split_that_survives_full_and_incremental_runs(
         import_file(pool, path, channel=channel)
     dedupe_pool(pool)
     result = commit_merges(pool, 0.95)
-    assert result["clusters"] > 100
+    assert result.clusters > 100
 
     # the merged leads are right: record pairs inside a lead are the same person (truth)
     truth = pd.read_csv(sample_truth()).set_index("lead_id")["entity_id"]

@@ -111,8 +111,20 @@ def test_nothing_to_compare_is_an_error():
 def test_threshold_as_weight():
     model = LinkageModel(settings={"comparisons": []}, threshold=0.95)
     assert model.threshold_weight == pytest.approx(math.log2(0.95 / 0.05))
-    assert model.with_threshold(10).threshold_kind == "weight"
-    assert model.with_threshold(10).threshold_weight == 10
+    assert model.with_threshold(min_weight=10).threshold_kind == "weight"
+    assert model.with_threshold(min_weight=10).threshold_weight == 10
+    assert model.with_threshold(min_weight=-2).threshold_weight == -2  # a weight may be negative
+    assert model.with_threshold(0.99).threshold_kind == "probability"
+    assert model.with_threshold() is model
+
+
+@pytest.mark.parametrize("value", [1, 1.5, 10, 0, -0.2])
+def test_a_threshold_outside_0_1_is_not_taken_for_a_weight(value):
+    model = LinkageModel(settings={"comparisons": []}, threshold=0.95)
+    with pytest.raises(ValueError, match=f"min_weight={value:g}"):
+        model.with_threshold(value)
+    with pytest.raises(ValueError, match="not both"):
+        model.with_threshold(0.9, min_weight=3)
 
 
 @pytest.mark.slow

@@ -136,11 +136,11 @@ def test_a_large_merge_sees_its_own_moves(tmp_path):
     path = tmp_path / "big.duckdb"
     build_pool(path, 300_000)
     result = commit_merges(Pool(path), 0.95)
-    assert result["records_moved"] > 130_000
+    assert result.records_moved > 130_000
     with Pool(path).connect() as con:
         q = lambda sql: con.execute(sql).fetchall()[0][0]  # noqa: E731
-        assert result["leads"] == q("SELECT count(DISTINCT lead_id) FROM current_membership")
-        assert q("SELECT count(*) FROM leads") == result["leads"]
+        assert result.leads == q("SELECT count(DISTINCT lead_id) FROM current_membership")
+        assert q("SELECT count(*) FROM leads") == result.leads
         assert q("SELECT sum(members) FROM leads") == 300_000
         # every record was a lead of its own: each owned record of a merged lead means one
         # message about its old lead (the one kept, or the one merged away) to its owner

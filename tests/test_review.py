@@ -64,7 +64,7 @@ def test_patterns_are_counted_and_one_decision_settles_a_group(pool):
     assert sorted(preview.cluster_id) == [10, 20]
     assert all("become lead" in e for e in preview.effect)
     assert lead_of(pool, 1) != lead_of(pool, 2)  # a preview changes nothing
-    event = decide_pattern(pool, "same mobile, different name", "merge", reason="同号改名")
+    event = decide_pattern(pool, "same mobile, different name", "merge", reason="同号改名").event_id
     assert lead_of(pool, 1) == lead_of(pool, 2) and lead_of(pool, 3) == lead_of(pool, 4)
     assert sorted(review_queue(pool).cluster_id) == [30, 40]
     with pool.connect() as con:
@@ -142,7 +142,7 @@ def test_stale_edited_and_truncated_files_are_refused_where_invalid(pool, tmp_pa
     assert "changed this cluster" in refused[30]
     assert "edited" in refused[40]
     assert report.applied == [] and report.event_id is None
-    assert "4 refused" in report.summary()
+    assert "4 个被拒 refused" in report.summary()
 
 
 def test_a_file_that_is_not_a_review_file_is_refused(pool, tmp_path):

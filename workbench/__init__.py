@@ -6,26 +6,32 @@ The package reads as its pipeline: `store` (the pool file, its schema, the event
 Each imports only from those before it.
 
 The names in `__all__` are what a notebook author needs; the rest is reached through its
-subpackage.
+subpackage. Each family of operations returns one type: imports an `ImportResult`, linking
+(`dedupe_pool`, `link_batch`, `dedupe_file`) a `LinkResult`, changes to leads (`commit_merges`,
+`edit_lead`, `decide`, `apply_review`, `undo`, `restore_as_of`) a `ChangeResult`.
 """
 
 from workbench.errors import InputError, WorkbenchError
-from workbench.ingest.importer import add_record, import_file
+from workbench.ingest.importer import ImportResult, add_record, import_file
 from workbench.jobs.report import write_report
 from workbench.jobs.runs import open_pool
+from workbench.leads.change import ChangeResult
 from workbench.leads.decisions import Decision, decide
 from workbench.leads.merge import commit_merges, edit_lead
 from workbench.leads.restore import lead_history, leads_as_of, restore_as_of, undo
 from workbench.leads.review import apply_review, export_review, review_queue
-from workbench.linkage.link import dedupe_pool, explain_pair, link_batch
+from workbench.linkage.link import LinkResult, dedupe_pool, explain_pair, link_batch
 from workbench.linkage.standalone import dedupe_file
 from workbench.quality.measures import quality_report
 from workbench.store.backup import backup, restore
 from workbench.store.pool import Pool
 
 __all__ = [
+    "ChangeResult",
     "Decision",
+    "ImportResult",
     "InputError",
+    "LinkResult",
     "Pool",
     "WorkbenchError",
     "add_record",

@@ -34,7 +34,9 @@ from workbench.store.pool import Pool, current_actor, run
 
 log = logging.getLogger(__name__)
 
-DEFAULT_THRESHOLD = 0.90
+# The batch quality score (0..1) a channel's batches must reach, unless the pool or the channel
+# sets its own: GATE_RUN scored batches in a row below it pause the channel.
+GATE_MIN_SCORE = 0.90
 # How many scored batches in a row below the threshold pause a channel.
 GATE_RUN = 3
 # Weights of the batch quality score; reachability first, as the mission asks.
@@ -149,7 +151,7 @@ def channel_threshold(con: duckdb.DuckDBPyConnection, channel: str) -> float:
     if row is not None and row["quality_threshold"] is not None:
         return float(row["quality_threshold"])
     pool_row = run(con, sql.pool_threshold_sql()).fetchone()
-    return float(pool_row[0]) if pool_row else DEFAULT_THRESHOLD
+    return float(pool_row[0]) if pool_row else GATE_MIN_SCORE
 
 
 def _check_gate(con: duckdb.DuckDBPyConnection, channel: str) -> None:
@@ -258,7 +260,7 @@ def channel_table(con: duckdb.DuckDBPyConnection, *, recent: int = 5) -> pd.Data
     """`list_channels` on an open connection."""
     frame = run(con, sql.list_channels_sql(), {"recent": recent}).df()
     pool_row = run(con, sql.pool_threshold_sql()).fetchone()
-    default = float(pool_row[0]) if pool_row else DEFAULT_THRESHOLD
+    default = float(pool_row[0]) if pool_row else GATE_MIN_SCORE
     frame["threshold"] = frame.pop("quality_threshold").fillna(default)
     frame["recent_scores"] = frame["recent_scores"].map(list)
     return frame

@@ -16,6 +16,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,9 @@ from workbench.leads.change import admit_batch
 from workbench.store import sql as store_sql
 from workbench.store.log import log_event
 from workbench.store.pool import Pool, current_actor, run, transaction
+
+if TYPE_CHECKING:  # only for the annotation: linkage sits above ingest
+    from workbench.linkage.link import LinkResult
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +141,7 @@ class ImportResult:
     skipped: bool = False
     duplicate_of: int | None = None
     seconds: float = 0.0
-    linked: dict | None = field(default=None)
+    linked: LinkResult | None = field(default=None)  # set by the caller that links the batch
 
     @property
     def imported(self) -> int:
@@ -519,3 +523,17 @@ def sync_log_row(pool: Pool, batch_id: int) -> pd.DataFrame:
     """The sync-log row (批次) a batch wrote: id, time, channel, status, rows, errors, reasons."""
     with pool.connect(read_only=True) as con:
         return run(con, sql.sync_row_sql(), {"batch_id": int(batch_id)}).df()
+
+
+
+def reject_reason(pool: Pool, batch_id: int) -> str:
+    """Why the first rejected record of a batch was rejected ('' if none was), e.g. for the
+    one record of an `add_record` batch.
+
+    Example:
+        >>> reject_reason(pool, add_record(pool, "线下门店", {"name": "张伟"}).batch_id)
+        'no usable contact (mobile, e-mail, WeChat or QQ)'
+    """
+    with pool.connect(read_only=True) as con:
+        row = run(con, sql.reject_reason_sql(), {"batch_id": int(batch_id)}).fetchone()
+    return row[0] if row and row[0] else ""

@@ -228,3 +228,11 @@ def batch_score_parts_sql() -> str:
     return f"""
 SELECT rows, reachable, complete, present, valid
 FROM ({batch_parts_sql("b AS (SELECT * FROM batches WHERE batch_id = $batch_id)")})"""
+
+
+def reject_reason_sql() -> str:
+    """Why the first rejected record of batch `$batch_id` was rejected: one row (reject_reason),
+    or none."""
+    return """
+SELECT reject_reason FROM records WHERE batch_id = $batch_id AND rejected
+ORDER BY record_id LIMIT 1"""

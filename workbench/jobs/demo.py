@@ -67,9 +67,9 @@ def run_demo(pool: Pool, *, out_dir: str | Path = "data", progress: bool = True)
 
     merged = commit_merges(pool, DEFAULT_THRESHOLD, reason="demo: merge what is safe")
     result.steps.append(
-        f"Merged {merged['clusters']:,} safe clusters (every pair at or above "
-        f"{DEFAULT_THRESHOLD:.0%}): {merged['records_moved']:,} records moved, "
-        f"{merged['leads']:,} golden leads now."
+        f"Merged {merged.clusters:,} safe clusters (every pair at or above "
+        f"{DEFAULT_THRESHOLD:.0%}): {merged.records_moved:,} records moved, "
+        f"{merged.leads:,} golden leads now."
     )
 
     files = write_report(pool, out_dir / "reports" / "latest", progress=progress)

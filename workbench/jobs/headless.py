@@ -12,6 +12,7 @@ import pandas as pd
 
 from workbench.errors import InputError
 from workbench.ingest.importer import commit_batch, prepare_file, saved_mapping, sync_log_row
+from workbench.leads.change import ChangeResult
 from workbench.leads.lookup import find_leads, recent_events
 from workbench.leads.merge import commit_merges
 from workbench.leads.restore import lead_history
@@ -117,13 +118,13 @@ def review_unattended(pool: Pool, out_dir: str | Path, *,
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    merged = {"clusters": 0, "event_id": None}
+    merged = ChangeResult("merge", None)
     if auto_merge_threshold is not None:
         merged = commit_merges(pool, float(auto_merge_threshold),
                                reason=f"unattended review: auto-merge at {auto_merge_threshold}")
     path, clusters = export_review(pool, out / "review_queue.xlsx", limit=limit)
     summary = {"auto_merge_threshold": auto_merge_threshold,
-               "merged_clusters": int(merged["clusters"]), "merge_event": merged["event_id"],
+               "merged_clusters": merged.clusters, "merge_event": merged.event_id,
                "queue": int(clusters), "review_file": str(path)}
     (out / "review_summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1),
                                              encoding="utf-8")

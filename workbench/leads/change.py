@@ -22,6 +22,7 @@ import json
 import logging
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
@@ -33,6 +34,67 @@ from workbench.store.log import now
 from workbench.store.pool import run
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class ChangeResult:
+    """What one change to leads did: a merge, an edit, review decisions, an undo or a restore.
+
+    Every such change is one event; `event_id` is None when there was nothing to change (and
+    no event was written). `commit_merges`, `edit_lead`, `decide`, `decide_pattern`,
+    `apply_review`, `undo` and `restore_as_of` all return one.
+
+    Example:
+        >>> result = commit_merges(pool, 0.98)
+        >>> result.event_id, result.records_moved
+        (41, 1730)
+        >>> print(result.summary())
+        事件 41 merge：1,200 个簇 clusters，1,730 条记录换了线索 records moved，...
+    """
+
+    kind: str  # the event's kind: 'merge', 'edit', 'review', 'undo', 'restore_as_of', ...
+    event_id: int | None  # None: nothing changed
+    records_moved: int = 0  # records that changed lead
+    leads_touched: int = 0  # leads whose members or fields changed (summed over its steps)
+    leads_created: int = 0  # leads that had no record before the change and have some now
+    leads_retired: int = 0  # leads that had records before the change and have none now
+    clusters: int = 0  # clusters merged or decided
+    leads: int | None = None  # leads in the pool afterwards, when the operation counts them
+    undoes: int | None = None  # for an undo: the event it reversed
+    # A review file's outcome (`apply_review`): which clusters were applied, which had been
+    # applied from the same file before, which were refused and why, how many had no decision.
+    file: str | None = None
+    export_id: str | None = None
+    applied: list[tuple[int, str]] = field(default_factory=list)
+    already: list[int] = field(default_factory=list)
+    refused: list[tuple[int, str]] = field(default_factory=list)
+    undecided: int = 0
+
+    def summary(self) -> str:
+        """A few lines for a person, Chinese first."""
+        if self.event_id is None:
+            lines = [f"未做任何变更 nothing changed ({self.kind})."]
+        else:
+            parts = [f"{self.records_moved:,} 条记录换了线索 records moved",
+                     f"{self.leads_touched:,} 个线索受影响 leads touched"]
+            if self.clusters:
+                parts.insert(0, f"{self.clusters:,} 个簇 clusters")
+            if self.leads_created:
+                parts.append(f"{self.leads_created:,} 个新线索 new leads")
+            if self.leads_retired:
+                parts.append(f"{self.leads_retired:,} 个线索被并入 leads merged away")
+            undoes = f"，撤销了事件 {self.undoes} undoes event {self.undoes}" if self.undoes else ""
+            lines = [f"事件 {self.event_id} {self.kind}{undoes}：{'，'.join(parts)}。"
+                     f"可撤销 undo with `workbench undo {self.event_id}`."]
+        if self.leads is not None:
+            lines.append(f"线索池现有 {self.leads:,} 个线索 leads in the pool.")
+        if self.file is not None:
+            lines.append(f"{self.file}：{len(self.applied)} 个决定已应用 decisions applied, "
+                         f"{len(self.already)} 个此前已应用 already applied earlier, "
+                         f"{len(self.refused)} 个被拒 refused, {self.undecided} 个簇未决定 "
+                         "clusters without a decision.")
+            lines += [f"  簇 cluster {c}: 被拒 refused: {why}" for c, why in self.refused]
+        return "\n".join(lines)
 
 
 class Change:
@@ -55,6 +117,8 @@ class Change:
         self.state = "current_membership"
         self.before: str | None = None
         self.touched: str | None = None
+        self.counts = {"records_moved": 0, "leads_touched": 0, "leads_created": 0,
+                       "leads_retired": 0}
 
     @classmethod
     def begin(cls, con: duckdb.DuckDBPyConnection, rules: Survivorship | None = None) -> Change:
@@ -137,6 +201,7 @@ class Change:
         changed = (run(self.con, store_sql.count_rows_sql("membership")).fetchall()[0][0]
                    - rows_before)
         self.state = self.table("state", sql.post_state_sql(moved, before))
+        self._count_moves(int(changed))
         if run(self.con, store_sql.count_rows_sql("edits")).fetchall()[0][0]:
             # a person's override must not vanish because its lead was merged into another
             run(self.con, sql.carry_edits_sql(before, self.state, self.touched),
@@ -154,6 +219,8 @@ class Change:
         members changed (`conflicts`), log the fields on which the members disagree."""
         if self.touched is None:
             return
+        self.counts["leads_touched"] += run(
+            self.con, f"SELECT count(*) FROM {self.touched}").fetchall()[0][0]
         src = self.table("src", golden.members_sql(self.rules, state=self.state,
                                                   touched=self.touched))
         rows = self.table("golden", sql.golden_sql(select_sql(self.rules),
@@ -167,6 +234,19 @@ class Change:
         run(self.con, sql.notify_owners_sql(self.touched, self.before or self.state, self.state),
             {"created_at": now(), "message": message,
              "payload": json.dumps({"event_id": event_id}), "event_id": event_id})
+
+
+    def _count_moves(self, moved: int) -> None:
+        """Add a step's moves to the change's counts: records moved, leads created/retired."""
+        created, retired = run(self.con, sql.lead_counts_sql(self.touched, self.before,
+                                                          self.state)).fetchall()[0]
+        self.counts["records_moved"] += moved
+        self.counts["leads_created"] += int(created)
+        self.counts["leads_retired"] += int(retired)
+
+    def result(self, kind: str, event_id: int | None, **extra) -> ChangeResult:
+        """The change's `ChangeResult` so far, for event `event_id` of `kind`."""
+        return ChangeResult(kind, event_id, **self.counts, **extra)
 
 
 def admit_batch(con: duckdb.DuckDBPyConnection, batch_id: int, event_id: int) -> int:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from workbench.errors import InputError
 from workbench.leads import sql
-from workbench.leads.change import Change
+from workbench.leads.change import Change, ChangeResult
 from workbench.store.log import log_event, now
 from workbench.store.pool import Pool, current_actor, run, run_many
 
@@ -73,7 +73,7 @@ def _pairs(ids: Iterable[int]) -> list[tuple[int, int]]:
 
 def apply_decisions(con: duckdb.DuckDBPyConnection, decisions: Sequence[Decision], *,
                     actor: str | None = None, reason: str | None = None,
-                    export_id: str | None = None, kind: str = "review") -> int:
+                    export_id: str | None = None, kind: str = "review") -> ChangeResult:
     """Apply reviewers' decisions as one event: membership moves, labels and constraints.
 
     Merge joins the cluster's records into one lead (must link); split moves the leaving
@@ -82,7 +82,7 @@ def apply_decisions(con: duckdb.DuckDBPyConnection, decisions: Sequence[Decision
     labels (match / not a match) feed the linkage model.
 
     Returns:
-        The event id, which undoes the whole batch of decisions at once.
+        A `ChangeResult`; its event id undoes the whole batch of decisions at once.
 
     Example:
         >>> with pool.transaction() as con:
@@ -92,8 +92,9 @@ def apply_decisions(con: duckdb.DuckDBPyConnection, decisions: Sequence[Decision
         d.check()
     actor = actor or current_actor()
     with Change.begin(con) as change:
-        return _apply(change, decisions, actor=actor, reason=reason, export_id=export_id,
-                      kind=kind)
+        event_id = _apply(change, decisions, actor=actor, reason=reason, export_id=export_id,
+                          kind=kind)
+        return change.result(kind, event_id, clusters=len(decisions))
 
 
 def _apply(change: Change, decisions: Sequence[Decision], *, actor: str, reason: str | None,
@@ -185,8 +186,8 @@ def _message(counts: dict[str, int], actor: str) -> str:
 
 
 def decide(pool: Pool, decisions: Decision | Sequence[Decision], *, actor: str | None = None,
-           reason: str | None = None) -> int:
-    """Apply one decision or a batch of them in one transaction; returns the event id.
+           reason: str | None = None) -> ChangeResult:
+    """Apply one decision or a batch of them in one transaction, as one event.
 
     Example:
         >>> decide(pool, Decision(7, (3, 8, 11), "split", leaving=(11,)), reason="different person")

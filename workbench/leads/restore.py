@@ -16,7 +16,7 @@ import pandas as pd
 
 from workbench.errors import InputError
 from workbench.leads import golden, sql
-from workbench.leads.change import Change
+from workbench.leads.change import Change, ChangeResult
 from workbench.store.log import event_row, log_event, now, undone_events
 from workbench.store.pool import Pool, current_actor, run
 
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 def undo(pool: Pool, event_id: int | None = None, *, last: bool = False,
-         actor: str | None = None, reason: str | None = None) -> int:
+         actor: str | None = None, reason: str | None = None) -> ChangeResult:
     """Reverse an event by writing a new one that restores what the event changed.
 
     Works for merges, splits, review decisions, edits, rule fixes, survivorship rule
@@ -44,7 +44,7 @@ def undo(pool: Pool, event_id: int | None = None, *, last: bool = False,
         reason: why.
 
     Returns:
-        The id of the new 'undo' event.
+        A `ChangeResult` for the new 'undo' event (`undoes`: the event reversed).
 
     Example:
         >>> undo(pool, 17, reason="merged two different people")
@@ -80,8 +80,9 @@ def undo(pool: Pool, event_id: int | None = None, *, last: bool = False,
                 fix="Only changes to leads, fields, constraints, labels, rules and import "
                 "batches can be undone here.",
             )
+        result = change.result("undo", new_id, undoes=event_id)
     log.info("event %d undone by event %d", event_id, new_id)
-    return new_id
+    return result
 
 
 def _reverse(change: Change, event: dict, new_id: int) -> bool:
@@ -196,7 +197,7 @@ def leads_as_of(pool: Pool, when) -> pd.DataFrame:
 
 
 def restore_as_of(pool: Pool, when, *, actor: str | None = None,
-                  reason: str | None = None) -> int:
+                  reason: str | None = None) -> ChangeResult:
     """Bring memberships, field overrides, constraints and labels back to their state at
     `when`, as one new (undoable) event. Records and events stay; only what is in force moves.
 
@@ -225,7 +226,7 @@ def restore_as_of(pool: Pool, when, *, actor: str | None = None,
         run(con, sql.labels_restore_sql(), {"reviewer": actor or current_actor(),
                                             "labelled_at": at, "event_id": event_id,
                                             "moment": moment})
-    return event_id
+        return change.result("restore_as_of", event_id)
 
 
 def _moment(when) -> datetime:

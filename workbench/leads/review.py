@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -24,6 +24,7 @@ import pandas as pd
 
 from workbench.errors import InputError
 from workbench.leads import sql
+from workbench.leads.change import ChangeResult
 from workbench.leads.decisions import Decision, apply_decisions, signature
 from workbench.leads.survivorship import valid_sql
 from workbench.store.log import now, undone_events
@@ -164,7 +165,7 @@ def preview_pattern(pool: Pool, pattern: str, decision: str) -> pd.DataFrame:
 
 
 def decide_pattern(pool: Pool, pattern: str, decision: str, *, actor: str | None = None,
-                   reason: str | None = None) -> int:
+                   reason: str | None = None) -> ChangeResult:
     """Decide every pending cluster of one pattern at once, as one undoable event.
 
     Example:
@@ -289,28 +290,6 @@ def export_review(pool: Pool, out: str | Path, *, pattern: str | None = None,
     return out, len(queue)
 
 
-@dataclass
-class ReviewReport:
-    """What `apply_review` did with a review file."""
-
-    file: str
-    export_id: str
-    applied: list[tuple[int, str]] = field(default_factory=list)
-    already: list[int] = field(default_factory=list)
-    refused: list[tuple[int, str]] = field(default_factory=list)
-    undecided: int = 0
-    event_id: int | None = None
-
-    def summary(self) -> str:
-        lines = [f"{self.file}: {len(self.applied)} decisions applied"
-                 + (f" (event {self.event_id})" if self.event_id else "")
-                 + f", {len(self.already)} already applied earlier, {len(self.refused)} refused, "
-                 f"{self.undecided} clusters without a decision."]
-        for cluster_id, why in self.refused:
-            lines.append(f"  cluster {cluster_id}: refused: {why}")
-        return "\n".join(lines)
-
-
 def _read_review(path: Path) -> tuple[dict, pd.DataFrame]:
     from openpyxl import load_workbook
 
@@ -348,7 +327,7 @@ def _text(value) -> str | None:
 
 
 def apply_review(pool: Pool, path: str | Path, *, strict: bool = False,
-                 actor: str | None = None, reason: str | None = None) -> ReviewReport:
+                 actor: str | None = None, reason: str | None = None) -> ChangeResult:
     """Read the decisions of a review file back and apply those that still hold.
 
     A cluster is refused when its rows were edited, added or removed in the file, when the
@@ -362,7 +341,7 @@ def apply_review(pool: Pool, path: str | Path, *, strict: bool = False,
     path = Path(path)
     meta, frame = _read_review(path)
     export_id = meta.get("export_id", "")
-    report = ReviewReport(file=str(path), export_id=export_id)
+    report = ChangeResult("review", None, file=str(path), export_id=export_id)
     decisions: list[Decision] = []
     with pool.transaction() as con:
         queue = _queue(con).set_index("cluster_id")
@@ -430,7 +409,10 @@ def apply_review(pool: Pool, path: str | Path, *, strict: bool = False,
                 "(strict).\n" + report.summary(),
                 file=str(path), fix="Export the queue again, or apply without --strict.")
         if decisions:
-            report.event_id = apply_decisions(
-                con, decisions, actor=actor or current_actor(),
-                reason=reason or f"review file {path.name}", export_id=export_id)
+            done = apply_decisions(con, decisions, actor=actor or current_actor(),
+                                   reason=reason or f"review file {path.name}",
+                                   export_id=export_id)
+            report = replace(done, file=report.file, export_id=export_id,
+                             applied=report.applied, already=report.already,
+                             refused=report.refused, undecided=report.undecided)
     return report

@@ -793,3 +793,14 @@ def export_rejects_sql(raw_columns: list[str], one_batch: bool) -> str:
 SELECT batch_id, source_file, source_sheet, source_row, reject_reason,
        {column_list(raw_columns)}, extra
 FROM records WHERE rejected {where} ORDER BY record_id"""
+
+
+def lead_counts_sql(touched: str, before: str, after: str) -> str:
+    """Of the leads in `touched`: how many have members in `after` but none in `before`
+    (created), and how many the other way round (retired)."""
+    return f"""
+WITH b AS (SELECT DISTINCT lead_id FROM {before} WHERE lead_id IN (SELECT lead_id FROM {touched})),
+     a AS (SELECT DISTINCT lead_id FROM {after} WHERE lead_id IN (SELECT lead_id FROM {touched}))
+SELECT count(*) FILTER (WHERE b.lead_id IS NULL AND a.lead_id IS NOT NULL),
+       count(*) FILTER (WHERE b.lead_id IS NOT NULL AND a.lead_id IS NULL)
+FROM {touched} t LEFT JOIN b ON b.lead_id = t.lead_id LEFT JOIN a ON a.lead_id = t.lead_id"""

@@ -16,6 +16,7 @@ import logging
 import math
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -46,10 +47,10 @@ STORE_MIN_WEIGHT = -8.0
 
 @dataclass
 class LinkResult:
-    """What a linkage run did."""
+    """What a linkage run did: the whole pool, one batch, or a file (`dedupe_file`)."""
 
-    run_id: int
-    kind: str  # 'full' | 'incremental'
+    run_id: int  # 0 for a file, or when nothing was linked
+    kind: str  # 'full' | 'incremental' | 'file'
     model_version: int
     threshold: float
     threshold_kind: str
@@ -62,11 +63,21 @@ class LinkResult:
     batch_id: int | None = None
     seconds: float = 0.0
     blocking: list[dict] = field(default_factory=list)
+    out: Path | None = None  # a file's clusters, as written
+    pairs_out: Path | None = None  # a file's scored pairs, as written
+    skipped: str | None = None  # why nothing was linked (no model yet), else None
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     def summary(self) -> str:
+        if self.skipped:
+            return f"未匹配 not linked: {self.skipped}"
+        if self.kind == "file":
+            pairs = f" and {self.pairs_scored} scored pairs to {self.pairs_out}" \
+                if self.pairs_out else ""
+            return (f"{self.records} rows in {self.clusters} clusters ({self.duplicates} rows "
+                    f"have a duplicate); wrote {self.out}{pairs} in {self.seconds:.1f} s.")
         what = "the whole pool" if self.kind == "full" else f"batch {self.batch_id}"
         trained = f", trained model v{self.model_version}" if self.trained else ""
         return (
@@ -189,6 +200,7 @@ def dedupe_pool(
     pool: Pool,
     *,
     threshold: float | None = None,
+    min_weight: float | None = None,
     retrain: bool = False,
     seed: int = 42,
     progress: bool = False,
@@ -198,8 +210,8 @@ def dedupe_pool(
 
     Args:
         pool: the lead pool.
-        threshold: link at this match probability (≤ 1) or match weight (> 1) instead of the
-            model's threshold.
+        threshold: link at this match probability (0 < p < 1) instead of the model's threshold.
+        min_weight: or link at this match weight instead (not both).
         retrain: train a new model version even if one exists (uses reviewers' labels).
         seed: training seed; the same pool and seed give the same model.
         progress: show progress bars.
@@ -231,7 +243,7 @@ def dedupe_pool(
         trained = model is None
         if trained:
             model = train_model(mem, seed=seed, labels=labels)
-        model = model.with_threshold(threshold) if threshold is not None else model
+        model = model.with_threshold(threshold, min_weight)
         linker = make_linker(mem, model.settings)
         blocking = blocking_counts(linker)
         for row in blocking.itertuples(index=False):
@@ -417,7 +429,8 @@ def _blocking_columns(model: LinkageModel) -> list[list[tuple[str, str]]]:
 
 # --- one batch ----------------------------------------------------------------------------------
 
-def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None) -> dict | None:
+def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None,
+               min_weight: float | None = None) -> LinkResult:
     """Link one imported batch against the pool and within itself, and update the clusters
     it touches. The importer calls this after a batch lands.
 
@@ -428,14 +441,15 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None) -> 
     Args:
         pool: the lead pool.
         batch_id: the batch that was just imported.
-        threshold: link at this probability (≤ 1) or weight (> 1) instead of the model's.
+        threshold: link at this match probability (0 < p < 1) instead of the model's.
+        min_weight: or link at this match weight instead (not both).
 
     Returns:
-        `LinkResult.to_dict()`, or None when the pool has no trained model yet (run
-        `workbench dedupe` once to train one).
+        A `LinkResult`; with zeros when the batch has no records to link, and with `skipped`
+        saying why when the pool has no trained model yet (run `workbench dedupe` once).
 
     Example:
-        >>> link_batch(Pool(), 12)["links"]
+        >>> link_batch(Pool(), 12).links
         37
     """
     started = time.perf_counter()
@@ -444,7 +458,9 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None) -> 
         model = load_model(con)
         if model is None:
             log.info("no linkage model in the pool; batch %s not linked", batch_id)
-            return None
+            return LinkResult(0, "incremental", 0, float("nan"), "probability", 0, 0, 0, 0, 0,
+                              batch_id=batch_id, skipped="no linkage model yet; run "
+                              "`workbench dedupe` once to train one")
         columns = _record_columns(con)
         batch_ids = run(con, sql.batch_record_ids_sql(), [batch_id]).df()["record_id"]
         stored = run(con, "SELECT count(*) FROM link_features").fetchall()[0][0]
@@ -456,11 +472,11 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None) -> 
             batch_input = _batch_link_input(con, batch_id, columns, model)
         elif len(batch_ids):
             records = con.sql(sql.linkable_records_sql(columns)).to_arrow_table()
-    model = model.with_threshold(threshold) if threshold is not None else model
+    model = model.with_threshold(threshold, min_weight)
     if len(batch_ids) == 0:
         return LinkResult(0, "incremental", int(model.version), model.threshold,
                           model.threshold_kind, 0, 0, 0, 0, 0, batch_id=batch_id,
-                          seconds=time.perf_counter() - started).to_dict()
+                          seconds=time.perf_counter() - started)
     mem = splink_connection()
     try:
         load_table(mem, "wb_batch_ids", pd.DataFrame({"record_id": batch_ids.astype("int64")}))
@@ -547,7 +563,7 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None) -> 
         records=len(in_batch), pairs_scored=len(new_pairs), links=len(strong),
         clusters=n_clusters, duplicates=dup, batch_id=batch_id,
         seconds=time.perf_counter() - started,
-    ).to_dict()
+    )
 
 
 # --- explanations -------------------------------------------------------------------------------

@@ -86,12 +86,29 @@ class LinkageModel:
         """Names of the comparisons the model makes, in order."""
         return [c["output_column_name"] for c in self.settings["comparisons"]]
 
-    def with_threshold(self, threshold: float | None, kind: str | None = None) -> LinkageModel:
-        """A copy at another threshold; a value above 1 is taken as a match weight."""
+    def with_threshold(self, threshold: float | None = None,
+                       min_weight: float | None = None) -> LinkageModel:
+        """A copy that links at match probability `threshold` (0 < p < 1) or at match weight
+        `min_weight` (any number); at most one of the two, neither gives the model itself.
+
+        Example:
+            >>> model.with_threshold(0.99).threshold_kind, model.with_threshold(min_weight=8).threshold_kind
+            ('probability', 'weight')
+        """
+        if threshold is not None and min_weight is not None:
+            raise ValueError("阈值只能给一种 give either threshold (a match probability) or "
+                             "min_weight (a match weight), not both.")
+        if min_weight is not None:
+            return LinkageModel(self.settings, float(min_weight), "weight", self.training,
+                                self.version)
         if threshold is None:
             return self
-        kind = kind or ("weight" if threshold > 1 or threshold < 0 else "probability")
-        return LinkageModel(self.settings, float(threshold), kind, self.training, self.version)
+        if not 0 < threshold < 1:
+            raise ValueError(f"匹配概率阈值须在 0 与 1 之间 threshold={threshold:g} is not a match "
+                             f"probability in (0, 1); for a match weight pass "
+                             f"min_weight={threshold:g}.")
+        return LinkageModel(self.settings, float(threshold), "probability", self.training,
+                            self.version)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,7 @@ from workbench.ingest.headers import map_headers
 from workbench.ingest.read import read_file
 from workbench.ingest.standardise import standardise_frame
 from workbench.linkage.cluster import cluster_pairs
+from workbench.linkage.link import LinkResult
 from workbench.linkage.model import (
     DEFAULT_THRESHOLD,
     LinkageModel,
@@ -54,27 +54,6 @@ class _Clock:
         now = time.perf_counter()
         log.info("%s: %.1f s", step, now - self.last)
         self.last = now
-
-
-@dataclass
-class DedupeFileResult:
-    """What `dedupe_file` wrote."""
-
-    rows: int
-    clusters: int
-    duplicates: int  # rows in a cluster with another row
-    pairs_scored: int
-    links: int
-    threshold: float
-    out: Path
-    pairs_out: Path | None
-    seconds: float
-
-    def summary(self) -> str:
-        pairs = f" and {self.pairs_scored} scored pairs to {self.pairs_out}" if self.pairs_out \
-            else ""
-        return (f"{self.rows} rows in {self.clusters} clusters ({self.duplicates} rows have a "
-                f"duplicate); wrote {self.out}{pairs} in {self.seconds:.1f} s.")
 
 
 def mapped_frame(frame: pd.DataFrame, id_column: str, source: str = "") -> pd.DataFrame:
@@ -108,6 +87,7 @@ def dedupe_frame(
     *,
     id_column: str = "lead_id",
     threshold: float | None = None,
+    min_weight: float | None = None,
     seed: int = 42,
     source: str = "",
     with_pairs: bool = True,
@@ -117,7 +97,8 @@ def dedupe_frame(
     Args:
         frame: the rows as read (any headers the header mapping knows), with `id_column`.
         id_column: the column that identifies a row; must be unique and filled.
-        threshold: match probability (≤ 1) or match weight (> 1) to link at.
+        threshold: the match probability (0 < p < 1) to link at.
+        min_weight: or the match weight to link at (not both).
         seed: training seed.
         source: the file name, for messages.
         with_pairs: build the pairs frame (at a million rows it takes seconds); without it
@@ -179,7 +160,7 @@ def dedupe_frame(
         clock.lap("link input")
         model: LinkageModel = train_model(mem, seed=seed, threshold=DEFAULT_THRESHOLD)
         clock.lap("train")
-        model = model.with_threshold(threshold)
+        model = model.with_threshold(threshold, min_weight)
         # The file's pairs need no explanation columns: leaving them out halves the memory.
         linker = make_linker(mem, {**model.settings,
                                    "retain_intermediate_calculation_columns": False})
@@ -238,16 +219,18 @@ def dedupe_file(
     *,
     pairs_out: str | Path | None = None,
     threshold: float | None = None,
+    min_weight: float | None = None,
     id_column: str = "lead_id",
     seed: int = 42,
-) -> DedupeFileResult:
+) -> LinkResult:
     """Deduplicate a CSV or Excel file and write its clusters (and optionally its pairs).
 
     Args:
         path: the input (.csv, .xlsx, .xls, .jsonl); the first sheet with data is used.
         out: where to write `id_column, cluster_id` (.csv, or .xlsx).
         pairs_out: where to write `id_l, id_r, match_probability, match_weight`.
-        threshold: match probability (≤ 1) or match weight (> 1) to link at.
+        threshold: the match probability (0 < p < 1) to link at.
+        min_weight: or the match weight to link at (not both).
         id_column: the column that identifies a row.
         seed: training seed.
 
@@ -271,17 +254,21 @@ def dedupe_file(
         frame = _header_only(path)
     else:
         frame = sheets[0].frame
-    clusters, pairs = dedupe_frame(frame, id_column=id_column, threshold=threshold, seed=seed,
+    clusters, pairs = dedupe_frame(frame, id_column=id_column, threshold=threshold,
+                                   min_weight=min_weight, seed=seed,
                                    source=str(path), with_pairs=pairs_out is not None)
     _write(clusters, Path(out))
     if pairs_out is not None:
         _write(pairs, Path(pairs_out))
     sizes = clusters["cluster_id"].map(clusters["cluster_id"].value_counts())
-    return DedupeFileResult(
-        rows=len(clusters), clusters=int(clusters["cluster_id"].nunique()),
+    return LinkResult(
+        run_id=0, kind="file", model_version=0,
+        threshold=min_weight if min_weight is not None else
+        threshold if threshold is not None else DEFAULT_THRESHOLD,
+        threshold_kind="weight" if min_weight is not None else "probability",
+        records=len(clusters), clusters=int(clusters["cluster_id"].nunique()),
         duplicates=int((sizes > 1).sum()), pairs_scored=clusters.attrs.get("pairs_scored", 0),
-        links=clusters.attrs.get("links", 0),
-        threshold=threshold if threshold is not None else DEFAULT_THRESHOLD,
+        links=clusters.attrs.get("links", 0), trained=True,
         out=Path(out), pairs_out=Path(pairs_out) if pairs_out else None,
         seconds=time.perf_counter() - started,
     )

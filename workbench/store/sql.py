@@ -144,3 +144,11 @@ def main_tables_sql() -> str:
 def count_rows_sql(table: str) -> str:
     """How many rows the table `table` holds."""
     return f"SELECT count(*) FROM {quote_ident(table)}"
+
+
+def latest_events_sql() -> str:
+    """The newest `$limit` events of the log, newest first: event_id, happened_at, actor,
+    kind, target, reason, undoes."""
+    return """
+SELECT event_id, happened_at, actor, kind, target, reason, undoes FROM events
+ORDER BY event_id DESC LIMIT $limit"""

@@ -103,7 +103,8 @@ class LeadsWidget:
             self.message.value = "<span style='color:#b00'>Give a reason for the edit.</span>"
             return None
         event_id = edit_lead(self.pool, self.lead_id, self.field.value,
-                             self.value.value.strip() or None, reason=self.reason.value.strip())
+                             self.value.value.strip() or None,
+                             reason=self.reason.value.strip()).event_id
         self.message.value = f"lead {self.lead_id}: {self.field.value} saved (event {event_id})"
         self.select(self.lead_id)
         self.refresh_events()
@@ -124,7 +125,7 @@ class LeadsWidget:
             return None
         reason = self.reason.value.strip() or "undone in the notebook"
         try:
-            event_id = undo(self.pool, int(self.undo_choice.value), reason=reason)
+            event_id = undo(self.pool, int(self.undo_choice.value), reason=reason).event_id
         except WorkbenchError as err:  # e.g. later events depend on it: say so, change nothing
             self.message.value = f"<span style='color:#b00'>{html.escape(str(err))}</span>"
             return None

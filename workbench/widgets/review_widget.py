@@ -193,7 +193,7 @@ class ReviewWidget:
         try:
             event_id = decide(self.pool, Decision(int(row.cluster_id), self.record_ids, decision,
                                                   leaving=leaving, pattern=row.pattern),
-                              reason=self.reason)
+                              reason=self.reason).event_id
         except WorkbenchError as err:  # shown to the reviewer; the pool is unchanged
             self.message.value = f"<span style='color:#b00'>{html.escape(str(err))}</span>"
             log.warning("decision %s on cluster %s refused: %s", decision, row.cluster_id, err)
@@ -234,7 +234,7 @@ class ReviewWidget:
     def apply_batch(self) -> int:
         """Decide every pending cluster of the chosen pattern at once (one undoable event)."""
         pattern, decision = self.pattern.value, self.batch_decision.value
-        event_id = decide_pattern(self.pool, pattern, decision, reason=self.reason)
+        event_id = decide_pattern(self.pool, pattern, decision, reason=self.reason).event_id
         chosen = self.queue[self.queue["pattern"] == pattern]
         self.decided += [(int(c), decision, event_id) for c in chosen["cluster_id"]]
         self.batch_output.value = (f"{len(chosen)} clusters of '{html.escape(pattern)}': "
