@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from quality_data import BAD, GOOD, expected, import_batch
+from support.quality_data import BAD, GOOD, expected, import_batch
 
 from workbench.errors import ChannelPaused, InputError, WorkbenchError
 from workbench.ingest.channels import (
