@@ -35,7 +35,7 @@ def commit_merges(pool: Pool, threshold: float = MERGE_PROBABILITY, *,
 
     Example:
         >>> commit_merges(pool, 0.98, reason="nightly auto-merge")
-        {'event_id': 41, 'clusters': 1200, 'records_moved': 1730, 'leads': 80213}
+        {'event_id': 11, 'clusters': ..., 'records_moved': ..., 'leads': ...}
     """
     with pool.transaction() as con, Change.begin(con) as change:
         undone = sorted(undone_events(con))
@@ -63,6 +63,8 @@ def edit_lead(pool_or_con, lead_id: int, field_name: str, value: str | None, *,
 
     Example:
         >>> edit_lead(pool, 42, "title", "采购总监", reason="called the customer")
+        11
+
     """
     if field_name not in GOLDEN_FIELDS:
         raise InputError(f"'{field_name}' is not a field of a lead.",
