@@ -335,7 +335,6 @@ def set_channel(
     Example:
         >>> set_channel(pool, "官网表单", owner="张经理", priority=90, kind="own")["owner"]
         '张经理'
-
     """
     changes = {
         k: v

@@ -526,7 +526,6 @@ def add_record(
     Example:
         >>> add_record(Pool(), "线下门店", {"name": "张伟", "phone": "13812345678"})
         ImportResult(channel='线下门店', source='manual entry', batch_id=6, status='success', rows=1, ...)
-
     """
     batch = prepare_values(values, channel=channel)
     return commit_batch(pool, batch, handler=entered_by)

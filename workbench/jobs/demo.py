@@ -44,7 +44,6 @@ def run_demo(pool: Pool, *, out_dir: str | Path = "data", progress: bool = True)
     `run_demo(Pool("data/leadpool.duckdb")).steps` lists each step with what it did; the
     `workbench demo` command prints the same.
     """
-
     from workbench.ingest.channels import set_channel
     from workbench.jobs.report import write_report
     from workbench.leads.merge import commit_merges

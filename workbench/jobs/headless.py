@@ -146,7 +146,6 @@ def tune_unattended(pool: Pool, out_dir: str | Path, *, threshold: float | None 
         >>> result = tune_unattended(pool, "data/runs/today", threshold=0.9, save=True)
         >>> result["model_version"], result["saved_version"], result["threshold"]
         (1, 2, 0.9)
-
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -167,7 +167,6 @@ def write_report(
         ...                      progress=False)
         >>> files.html, files.workbook
         (PosixPath('data/reports/2026-11-22/quality_report.html'), PosixPath('data/reports/2026-11-22/quality_report.xlsx'))
-
     """
     if not pool.exists():
         raise InputError(f"There is no lead pool at '{pool.path}'.",

@@ -125,7 +125,6 @@ def run_kept(notebook: str | os.PathLike, parameters: dict | None = None, *,
     `run_kept("review_clusters", {"auto_merge_threshold": 0.99}).out_dir` is a folder such as
     `data/runs/20261122-041502-review_clusters`.
     """
-
     from workbench.jobs.report import run_notebook
     path = find_notebook(notebook)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -126,8 +126,8 @@ def load_schedule(path: str | Path = DEFAULT_SCHEDULE) -> Schedule:
 
     Example:
         >>> _ = Path("schedule.toml").write_text(
-        ...     '[[jobs]]\nname = "daily-quality-report"\nnotebook = "quality_report.ipynb"\n'
-        ...     'every = "day"\nat = "23:00"\n', encoding="utf-8")
+        ...     'jobs = [{name = "daily-quality-report", notebook = "quality_report.ipynb",'
+        ...     ' every = "day", at = "23:00"}]', encoding="utf-8")
         >>> schedule = load_schedule("schedule.toml")
         >>> [job.name for job in schedule.jobs]
         ['daily-quality-report']
@@ -218,8 +218,8 @@ def due_jobs(schedule: Schedule, pool: Pool, now: dt.datetime | None = None) -> 
 
     Example:
         >>> _ = Path("schedule.toml").write_text(
-        ...     '[[jobs]]\nname = "daily-quality-report"\nnotebook = "quality_report.ipynb"\n'
-        ...     'every = "day"\nat = "23:00"\n', encoding="utf-8")
+        ...     'jobs = [{name = "daily-quality-report", notebook = "quality_report.ipynb",'
+        ...     ' every = "day", at = "23:00"}]', encoding="utf-8")
         >>> [job.name for job in due_jobs(load_schedule(), Pool())]   # never run: due
         ['daily-quality-report']
     """
@@ -248,7 +248,6 @@ def run_due(
     outcome.out_dir)` prints one line per job run, e.g.
     `daily-quality-report success data/runs/20261122-230001/daily-quality-report`.
     """
-
     now = now or dt.datetime.now()
     if only:
         unknown = sorted(set(only) - {job.name for job in schedule.jobs})

@@ -187,7 +187,6 @@ def decide(pool: Pool, decisions: Decision | Sequence[Decision], *, actor: str |
     Example:
         >>> decide(pool, Decision(7, (3, 8, 11), "split", leaving=(11,)), reason="different person")
         11
-
     """
     items = [decisions] if isinstance(decisions, Decision) else list(decisions)
     with pool.transaction() as con:

@@ -160,7 +160,6 @@ def leads_frame(con: duckdb.DuckDBPyConnection, batch: int | None = None) -> pd.
         0  lead        1   李伟  +8615517845194
         1  record      1   李伟  +8615517845194
         2  lead        2  唐思华            None
-
     """
     golden = golden_leads(con)
     if batch is not None:

@@ -84,7 +84,6 @@ def ordered_queue(pool: Pool) -> pd.DataFrame:
         >>> queue = ordered_queue(pool)
         >>> queue["uncertainty"].is_monotonic_increasing
         True
-
     """
     queue = review_queue(pool)
     queue["uncertainty"] = (queue["p_min"].astype(float) - 0.5).abs().fillna(1.0)
@@ -108,7 +107,6 @@ def preview_golden(pool: Pool, record_ids) -> dict:
     Example:
         >>> preview_golden(pool, [922, 1909])["phone"]
         '+8613771437594'
-
     """
     ids = [int(r) for r in record_ids]
     with pool.connect() as con:

@@ -64,7 +64,6 @@ def edit_lead(pool_or_con, lead_id: int, field_name: str, value: str | None, *,
     Example:
         >>> edit_lead(pool, 42, "title", "采购总监", reason="called the customer")
         11
-
     """
     if field_name not in GOLDEN_FIELDS:
         raise InputError(f"'{field_name}' is not a field of a lead.",

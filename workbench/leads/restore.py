@@ -174,7 +174,6 @@ def lead_history(pool: Pool, lead_id: int) -> pd.DataFrame:
         >>> lead_history(pool, 1)[["kind", "what"]]
              kind    what
         0  import  joined
-
     """
     with pool.connect(read_only=True) as con:
         frame = run(con, sql.history_rows_sql(), [lead_id]).df()
@@ -210,7 +209,6 @@ def restore_as_of(pool: Pool, when, *, actor: str | None = None,
         11
         >>> restore_as_of(pool, before, reason="sabotage on 5 May")
         12
-
     """
     moment = _moment(when)
     with pool.transaction() as con, Change.begin(con) as change:

@@ -102,7 +102,6 @@ def queue_patterns(pool: Pool) -> pd.DataFrame:
     Example:
         >>> queue_patterns(pool).columns.tolist()
         ['pattern', 'clusters', 'records', 'example_cluster']
-
     """
     queue = review_queue(pool)
     if queue.empty:
@@ -362,7 +361,6 @@ def apply_review(pool: Pool, path: str | Path, *, strict: bool = False,
         >>> path, clusters = export_review(pool, "review.xlsx", pattern="same mobile, different name")
         >>> print(apply_review(pool, "review.xlsx").summary())   # nobody filled in a decision
         review.xlsx: 0 decisions applied, 0 already applied earlier, 0 refused, ... clusters without a decision.
-
     """
     path = Path(path)
     meta, frame = _read_review(path)

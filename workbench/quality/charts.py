@@ -148,7 +148,6 @@ def reachability_chart(report: QualityReport) -> Figure:
         >>> from workbench.quality.measures import quality_report
         >>> reachability_chart(quality_report(pool))
         <Figure size ...x360 with 1 Axes>
-
     """
     title = "Reachability by channel 渠道可触达率"
     channels = report.channels.dropna(subset=["reachability"])

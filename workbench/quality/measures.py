@@ -400,7 +400,6 @@ def summary_table(report: QualityReport) -> pd.DataFrame:
         1  channels     5
         2      rows  2500
         3   records  2500
-
     """
     rows = []
     for key, value in report.summary.items():

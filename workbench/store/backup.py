@@ -164,7 +164,6 @@ def restore(pool: Pool, snapshot: str | Path, *, actor: str | None = None,
         >>> snapshot = backup(Pool())
         >>> restore(Pool(), snapshot, reason="data sabotaged on 5 May")
         PosixPath('data/leadpool.before-restore-20...-....duckdb')
-
     """
     snapshot = Path(snapshot)
     manifest = check_snapshot(snapshot)

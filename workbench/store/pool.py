@@ -59,7 +59,6 @@ class Pool:
         (2500,)
     """
 
-
     def __init__(self, path: str | os.PathLike | None = None, *, lock_wait: float | None = None):
         self.path = Path(path) if path is not None else default_pool_path()
         self.lock_wait = LOCK_WAIT_SECONDS if lock_wait is None else lock_wait
