@@ -100,7 +100,7 @@ HOLD_CHILD = textwrap.dedent("""
 
 @pytest.mark.slow
 def test_a_second_writer_gets_a_clear_message_then_a_retry_succeeds(tmp_path):
-    from leadpool_cases import import_rows, lead_of
+    from support.leadpool_cases import import_rows, lead_of
 
     path = tmp_path / "pool.duckdb"
     pool = Pool(path)
