@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import pytest
-from notebook_pools import sample_pool_fixture  # noqa: F401  (the sample_pool fixture)
 
 from workbench.errors import PoolBusy
 from workbench.jobs.runs import NOTEBOOK_DIR

@@ -14,7 +14,6 @@ import pandas as pd
 import papermill
 import pytest
 from click.testing import CliRunner
-from notebook_pools import sample_pool_fixture  # noqa: F401  (the sample_pool fixture)
 
 from workbench import Pool
 from workbench.cli import main

@@ -106,8 +106,9 @@ def score_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> BatchScore | N
     """The quality score parts of one batch, or None when it has no rows.
 
     Example:
-        >>> score_batch(con, 3).score
-        0.9512
+        >>> with pool.connect(read_only=True) as con:
+        ...     score_batch(con, 3).score
+        0.9873
     """
     row = run(con, sql.batch_score_parts_sql(), {"batch_id": batch_id}).fetchone()
     if row is None:
@@ -131,8 +132,8 @@ def after_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> float:
 
     Example:
         >>> with pool.transaction() as con:
-        ...     after_batch(con, batch_id)
-        0.9512
+        ...     after_batch(con, 3)
+        0.9873
     """
     parts = score_batch(con, batch_id)
     score = parts.score if parts is not None else None
@@ -225,7 +226,9 @@ def queue_alert(
     """Put an alert for a person in the outbox (`notifications`); returns its id.
 
     Example:
-        >>> queue_alert(con, "张经理", "channel_paused", "channel:抖音广告", "渠道已暂停 …")
+        >>> with pool.transaction() as con:
+        ...     queue_alert(con, "张经理", "channel_paused", "channel:抖音广告", "渠道已暂停 …")
+        1
     """
     notification_id = int(run(con, store_sql.next_notification_id_sql()).fetchone()[0])
     run(con, store_sql.insert_notification_sql(), {
@@ -250,7 +253,10 @@ def list_channels(pool: Pool, *, recent: int = 5) -> pd.DataFrame:
     """Every channel with owner, priority, status, threshold and its recent batch scores.
 
     Example:
-        >>> list_channels(Pool("data/leadpool.duckdb"))[["name", "status", "recent_scores"]]
+        >>> list_channels(Pool("data/leadpool.duckdb"))[["name", "status", "recent_scores"]].head(2)
+            name  status recent_scores
+        0   官网表单  active      [0.9878]
+        1  微信公众号  active      [0.9855]
     """
     with pool.connect(read_only=True) as con:
         return channel_table(con, recent=recent)
@@ -273,7 +279,10 @@ def resume_channel(pool: Pool, channel: str, *, reason: str, actor: str | None =
         The id of the 'channel_resumed' event.
 
     Example:
+        >>> pause_channel(pool, "抖音广告", reason="手机号格式错误")
+        11
         >>> resume_channel(pool, "抖音广告", reason="渠道已修正手机号格式")
+        12
     """
     if not reason or not reason.strip():
         raise InputError(
@@ -298,7 +307,8 @@ def pause_channel(pool: Pool, channel: str, *, reason: str, actor: str | None = 
     """Pause a channel by hand (its owner is alerted as when the gate trips).
 
     Example:
-        >>> pause_channel(pool, "展会名单", reason="文件来源不明")
+        >>> pause_channel(pool, "抖音广告", reason="文件来源不明")
+        11
     """
     with pool.transaction() as con:
         row = _channel_row(con, channel)
@@ -331,7 +341,8 @@ def set_channel(
         The channel's settings after the change.
 
     Example:
-        >>> set_channel(pool, "官网表单", owner="张经理", priority=90, kind="own")
+        >>> set_channel(pool, "官网表单", owner="张经理", priority=90, kind="own")["owner"]
+        '张经理'
     """
     changes = {
         k: v

@@ -185,8 +185,13 @@ def prepare_file(
         progress: show progress bars.
 
     Example:
+        >>> pd.DataFrame({"姓名": ["张伟", "王芳"], "手机号": ["13812345678", "12345"]}
+        ...              ).to_excel("展会.xlsx", index=False)
         >>> batch = prepare_file("展会.xlsx", channel="展会")
         >>> batch.problems()
+             field        check  rows
+        0  contact  has_contact     1
+        1    phone        valid     1
     """
     started = time.perf_counter()
     path = Path(path)
@@ -494,8 +499,11 @@ def import_file(
         The batch's ImportResult; `.summary()` gives one line for a person.
 
     Example:
+        >>> pd.DataFrame({"姓名": ["张伟", "王芳"], "手机号": ["13812345678", "12345"]}
+        ...              ).to_excel("data/展会.xlsx", index=False)
         >>> result = import_file(Pool(), "data/展会.xlsx", channel="展会")
         >>> print(result.summary())
+        Batch 6 · 展会 · data/展会.xlsx: 2 rows, 1 imported, 1 rejected (partial), quality ...%, ... s.
     """
     batch = prepare_file(path, channel=channel, sheet=sheet, mapping=mapping,
                          saved_mapping=saved_mapping(pool, channel), progress=progress)
@@ -514,6 +522,7 @@ def add_record(
 
     Example:
         >>> add_record(Pool(), "线下门店", {"name": "张伟", "phone": "13812345678"})
+        ImportResult(channel='线下门店', source='manual entry', batch_id=6, status='success', rows=1, ...)
     """
     batch = prepare_values(values, channel=channel)
     return commit_batch(pool, batch, handler=entered_by)

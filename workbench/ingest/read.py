@@ -76,6 +76,8 @@ def read_file(
         The sheets with at least one data row.
 
     Example:
+        >>> pd.DataFrame({"姓名": ["张伟"], "手机号": ["13812345678"], "公司": ["华为"]}
+        ...              ).to_excel("展会线索.xlsx", index=False)
         >>> sheets = read_file("展会线索.xlsx")
         >>> sheets[0].frame.columns.tolist()
         ['姓名', '手机号', '公司']

@@ -40,9 +40,9 @@ def run_demo(pool: Pool, *, out_dir: str | Path = "data", progress: bool = True)
         out_dir: where reports and exports go.
         progress: show progress bars.
 
-    Example:
-        >>> result = run_demo(Pool("data/leadpool.duckdb"))
-        >>> result.steps
+    Example (not run here: it trains a linkage model and runs the report notebook, a minute):
+    `run_demo(Pool("data/leadpool.duckdb")).steps` lists each step with what it did; the
+    `workbench demo` command prints the same.
     """
     from workbench.ingest.channels import set_channel
     from workbench.jobs.report import write_report

@@ -49,7 +49,11 @@ def import_files(pool: Pool, files: list[tuple[str | Path, str]], out_dir: str |
     A file already imported into its channel is skipped (its row says which batch it was).
 
     Example:
-        >>> import_files(pool, [("展会.xlsx", "trade_show")], "data/runs/today")
+        >>> pd.DataFrame({"姓名": ["张伟", "王芳"], "手机号": ["13812345678", "12345"]}
+        ...              ).to_excel("展会.xlsx", index=False)
+        >>> import_files(pool, [("展会.xlsx", "展会")], "data/runs/today")[["batch_id", "rows"]]
+           batch_id  rows
+        0         6     2
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -114,7 +118,7 @@ def review_unattended(pool: Pool, out_dir: str | Path, *,
 
     Example:
         >>> review_unattended(pool, "data/runs/today", auto_merge_threshold=0.99)
-        {'merged_clusters': 410, 'queue': 51, 'review_file': 'data/runs/today/review_queue.xlsx'}
+        {'auto_merge_threshold': 0.99, 'merged_clusters': ..., 'merge_event': 11, 'queue': ..., 'review_file': 'data/runs/today/review_queue.xlsx'}
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -140,7 +144,9 @@ def tune_unattended(pool: Pool, out_dir: str | Path, *, threshold: float | None 
     `save`, the model is stored again as a new version at `threshold`.
 
     Example:
-        >>> tune_unattended(pool, "data/runs/today", threshold=0.9, save=True)
+        >>> result = tune_unattended(pool, "data/runs/today", threshold=0.9, save=True)
+        >>> result["model_version"], result["saved_version"], result["threshold"]
+        (1, 2, 0.9)
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -49,7 +49,8 @@ def notebook_parameters(notebook: str | os.PathLike) -> dict[str, str]:
     """The parameters a notebook declares (name → default as written), from its `parameters` cell.
 
     Example:
-        >>> sorted(notebook_parameters("notebooks/quality_report.ipynb"))
+        >>> from workbench.jobs.runs import NOTEBOOK_DIR
+        >>> sorted(notebook_parameters(NOTEBOOK_DIR / "quality_report.ipynb"))
         ['channels', 'masked', 'out_dir', 'pool_path', 'problem_limit', 'since', 'until']
     """
     found = papermill.inspect_notebook(str(notebook))
@@ -73,8 +74,15 @@ def run_notebook(
         InputError: the notebook is missing or a parameter is unknown.
         ReportError: a cell failed; the executed notebook (with the error) is still written.
 
-    Example:
-        >>> run_notebook("notebooks/quality_report.ipynb", "data/runs/x", {"since": "2026-11-01"})
+    Example (a notebook run takes a quarter of a minute; `write_report`'s example runs one):
+    `run_notebook(NOTEBOOK_DIR / "quality_report.ipynb", "data/runs/x", {"since": "30d"})`
+    returns the `ReportFiles` of the run; a parameter the notebook does not declare is refused:
+
+        >>> from workbench.jobs.runs import NOTEBOOK_DIR
+        >>> run_notebook(NOTEBOOK_DIR / "quality_report.ipynb", "data/runs/x", {"sinse": "30d"})
+        Traceback (most recent call last):
+        ...
+        workbench.errors.InputError: ...sinse...
     """
     notebook, out = Path(notebook), Path(out_dir)
     if not notebook.exists():
@@ -155,8 +163,10 @@ def write_report(
     the reason given.
 
     Example:
-        >>> files = write_report(Pool("data/leadpool.duckdb"), "data/reports/2026-11-22")
+        >>> files = write_report(Pool("data/leadpool.duckdb"), "data/reports/2026-11-22",
+        ...                      progress=False)
         >>> files.html, files.workbook
+        (PosixPath('data/reports/2026-11-22/quality_report.html'), PosixPath('data/reports/2026-11-22/quality_report.xlsx'))
     """
     if not pool.exists():
         raise InputError(f"There is no lead pool at '{pool.path}'.",

@@ -36,9 +36,8 @@ def load_sample(pool: Pool, *, progress: bool = False) -> int:
 
     Files already imported are skipped, so calling it twice adds nothing.
 
-    Example:
-        >>> load_sample(Pool("data/leadpool.duckdb"))
-        2500
+    Example (not run here: linking trains a model, half a minute): on an empty pool,
+    `load_sample(Pool("data/leadpool.duckdb"))` returns 2500.
     """
     from workbench.ingest.channels import set_channel
     from workbench.ingest.importer import import_file
@@ -59,6 +58,8 @@ def open_pool(pool_path: str | os.PathLike | None = "", *, sample: bool = True) 
 
     Example:
         >>> pool = open_pool("")   # data/leadpool.duckdb, with the sample if it was empty
+        >>> pool.path
+        PosixPath('data/leadpool.duckdb')
     """
     pool = Pool(Path(pool_path) if pool_path else default_pool_path())
     if sample and pool_records(pool) == 0:
@@ -120,10 +121,9 @@ def run_kept(notebook: str | os.PathLike, parameters: dict | None = None, *,
     Returns:
         The `ReportFiles` of the run (out_dir, notebook, html).
 
-    Example:
-        >>> files = run_kept("review_clusters", {"auto_merge_threshold": 0.99})
-        >>> files.out_dir
-        PosixPath('data/runs/20261122-041502-review_clusters')
+    Example (not run here: a notebook run takes a quarter of a minute):
+    `run_kept("review_clusters", {"auto_merge_threshold": 0.99}).out_dir` is a folder such as
+    `data/runs/20261122-041502-review_clusters`.
     """
     from workbench.jobs.report import run_notebook
     path = find_notebook(notebook)

@@ -125,6 +125,9 @@ def load_schedule(path: str | Path = DEFAULT_SCHEDULE) -> Schedule:
     """Read and check a schedule file; every problem found is reported at once.
 
     Example:
+        >>> _ = Path("schedule.toml").write_text(
+        ...     'jobs = [{name = "daily-quality-report", notebook = "quality_report.ipynb",'
+        ...     ' every = "day", at = "23:00"}]', encoding="utf-8")
         >>> schedule = load_schedule("schedule.toml")
         >>> [job.name for job in schedule.jobs]
         ['daily-quality-report']
@@ -214,7 +217,11 @@ def due_jobs(schedule: Schedule, pool: Pool, now: dt.datetime | None = None) -> 
     """The jobs whose time has come since their last run.
 
     Example:
-        >>> [job.name for job in due_jobs(load_schedule(), Pool())]
+        >>> _ = Path("schedule.toml").write_text(
+        ...     'jobs = [{name = "daily-quality-report", notebook = "quality_report.ipynb",'
+        ...     ' every = "day", at = "23:00"}]', encoding="utf-8")
+        >>> [job.name for job in due_jobs(load_schedule(), Pool())]   # never run: due
+        ['daily-quality-report']
     """
     now = now or dt.datetime.now()
     last = last_runs(pool)
@@ -236,9 +243,10 @@ def run_due(
     file in `runs_dir` keeps two overlapping calls (a slow run and the next cron tick) from
     running the same jobs twice.
 
-    Example:
-        >>> for outcome in run_due(load_schedule(), Pool()):
-        ...     print(outcome.job, outcome.status, outcome.out_dir)
+    Example (not run here: each due job is a notebook run, a quarter of a minute):
+    `for outcome in run_due(load_schedule(), Pool()): print(outcome.job, outcome.status,
+    outcome.out_dir)` prints one line per job run, e.g.
+    `daily-quality-report success data/runs/20261122-230001/daily-quality-report`.
     """
     now = now or dt.datetime.now()
     if only:

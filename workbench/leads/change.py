@@ -103,10 +103,12 @@ class Change:
     Use it as a context manager; `Change.begin` also admits any record that has no lead yet.
 
     Example:
+        >>> from workbench.store.log import log_event
         >>> with pool.transaction() as con, Change.begin(con) as change:
         ...     event_id = log_event(con, "merge", "cluster:7")
         ...     change.move(pd.DataFrame({"record_id": [3, 8], "lead_id": [3, 3]}), event_id,
         ...                 message="线索已合并 leads merged")
+        1
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, rules: Survivorship | None = None):

@@ -87,6 +87,7 @@ def apply_decisions(con: duckdb.DuckDBPyConnection, decisions: Sequence[Decision
     Example:
         >>> with pool.transaction() as con:
         ...     apply_decisions(con, [Decision(7, (3, 8), "merge")], reason="same mobile")
+        11
     """
     for d in decisions:
         d.check()
@@ -191,6 +192,7 @@ def decide(pool: Pool, decisions: Decision | Sequence[Decision], *, actor: str |
 
     Example:
         >>> decide(pool, Decision(7, (3, 8, 11), "split", leaving=(11,)), reason="different person")
+        11
     """
     items = [decisions] if isinstance(decisions, Decision) else list(decisions)
     with pool.transaction() as con:

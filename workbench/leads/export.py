@@ -83,6 +83,7 @@ def export_table(
 
     Example:
         >>> export_table(Pool(), "rejects", "退回_展会.xlsx", batch=3)
+        (PosixPath('退回_展会.xlsx'), 5)
     """
     if kind not in EXPORTS:
         raise InputError(f"'{kind}' cannot be exported.",

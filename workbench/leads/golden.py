@@ -65,7 +65,15 @@ def golden_leads(con: duckdb.DuckDBPyConnection, *, as_of=None,
     """Every golden lead, now or as of a past moment, computed from the history.
 
     Example:
-        >>> golden_leads(con, as_of="2026-05-01 12:00:00")[["lead_id", "name", "phone"]]
+        >>> with pool.connect(read_only=True) as con:
+        ...     golden_leads(con)[["lead_id", "name", "phone"]].head(3)
+           lead_id name           phone
+        0        1   李伟  +8615517845194
+        1        2  唐思华            None
+        2        3  叶明阳  +8619945583067
+        >>> with pool.connect(read_only=True) as con:   # before the pool had any lead
+        ...     golden_leads(con, as_of="2020-01-01 00:00:00").empty
+        True
     """
     rules = rules or load_rules(con)
     params = {"as_of": as_of} if as_of is not None else None
@@ -108,7 +116,7 @@ def rebuild_leads(pool: Pool, rules: Survivorship | None = None) -> int:
 
     Example:
         >>> rebuild_leads(pool)
-        8123
+        2478
     """
     with pool.transaction() as con:
         return rebuild(con, rules or load_rules(con))
@@ -119,7 +127,9 @@ def set_rules(pool: Pool, rules: Survivorship, *, actor: str | None = None,
     """Store survivorship rules in the pool and rebuild every golden lead under them.
 
     Example:
+        >>> from workbench.leads.survivorship import FieldRule
         >>> set_rules(pool, Survivorship.standard().with_rule("name", FieldRule("priority")))
+        11
     """
     rules.validate()
     with pool.transaction() as con:
@@ -144,7 +154,12 @@ def leads_frame(con: duckdb.DuckDBPyConnection, batch: int | None = None) -> pd.
     said. With `batch`, only leads with a record from that batch.
 
     Example:
-        >>> leads_frame(con).query("row == 'lead'")[["lead_id", "name", "phone"]]
+        >>> with pool.connect(read_only=True) as con:
+        ...     leads_frame(con)[["row", "lead_id", "name", "phone"]].head(3)
+            row  lead_id name           phone
+        0  lead        1   李伟  +8615517845194
+        1  record      1   李伟  +8615517845194
+        2  lead        2  唐思华            None
     """
     golden = golden_leads(con)
     if batch is not None:

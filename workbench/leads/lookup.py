@@ -36,8 +36,11 @@ def find_leads(pool: Pool, query: str, *, limit: int = 50) -> pd.DataFrame:
     +86 138…), since only the digits are compared.
 
     Example:
-        >>> find_leads(pool, "张伟")
-        >>> find_leads(pool, "1381234")
+        >>> len(find_leads(pool, "李伟"))
+        8
+        >>> find_leads(pool, "1551784")[["lead_id", "name", "phone"]]
+           lead_id name           phone
+        0        1   李伟  +8615517845194
     """
     text = (query or "").strip()
     if not text:
@@ -79,7 +82,9 @@ def ordered_queue(pool: Pool) -> pd.DataFrame:
     match probability of 0.5) at the top, clusters without a scored pair last.
 
     Example:
-        >>> ordered_queue(pool)[["cluster_id", "p_min", "pattern"]].head()
+        >>> queue = ordered_queue(pool)
+        >>> queue["uncertainty"].is_monotonic_increasing
+        True
     """
     queue = review_queue(pool)
     queue["uncertainty"] = (queue["p_min"].astype(float) - 0.5).abs().fillna(1.0)
@@ -101,8 +106,8 @@ def preview_golden(pool: Pool, record_ids) -> dict:
     the merge will give, field by field, without writing anything.
 
     Example:
-        >>> preview_golden(pool, [17, 4031])["phone"]
-        '+8613812345678'
+        >>> preview_golden(pool, [922, 1909])["phone"]
+        '+8613771437594'
     """
     ids = [int(r) for r in record_ids]
     with pool.connect() as con, transaction(con, commit=False):

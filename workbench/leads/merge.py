@@ -41,8 +41,8 @@ def commit_merges(pool: Pool, threshold: float | None = None, *, min_weight: flo
 
     Example:
         >>> result = commit_merges(pool, 0.98, reason="nightly auto-merge")
-        >>> result.clusters, result.records_moved, result.leads
-        (1200, 1730, 80213)
+        >>> result.kind, result.event_id
+        ('merge', 11)
     """
     if threshold is not None and min_weight is not None:
         raise InputError("阈值只能给一种 give a match probability or a match weight, not both.",
@@ -80,7 +80,7 @@ def edit_lead(pool_or_con, lead_id: int, field_name: str, value: str | None, *,
 
     Example:
         >>> edit_lead(pool, 42, "title", "采购总监", reason="called the customer").event_id
-        57
+        11
     """
     if field_name not in GOLDEN_FIELDS:
         raise InputError(f"'{field_name}' is not a field of a lead.",

@@ -47,8 +47,13 @@ def undo(pool: Pool, event_id: int | None = None, *, last: bool = False,
         A `ChangeResult` for the new 'undo' event (`undoes`: the event reversed).
 
     Example:
-        >>> undo(pool, 17, reason="merged two different people")
+        >>> from workbench.leads.merge import edit_lead
+        >>> edit_lead(pool, 1, "title", "采购总监", reason="called the customer")
+        11
+        >>> undo(pool, 11, reason="the wrong lead")
+        12
         >>> undo(pool, last=True)  # redo: reverses the undo just made
+        13
     """
     with pool.transaction() as con, Change.begin(con) as change:
         undone = undone_events(con)
@@ -174,7 +179,9 @@ def lead_history(pool: Pool, lead_id: int) -> pd.DataFrame:
     conflicts, each with its event's kind, actor and reason.
 
     Example:
-        >>> lead_history(pool, 42)[["at", "kind", "actor", "what", "detail"]]
+        >>> lead_history(pool, 1)[["kind", "what"]]
+             kind    what
+        0  import  joined
     """
     with pool.connect(read_only=True) as con:
         frame = run(con, sql.history_rows_sql(), {"lead_id": lead_id}).df()
@@ -190,7 +197,8 @@ def leads_as_of(pool: Pool, when) -> pd.DataFrame:
     """The golden leads as they were at `when` (a datetime or 'YYYY-MM-DD HH:MM:SS').
 
     Example:
-        >>> leads_as_of(pool, "2026-05-01 09:00:00")
+        >>> len(leads_as_of(pool, "2100-01-01 00:00:00")), len(leads_as_of(pool, "2020-01-01"))
+        (2478, 0)
     """
     with pool.connect(read_only=True) as con:
         return golden.golden_leads(con, as_of=_moment(when))
@@ -202,7 +210,13 @@ def restore_as_of(pool: Pool, when, *, actor: str | None = None,
     `when`, as one new (undoable) event. Records and events stay; only what is in force moves.
 
     Example:
-        >>> restore_as_of(pool, "2026-05-01 09:00:00", reason="sabotage on 5 May")
+        >>> from datetime import datetime
+        >>> from workbench.leads.merge import edit_lead
+        >>> before = datetime.now()
+        >>> edit_lead(pool, 1, "title", "采购总监", reason="sabotage")
+        11
+        >>> restore_as_of(pool, before, reason="sabotage on 5 May")
+        12
     """
     moment = _moment(when)
     with pool.transaction() as con, Change.begin(con) as change:

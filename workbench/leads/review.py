@@ -92,7 +92,8 @@ def review_queue(pool: Pool) -> pd.DataFrame:
     """The pending clusters: cluster_id, signature, records, leads, p_min, p_max, pattern.
 
     Example:
-        >>> review_queue(pool).head()
+        >>> review_queue(pool).columns.tolist()
+        ['cluster_id', 'signature', 'records', 'leads', 'p_min', 'p_max', 'pattern']
     """
     with pool.connect(read_only=True) as con:
         return _queue(con)
@@ -102,9 +103,8 @@ def queue_patterns(pool: Pool) -> pd.DataFrame:
     """The pending clusters grouped by pattern, most frequent first, with counts.
 
     Example:
-        >>> queue_patterns(pool)
-                                  pattern  clusters  records
-        0  same mobile, different name        412      861
+        >>> queue_patterns(pool).columns.tolist()
+        ['pattern', 'clusters', 'records', 'example_cluster']
     """
     queue = review_queue(pool)
     if queue.empty:
@@ -140,7 +140,8 @@ def preview_pattern(pool: Pool, pattern: str, decision: str) -> pd.DataFrame:
     """What deciding `decision` for every pending cluster of `pattern` would do, per cluster.
 
     Example:
-        >>> preview_pattern(pool, "same mobile, different name", "merge")
+        >>> preview_pattern(pool, "same mobile, different name", "merge")["effect"].iloc[0]
+        'records ... become lead ...'
     """
     with pool.transaction() as con:
         queue = _queue(con)
@@ -169,8 +170,9 @@ def decide_pattern(pool: Pool, pattern: str, decision: str, *, actor: str | None
     """Decide every pending cluster of one pattern at once, as one undoable event.
 
     Example:
-        >>> decide_pattern(pool, "same mobile and name, different email", "merge",
+        >>> decide_pattern(pool, "same mobile and name", "merge",
         ...                reason="same person, several mailboxes")
+        11
     """
     with pool.transaction() as con:
         decisions = _pattern_decisions(_queue(con), pattern, decision)
@@ -205,6 +207,7 @@ def export_review(pool: Pool, out: str | Path, *, pattern: str | None = None,
 
     Example:
         >>> export_review(pool, "review.xlsx", pattern="same mobile, different name")
+        (PosixPath('review.xlsx'), ...)
     """
     import xlsxwriter
 
@@ -336,7 +339,9 @@ def apply_review(pool: Pool, path: str | Path, *, strict: bool = False,
     file is not applied again. All applied decisions form one undoable event.
 
     Example:
-        >>> print(apply_review(pool, "review.xlsx").summary())
+        >>> path, clusters = export_review(pool, "review.xlsx", pattern="same mobile, different name")
+        >>> print(apply_review(pool, "review.xlsx").summary())   # nobody filled in a decision
+        review.xlsx: 0 decisions applied, 0 already applied earlier, 0 refused, ... clusters without a decision.
     """
     path = Path(path)
     meta, frame = _read_review(path)

@@ -58,7 +58,9 @@ def completeness_chart(report: QualityReport, *, key_only: bool = True) -> Figur
     """Heat map of completeness by field (rows) and channel (columns).
 
     Example:
+        >>> from workbench.quality.measures import quality_report
         >>> completeness_chart(quality_report(pool))
+        <Figure size 800x430 with 2 Axes>
     """
     title = "Completeness by field and channel 字段完整率"
     table = report.fields_by_channel
@@ -84,7 +86,9 @@ def trend_chart(report: QualityReport) -> Figure:
     """Quality score, duplicate rate and reachability per day.
 
     Example:
+        >>> from workbench.quality.measures import quality_report
         >>> trend_chart(quality_report(pool))
+        <Figure size 800x360 with 1 Axes>
     """
     title = "Quality over time 质量趋势"
     trend = report.trend
@@ -116,7 +120,9 @@ def batch_scores_chart(report: QualityReport) -> Figure:
     """Quality score of every batch, one line per channel, against the gate threshold.
 
     Example:
+        >>> from workbench.quality.measures import quality_report
         >>> batch_scores_chart(quality_report(pool))
+        <Figure size 800x360 with 1 Axes>
     """
     title = "Batch quality score by channel 批次质量分"
     batches = report.batches.dropna(subset=["score"])
@@ -139,7 +145,9 @@ def reachability_chart(report: QualityReport) -> Figure:
     """Reachability and duplicate rate per channel, as bars.
 
     Example:
+        >>> from workbench.quality.measures import quality_report
         >>> reachability_chart(quality_report(pool))
+        <Figure size ...x360 with 1 Axes>
     """
     title = "Reachability by channel 渠道可触达率"
     channels = report.channels.dropna(subset=["reachability"])

@@ -116,8 +116,16 @@ def quality_report(
         problem_limit: at most this many problem rows.
 
     Example:
-        >>> report = quality_report(Pool("data/leadpool.duckdb"), since="2026-11-01")
-        >>> report.summary["score"], report.channels[["channel", "score"]]
+        >>> report = quality_report(Pool("data/leadpool.duckdb"), since="30d")
+        >>> report.summary["score"]
+        0.9849
+        >>> report.channels[["channel", "score"]]
+          channel   score
+        0    官网表单  0.9878
+        1      展会  0.9873
+        2   微信公众号  0.9855
+        3    抖音广告  0.9723
+        4    线下门店  0.9921
     """
     since, until = _as_date(since), _as_date(until)
     cte, params = sql.batch_filter_sql(since=since, until=until, channels=channels)
@@ -375,7 +383,8 @@ def styled(frame: pd.DataFrame):
     """A frame for a notebook: rates as percentages, missing rates shown as '—'.
 
     Example:
-        >>> styled(report.channels)
+        >>> styled(quality_report(pool).channels)
+        <pandas.io.formats.style.Styler object at 0x...>
     """
     rates = [c for c in frame.columns if c in _PERCENT_COLUMNS]
     return frame.style.format({c: "{:.1%}" for c in rates}, na_rep="—").hide(axis="index")
@@ -385,7 +394,12 @@ def summary_table(report: QualityReport) -> pd.DataFrame:
     """The pool-wide figures as a two-column table, rates as percentages, notes last.
 
     Example:
-        >>> summary_table(quality_report(pool))
+        >>> summary_table(quality_report(pool)).head(4)
+            measure value
+        0   batches     5
+        1  channels     5
+        2      rows  2500
+        3   records  2500
     """
     rows = []
     for key, value in report.summary.items():

@@ -60,7 +60,7 @@ def backup(pool: Pool, dest: str | Path | None = None, *, keep: int = DEFAULT_KE
 
     Example:
         >>> backup(Pool("data/leadpool.duckdb"))
-        PosixPath('data/backups/leadpool-20260501-120000-123456.duckdb')
+        PosixPath('data/backups/leadpool-20...-...-....duckdb')
     """
     dest = Path(dest) if dest is not None else backup_dir(pool)
     dest.mkdir(parents=True, exist_ok=True)
@@ -160,8 +160,9 @@ def restore(pool: Pool, snapshot: str | Path, *, actor: str | None = None,
     'restore' event is added to the restored pool's history.
 
     Example:
-        >>> restore(Pool(), "data/backups/leadpool-20260501-120000-123456.duckdb",
-        ...         reason="data sabotaged on 5 May")
+        >>> snapshot = backup(Pool())
+        >>> restore(Pool(), snapshot, reason="data sabotaged on 5 May")
+        PosixPath('data/leadpool.before-restore-20...-....duckdb')
     """
     snapshot = Path(snapshot)
     manifest = check_snapshot(snapshot)

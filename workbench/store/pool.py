@@ -84,6 +84,7 @@ class Pool:
         >>> pool = Pool("data/leadpool.duckdb")
         >>> with pool.transaction() as con:
         ...     con.execute("SELECT count(*) FROM records").fetchone()
+        (2500,)
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, lock_wait: float | None = None):

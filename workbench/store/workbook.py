@@ -80,7 +80,9 @@ def write_workbook(
         The path written.
 
     Example:
-        >>> write_workbook("out/问题行.xlsx", {"汇总": summary, "问题行": problems})
+        >>> problems = pd.DataFrame({"行号": [3], "备注": ['=HYPERLINK("http://x")']})
+        >>> write_workbook("out/问题行.xlsx", {"问题行": problems})
+        PosixPath('out/问题行.xlsx')
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -39,10 +39,15 @@ class ImportWidget:
         upload_dir: where uploaded files are kept (a temporary folder by default).
 
     Example:
-        >>> w = ImportWidget(pool, path="展会.xlsx", channel="trade_show")
+        >>> pd.DataFrame({"姓名": ["张伟", "王芳"], "电话号": ["13812345678", "13912345678"]}
+        ...              ).to_excel("展会.xlsx", index=False)
+        >>> w = ImportWidget(pool, path="展会.xlsx", channel="展会")
         >>> w.preview_button.click()                 # mapping, problems
-        >>> w.mapping_choices["电话号"].value = "phone"  # correct a header
+        >>> w.mapping_choices["电话号"].value         # the guess; a person may correct it
+        'phone'
         >>> w.commit_button.click()                  # lands the batch; w.sync_row shows its row
+        >>> w.result.rows, w.result.status
+        (2, 'success')
     """
 
     def __init__(self, pool: Pool, *, path: str | Path = "", channel: str = "",

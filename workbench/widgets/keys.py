@@ -26,8 +26,11 @@ class KeyBox:
         placeholder: what the empty box says.
 
     Example:
-        >>> box = KeyBox({"m": merge, "s": split})
-        >>> box.widget.value = "m"   # what a keystroke does: runs merge()
+        >>> pressed = []
+        >>> box = KeyBox({"m": lambda: pressed.append("merge"), "s": lambda: pressed.append("split")})
+        >>> box.widget.value = "m"   # what a keystroke does: runs the action, empties the box
+        >>> pressed, box.widget.value
+        (['merge'], '')
     """
 
     def __init__(self, bindings: dict[str, Callable[[], None]], *,

@@ -70,8 +70,12 @@ class ReviewWidget:
 
     Example:
         >>> review = ReviewWidget(pool)
-        >>> review.widget          # in a notebook: the review screen
-        >>> review.decide("merge") # what the merge button (or the key m) does
+        >>> type(review.widget).__name__   # in a notebook, `review.widget` shows the screen
+        'VBox'
+        >>> review.decide("merge")         # what the merge button (or the key m) does
+        11
+        >>> [decision for _, decision, _ in review.decided]
+        ['merge']
     """
 
     def __init__(self, pool: Pool, *, reason: str = "reviewed in the notebook") -> None:

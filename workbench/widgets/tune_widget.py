@@ -49,13 +49,15 @@ def summary_html(summary: dict) -> str:
 class TuneWidget:
     """Tune the current model's weights and threshold and save the result as a new version.
 
-    Example:
-        >>> tune = TuneWidget(pool)
-        >>> tune.threshold.value = 0.9               # the counts below follow at once
-        >>> tune.comparison.value, tune.level.value = "name", 0
-        >>> tune.m.value, tune.u.value = 0.2, 0.8     # then:
-        >>> tune.apply_button.click()                # every pair at that level is re-scored
-        >>> tune.save_button.click()                 # a new model version
+    Example (in a notebook; outside one the charts print as text, so this is not run as a
+    doctest; tests/widgets/test_widgets_tune.py drives the same steps)::
+
+        tune = TuneWidget(pool)
+        tune.threshold.value = 0.9               # the counts below follow at once
+        tune.comparison.value, tune.level.value = "name", 0
+        tune.m.value, tune.u.value = 0.2, 0.8    # then:
+        tune.apply_button.click()                # every pair at that level is re-scored
+        tune.save_button.click()                 # a new model version: tune.saved == [2]
     """
 
     def __init__(self, pool: Pool, *, charts: bool = True) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from notebook_pools import sample_pool_fixture  # noqa: F401  (the sample_pool fixture)
 
 from workbench.jobs.headless import write_lookup
 from workbench.leads.lookup import ensure_leads, find_leads, recent_events

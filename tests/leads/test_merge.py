@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from leadpool_cases import import_rows, lead_of, propose_clusters
+from support.leadpool_cases import import_rows, lead_of, propose_clusters
 
 from workbench.errors import InputError
 from workbench.leads.decisions import Decision, decide

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from leadpool_cases import import_rows, propose_clusters
+from support.leadpool_cases import import_rows, propose_clusters
 
 from workbench.errors import InputError
 from workbench.ingest.channels import set_channel

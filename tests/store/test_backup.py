@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from leadpool_cases import counts, import_rows, propose_clusters
+from support.leadpool_cases import counts, import_rows, propose_clusters
 
 from workbench.errors import PoolError
 from workbench.leads.decisions import Decision, decide

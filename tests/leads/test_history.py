@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from leadpool_cases import counts, import_rows, lead_of, propose_clusters
+from support.leadpool_cases import counts, import_rows, lead_of, propose_clusters
 
 from workbench.errors import InputError
 from workbench.leads.decisions import Decision, decide

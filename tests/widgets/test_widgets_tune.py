@@ -8,7 +8,6 @@ import math
 
 import pandas as pd
 import pytest
-from notebook_pools import sample_pool_fixture  # noqa: F401  (the sample_pool fixture)
 
 from workbench.jobs.headless import tune_unattended
 from workbench.linkage.model import load_model

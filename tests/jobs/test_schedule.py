@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from click.testing import CliRunner
-from quality_data import GOOD, import_batch
+from support.quality_data import GOOD, import_batch
 
 from workbench.cli import main
 from workbench.errors import InputError, WorkbenchError
@@ -17,7 +17,7 @@ from workbench.jobs.schedule import Job, due_jobs, load_schedule, run_due
 from workbench.quality.measures import quality_report
 from workbench.store.pool import Pool
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _notebook(path: Path, body: str) -> Path:

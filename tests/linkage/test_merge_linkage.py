@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 import pytest
-from leadpool_cases import import_rows, lead_of
+from support.leadpool_cases import import_rows, lead_of
 
 from workbench.ingest.importer import import_file
 from workbench.leads.decisions import Decision, decide

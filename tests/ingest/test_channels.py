@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from quality_data import BAD, GOOD, expected, import_batch
+from support.quality_data import BAD, GOOD, expected, import_batch
 
 from workbench.errors import ChannelPaused, InputError, WorkbenchError
 from workbench.ingest.channels import (
@@ -169,7 +169,7 @@ def test_pause_by_hand_alerts_and_refuses(pool, tmp_path):
 
 def test_cli_refuses_a_paused_channel_and_resumes_it(pool, tmp_path):
     from click.testing import CliRunner
-    from quality_data import write_batch
+    from support.quality_data import write_batch
 
     from workbench.cli import main
     runner = CliRunner()

@@ -8,7 +8,7 @@ import nbformat
 import openpyxl
 import papermill
 import pytest
-from quality_data import BAD, GOOD, import_batch
+from support.quality_data import BAD, GOOD, import_batch
 
 from workbench.errors import InputError
 from workbench.jobs.report import QUALITY_NOTEBOOK, run_notebook, write_report

@@ -6,7 +6,6 @@ import json
 
 import pandas as pd
 import pytest
-from notebook_pools import sample_pool_fixture  # noqa: F401  (the sample_pool fixture)
 
 from workbench.jobs.headless import review_unattended
 from workbench.leads.lookup import ordered_queue, preview_golden

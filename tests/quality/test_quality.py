@@ -7,7 +7,7 @@ import re
 import openpyxl
 import pandas as pd
 import pytest
-from quality_data import FORMULA, expected, expected_field, import_batch
+from support.quality_data import FORMULA, expected, expected_field, import_batch
 
 from workbench.errors import InputError
 from workbench.quality.measures import (

@@ -19,10 +19,7 @@ import pytest
 from workbench.errors import PoolBusy
 from workbench.leads.merge import commit_merges, edit_lead
 from workbench.store.pool import Pool
-
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
-sys.path.insert(0, str(BENCH))
-from bench_merge import build_pool  # noqa: E402
+from workbench.testdata.pools import build_pool
 
 RECORDS = 60_000
 
@@ -103,7 +100,7 @@ HOLD_CHILD = textwrap.dedent("""
 
 @pytest.mark.slow
 def test_a_second_writer_gets_a_clear_message_then_a_retry_succeeds(tmp_path):
-    from leadpool_cases import import_rows, lead_of
+    from support.leadpool_cases import import_rows, lead_of
 
     path = tmp_path / "pool.duckdb"
     pool = Pool(path)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from leadpool_cases import import_rows, lead_of, propose_clusters
 from openpyxl import load_workbook
+from support.leadpool_cases import import_rows, lead_of, propose_clusters
 
 from workbench.errors import InputError
 from workbench.leads.decisions import Decision, decide
