@@ -16,7 +16,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,9 +35,6 @@ from workbench.leads.change import admit_batch
 from workbench.store import sql as store_sql
 from workbench.store.log import log_event
 from workbench.store.pool import Pool, current_actor, run, transaction
-
-if TYPE_CHECKING:  # only for the annotation: linkage sits above ingest
-    from workbench.linkage.link import LinkResult
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +138,9 @@ class ImportResult:
     skipped: bool = False
     duplicate_of: int | None = None
     seconds: float = 0.0
-    linked: LinkResult | None = field(default=None)  # set by the caller that links the batch
+    # The batch's `linkage.link.LinkResult`, set by the caller that links it (linkage sits
+    # above ingest, so ingest does not name the type).
+    linked: Any = field(default=None)
 
     @property
     def imported(self) -> int:
