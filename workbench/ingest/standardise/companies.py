@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import resources
 
 import pandas as pd
 
@@ -12,6 +14,7 @@ from workbench.ingest.standardise.text import (
     _clean_array,
     _objects,
     clean_text,
+    fold_traditional,
 )
 
 _LEGAL_SUFFIX = re.compile(
@@ -75,11 +78,17 @@ def _may_end_in_suffix(core: str) -> bool:
 def company_core(company: str | None) -> str | None:
     """The company name without legal suffix, bracketed parts and region prefix, lower-cased.
 
+    Traditional characters are folded to simplified ones first (字節跳動 → 字节跳动). An
+    English name of a well-known Chinese company (the bundled `company_aliases.csv`) gives the
+    core of its Chinese name, so that ByteDance Ltd. and 北京字节跳动科技有限公司 agree.
+
     Example:
         >>> company_core("深圳市华为技术有限公司"), company_core("腾讯科技（深圳）有限公司")
         ('华为技术', '腾讯科技')
+        >>> company_core("ByteDance Ltd."), company_core("北京字節跳動科技有限公司")
+        ('字节跳动科技', '字节跳动科技')
     """
-    text = clean_text(company)
+    text = fold_traditional(clean_text(company))
     if text is None:
         return None
     core = _BRACKETS.sub("", text).strip()
@@ -92,7 +101,42 @@ def company_core(company: str | None) -> str | None:
         core = _strip_region(_strip_region(core, at_start=False), at_start=True).strip()
         if core == before:
             break
-    return core.lower() or None
+    core = core.lower()
+    if core.isascii():
+        chinese = _english_names().get(_english_key(core))
+        if chinese is not None:
+            return company_core(chinese)
+    return core or None
+
+
+# Words after an English company name that say what kind of business it is (ByteDance
+# Technology, Alibaba Group Holding): the name is looked up without them.
+_ENGLISH_KIND_WORDS = frozenset(
+    "technology technologies tech group holding holdings network networks software "
+    "international china electronics internet information".split()
+)
+_ENGLISH_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _english_key(core: str) -> str:
+    """'ByteDance Technology' → 'bytedance', 'JD.com' → 'jdcom'."""
+    words = _ENGLISH_WORD.findall(core.lower())
+    while len(words) > 1 and words[-1] in _ENGLISH_KIND_WORDS:
+        words.pop()
+    return "".join(words)
+
+
+@cache
+def _english_names() -> dict[str, str]:
+    """English name key → the company's Chinese name, from company_aliases.csv."""
+    found: dict[str, str] = {}
+    with resources.files("workbench.ingest").joinpath("company_aliases.csv").open(
+        encoding="utf-8"
+    ) as handle:
+        for row in csv.DictReader(handle):
+            for english in row["english"].split("|"):
+                found[_english_key(english)] = row["chinese"]
+    return found
 
 
 COMPANY_MAX_LENGTH = 100

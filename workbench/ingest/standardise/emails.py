@@ -22,11 +22,14 @@ _EMAIL = re.compile(
 
 
 def standardise_email(text: str | None) -> str | None:
-    """Lower-cased address without "mailto:", or None when the syntax is not local@domain.tld.
+    """The canonical inbox (see `canonical_email`) of a lower-cased address without "mailto:",
+    or None when the syntax is not local@domain.tld.
 
     Example:
         >>> standardise_email(" MailTo:Zhang.Wei@Example.COM "), standardise_email("zhang@qq")
         ('zhang.wei@example.com', None)
+        >>> standardise_email("Li.Lei+crm@GoogleMail.com")
+        'lilei@gmail.com'
     """
     return _email_columns(pd.Series([text], dtype=object))["email"][0]
 
@@ -35,12 +38,50 @@ _EMAIL_BODY = re.compile(_EMAIL.pattern[1:-1])
 _MAILTO = re.compile(r"^mailto:")
 
 
+_GMAIL = "gmail.com"
+_GMAIL_ALIASES = ("googlemail.com",)
+_PLUS_TAG = re.compile(r"^([^+]+)\+.*$")
+
+
+def canonical_email(address: str) -> str:
+    """The inbox a valid lower-case address delivers to.
+
+    - A plus tag is dropped: li.lei+crm@qq.com → li.lei@qq.com (sub-addressing; every large
+      provider delivers it to the same inbox, and CRMs add tags per campaign).
+    - googlemail.com is gmail.com.
+    - At gmail.com only, dots in the local part are dropped (Gmail ignores them; other
+      providers do not, so li.lei@qq.com and lilei@qq.com stay two inboxes).
+
+    Example:
+        >>> canonical_email("li.lei+crm@qq.com"), canonical_email("li.lei@googlemail.com")
+        ('li.lei@qq.com', 'lilei@gmail.com')
+    """
+    local, _, domain = address.rpartition("@")
+    local = _PLUS_TAG.sub(r"\1", local)
+    if domain in _GMAIL_ALIASES:
+        domain = _GMAIL
+    if domain == _GMAIL:
+        local = local.replace(".", "") or local
+    return f"{local}@{domain}"
+
+
 def _email_one(cleaned: str | None) -> str | None:
     if cleaned is None:
         return None
     # Chinese keyboards type 。 for the dot; NFKC leaves it alone.
     text = _MAILTO.sub("", cleaned.lower().replace("。", ".")).strip().strip("<>")
-    return text if _EMAIL_BODY.fullmatch(text) else None
+    return canonical_email(text) if _EMAIL_BODY.fullmatch(text) else None
+
+
+def _canonical_array(local: pa.Array, domain: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """canonical_email over Arrow arrays of local parts and domains (the same rules)."""
+    local = pc.replace_substring_regex(local, _PLUS_TAG.pattern, r"\1")
+    domain = pc.if_else(pc.is_in(domain, value_set=pa.array(_GMAIL_ALIASES)),
+                        pa.scalar(_GMAIL), domain)
+    undotted = pc.replace_substring(local, ".", "")
+    gmail = pc.and_(pc.equal(domain, _GMAIL), pc.greater(pc.utf8_length(undotted), 0))
+    local = pc.if_else(pc.fill_null(gmail, False), undotted, local)
+    return local, domain
 
 
 def _email_columns(values: pd.Series) -> dict[str, np.ndarray]:
@@ -51,9 +92,12 @@ def _email_columns(values: pd.Series) -> dict[str, np.ndarray]:
     text = pc.utf8_trim(pc.utf8_trim(text, characters=_ASCII_SPACES), characters="<>")
     ok = pc.fill_null(pc.match_substring_regex(text, f"^(?:{_EMAIL_BODY.pattern})$"), False)
     email_array = pc.if_else(ok, text, pa.scalar(None, pa.string()))
-    email = _objects(email_array)
-    local = _objects(pc.replace_substring_regex(email_array, "@[^@]*$", ""))
-    domain = _objects(pc.replace_substring_regex(email_array, "^.*@", ""))
+    local_array, domain_array = _canonical_array(
+        pc.replace_substring_regex(email_array, "@[^@]*$", ""),
+        pc.replace_substring_regex(email_array, "^.*@", ""),
+    )
+    email = _objects(pc.binary_join_element_wise(local_array, domain_array, "@"))
+    local, domain = _objects(local_array), _objects(domain_array)
     non_ascii = np.flatnonzero(
         ~pc.fill_null(pc.string_is_ascii(cleaned), True).to_numpy(zero_copy_only=False)
     )

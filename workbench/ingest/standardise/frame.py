@@ -4,12 +4,13 @@ distinct values, then the fields that fill each other (name parts, region, ID nu
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from workbench.fields import DERIVED_COLUMNS, HELPER_FIELDS, STANDARD_FIELDS
+from workbench.fields import DERIVED_COLUMNS, STANDARD_FIELDS
 from workbench.ingest import regions
 from workbench.ingest.standardise.companies import _company_columns
 from workbench.ingest.standardise.dates import _date_series
@@ -93,31 +94,99 @@ def _is_none(values: np.ndarray) -> np.ndarray:
     return pd.isna(values)
 
 
-def _assemble_name(raw: pd.DataFrame) -> pd.Series | None:
-    """surname + given_name → a name (Chinese joined without a space)."""
-    if not any(h in raw.columns for h in HELPER_FIELDS):
+def _parts(raw: pd.DataFrame, fields: tuple[str, ...]) -> list[list[str]]:
+    """Per row, the cleaned non-empty values of the given helper columns, in order."""
+    columns = [[clean_text(v) for v in _raw_column(raw, f)] for f in fields if f in raw.columns]
+    return [[v for v in row if v] for row in zip(*columns, strict=True)] if columns else \
+        [[] for _ in range(len(raw))]
+
+
+def _join(parts: list[str], latin: str) -> str | None:
+    if not parts:
         return None
-    surname = [clean_text(v) for v in _raw_column(raw, "surname")]
-    given = [clean_text(v) for v in _raw_column(raw, "given_name")]
+    return "".join(parts) if all(_CJK.search(p) for p in parts) else latin.join(parts)
+
+
+def _assemble_name(raw: pd.DataFrame) -> np.ndarray | None:
+    """surname (+ surname_2) and given_name (+ given_name_2) → a name.
+
+    Chinese parts are joined without a space (张 + 伟 → 张伟). Romanised names become
+    'Given SURNAME': the given names title-cased when given in capitals, the surname's parts
+    joined by '-' and in capitals, so that name_family finds the one upper-case word.
+    """
+    if not any(h in raw.columns for h in _NAME_PARTS):
+        return None
+    surnames = _parts(raw, ("surname", "surname_2"))
+    givens = _parts(raw, ("given_name", "given_name_2"))
     joined = []
-    for s, g in zip(surname, given, strict=True):
-        parts = [p for p in (s, g) if p]
+    for s_parts, g_parts in zip(surnames, givens, strict=True):
+        parts = s_parts + g_parts
         if not parts:
             joined.append(None)
         elif all(_CJK.search(p) for p in parts):
             joined.append("".join(parts))
         else:
-            # Romanised: given name first, surname in capitals so that name_family finds it.
-            joined.append(" ".join([g, s.upper()] if s and g else parts))
-    return np.array(joined, dtype=object) if joined else np.array([], dtype=object)
+            given = " ".join(g.title() if g.isupper() else g for g in g_parts)
+            surname = "-".join(s_parts).upper()
+            joined.append(" ".join(p for p in (given, surname) if p))
+    return np.array(joined, dtype=object)
+
+
+_NAME_PARTS = ("surname", "surname_2", "given_name", "given_name_2")
+_ADDRESS_PARTS = ("street_number", "address_1", "address_2")
+_BIRTH_PARTS = ("birth_year", "birth_month", "birth_day")
+_WHOLE_NUMBER = re.compile(r"^(\d+)(?:\.0+)?$")
+
+
+def _birth_text(parts: tuple[str | None, ...]) -> str | None:
+    """'1980-05-03' from ('1980', '5', '3'); a part missing or not a number keeps the text
+    ('1980-?-3'), which the date check then finds invalid."""
+    if not any(parts):
+        return None
+    shown = []
+    for part, width in zip(parts, (4, 2, 2), strict=True):
+        number = _WHOLE_NUMBER.match(part or "")
+        shown.append(number.group(1).zfill(width) if number else (part or "?"))
+    return "-".join(shown)
+
+
+def _with_parts(raw: pd.DataFrame) -> pd.DataFrame:
+    """`raw` with `address` and `birth_date` built from their parts where the row gives none.
+
+    The address is the street number, address line 1 and line 2 in this order (joined by a
+    space, Chinese parts without one); the birth date is 'year-month-day'. The built text is
+    the field's raw value, so it is standardised and checked like a value given whole.
+    """
+    have_address = any(f in raw.columns for f in _ADDRESS_PARTS)
+    have_birth = any(f in raw.columns for f in _BIRTH_PARTS)
+    if not (have_address or have_birth):
+        return raw
+    raw = raw.copy(deep=False)
+    if have_address:
+        built = np.array([_join(p, " ") for p in _parts(raw, _ADDRESS_PARTS)], dtype=object)
+        _fill(raw, "address", built)
+    if have_birth:
+        columns = [[clean_text(v) for v in _raw_column(raw, f)] for f in _BIRTH_PARTS]
+        built = np.array([_birth_text(p) for p in zip(*columns, strict=True)], dtype=object)
+        _fill(raw, "birth_date", built)
+    return raw
+
+
+def _fill(raw: pd.DataFrame, field: str, built: np.ndarray) -> None:
+    """Put `built` into raw[field] where the row has no value of its own."""
+    given = _raw_column(raw, field)
+    empty = np.array([clean_text(v) is None for v in given], dtype=bool)
+    given[empty] = built[empty]
+    raw[field] = given
 
 
 def standardise_frame(raw: pd.DataFrame) -> pd.DataFrame:
     """Standardise every standard field of a text frame of leads.
 
     Args:
-        raw: columns named after standard fields (any subset) and the helper fields surname and
-            given_name; values are str or None.
+        raw: columns named after standard fields (any subset) and the helper fields of
+            `fields.HELPER_FIELDS` (name, address and birth date parts); values are str or
+            None.
 
     Returns:
         A frame with the same index: for each standard field `<field>` (None when missing or
@@ -134,6 +203,7 @@ def standardise_frame(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def _standardise(raw: pd.DataFrame) -> pd.DataFrame:
+    raw = _with_parts(raw)
     columns: dict[str, np.ndarray] = {}
     raws: dict[str, np.ndarray] = {}
     for field in STANDARD_FIELDS:

@@ -17,11 +17,20 @@ _ID_CHECK = "10X98765432"
 
 @lru_cache(maxsize=100_000)
 def standardise_id_number(text: str | None) -> str | None:
-    """An 18-character resident ID with a valid checksum (upper-case X) or a 15-digit old one.
+    """A personal ID number: a Chinese resident ID, or another country's ID kept as it is.
+
+    A resident ID is 18 characters with a valid check digit (upper-case X) and a real birth
+    day, or an old one of 15 digits. Any other value of 6–20 letters and digits with at
+    least one digit (spaces and dashes dropped, upper-cased: a social security number, a
+    passport) is kept as an 'other id', compared exactly and never read for a birth date or
+    gender. A value of 15–18 digits that fails the resident checks is a mistyped resident ID,
+    not another kind, so it is invalid; so is one character repeated (000000).
 
     Example:
         >>> standardise_id_number("11010519491231002x"), standardise_id_number("110105194912310021")
         ('11010519491231002X', None)
+        >>> standardise_id_number("123-45-6789"), standardise_id_number("E1234567")
+        ('123456789', 'E1234567')
     """
     cleaned = clean_text(text)
     return None if cleaned is None else _id_number(cleaned)
@@ -29,11 +38,19 @@ def standardise_id_number(text: str | None) -> str | None:
 
 _ID_18 = re.compile(r"\d{17}[\dX]")
 _ID_15 = re.compile(r"\d{15}")
+_RESIDENT_LIKE = re.compile(r"\d{15,18}|\d{17}X")
+_OTHER_ID = re.compile(r"(?=.*\d)[A-Z0-9]{6,20}")
+_ID_NOISE = re.compile(r"[\s\-]")
+
+
+def is_resident_id(number: str | None) -> bool:
+    """True for a standardised Chinese resident ID (not an 'other id')."""
+    return bool(number) and (_ID_18.fullmatch(number) or _ID_15.fullmatch(number)) is not None
 
 
 @lru_cache(maxsize=100_000)
 def _id_number(cleaned: str) -> str | None:
-    number = cleaned.replace(" ", "").upper()
+    number = _ID_NOISE.sub("", cleaned).upper()
     if _ID_18.fullmatch(number):
         total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
         if _ID_CHECK[total % 11] != number[17]:
@@ -41,8 +58,10 @@ def _id_number(cleaned: str) -> str | None:
         birth = number[6:14]
     elif _ID_15.fullmatch(number):
         birth = "19" + number[6:12]
-    else:
+    elif _RESIDENT_LIKE.fullmatch(number) or len(set(number)) == 1:
         return None
+    else:
+        return number if _OTHER_ID.fullmatch(number) else None
     # Eight digits as YYYYMMDD: a real day (what strptime "%Y%m%d" accepts of eight digits).
     return number if _is_birth_day(birth) else None
 
@@ -63,7 +82,7 @@ def id_birth_gender(id_number: str | None) -> tuple[str | None, str | None]:
         >>> id_birth_gender("11010519491231002X")
         ('1949-12-31', '女')
     """
-    if not id_number:
+    if not is_resident_id(id_number):
         return None, None
     if len(id_number) == 18:
         birth, sex_digit = id_number[6:14], id_number[16]

@@ -137,7 +137,8 @@ def standardise_phone(text: str | None) -> list[str]:
 
 
 def phone_type(e164: str | None) -> str:
-    """mobile / landline / special (400, 800 service numbers) / invalid / missing.
+    """mobile / landline / special (400, 800 service numbers) / invalid / missing (a frame's
+    phone_type is also 'masked' for a masked mobile, see `masked_phone`).
 
     Example:
         >>> phone_type("+8613812345678"), phone_type("+864008001234"), phone_type(None)
@@ -315,6 +316,69 @@ def _phone_columns(values: pd.Series) -> pd.DataFrame:
         phone[i], kind[i] = first
         phones[i] = [number for number, _ in found]
     last8 = np.array([p[-8:] if p is not None else None for p in phone], dtype=object)
-    return {"phone": phone, "phone_type": kind, "phones": phones, "phone_last8": last8}
+    masked = np.full(n, None, dtype=object)
+    for i in np.flatnonzero(kind == "invalid"):
+        masked[i] = masked_phone(cleaned_values[i])
+        if masked[i] is not None:
+            kind[i] = "masked"
+    return {"phone": phone, "phone_type": kind, "phones": phones, "phone_last8": last8,
+            "phone_masked": masked}
+
+
+# A mobile with its middle four digits hidden, as channels send it: 139****6789,
+# 139-****-6789, 139 xxxx 6789, +86 139****6789 (NFKC has made ＊ and ｘ ASCII).
+_MASKED_MOBILE = re.compile(r"^(?:\+?86)?[\s\-]*(1[3-9]\d)[\s\-]*[*xX×]{4}[\s\-]*(\d{4})$")
+
+
+def masked_phone(text: str | None) -> str | None:
+    """A masked mobile in the one form '139****6789' (first 3 and last 4 digits), else None.
+
+    Such a value is evidence (its digits can be compared with a full number) but not a
+    contact: the record's `phone` stays None and its phone status is 'masked'.
+
+    Example:
+        >>> masked_phone("139-****-6789"), masked_phone("+86 139xxxx6789"), masked_phone("139****67")
+        ('139****6789', '139****6789', None)
+    """
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    match = _MASKED_MOBILE.match(cleaned)
+    return f"{match.group(1)}****{match.group(2)}" if match else None
+
+
+def is_placeholder_phone(e164: str | None) -> bool:
+    """True for a number people type when they have none; every other number phonenumbers
+    finds valid for China is a real one, however easy to remember (13988886666,
+    18600001111, 021-55556666, 400-888-8888 are real: companies and people buy them).
+
+    The rule, on the national number (without +86):
+    - all one digit (11111111111), or one digit after the mobile prefix 1x (13333333333,
+      13888888888);
+    - a mobile whose subscriber part (the last eight digits) is all zero (13800000000);
+    - the digits counting up or down: 12345678901, 13812345678 (last eight 12345678,
+      23456789, 87654321 or 01234567 after a three-digit prefix);
+    - the textbook example 13800138000 (China Mobile's service number written as a mobile).
+
+    Example:
+        >>> [is_placeholder_phone(p) for p in ("+8613988886666", "+8613800000000", "+8613333333333")]
+        [False, True, True]
+    """
+    if not e164:
+        return False
+    national = e164.removeprefix("+86")
+    if len(set(national)) == 1 or national in _PLACEHOLDER_NATIONAL:
+        return True
+    if len(national) == 11 and national.startswith("1"):
+        if len(set(national[2:])) == 1 or national[3:] == "00000000":
+            return True
+        if national[3:] in _RUNS:
+            return True
+    return national in _RUN_NUMBERS
+
+
+_RUNS = frozenset({"12345678", "23456789", "87654321", "01234567", "98765432"})
+_RUN_NUMBERS = frozenset({"12345678901", "1234567890", "12345678", "87654321"})
+_PLACEHOLDER_NATIONAL = frozenset({"13800138000"})
 
 

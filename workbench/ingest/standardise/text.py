@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -182,3 +183,40 @@ def _cleaned(name: str):
     return work
 
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Traditional characters
+
+
+@cache
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@cache
+def _traditional() -> re.Pattern:
+    """The characters OpenCC's t2s changes on their own, as one character class.
+
+    A text without any of them is left alone without calling OpenCC (nearly every lead).
+    Built once from the CJK blocks; a character changed only inside a phrase (乾 of 乾燥)
+    is not in it, so such a text keeps that character when it has no other traditional one.
+    """
+    chars = [chr(c) for c in range(0x3400, 0xA000)]
+    folded = _t2s().convert("\n".join(chars)).split("\n")
+    changed = [c for c, f in zip(chars, folded, strict=True) if c != f]
+    return re.compile("[" + "".join(changed) + "]")
+
+
+def fold_traditional(text: str | None) -> str | None:
+    """Traditional characters as simplified ones (OpenCC t2s, phrases included).
+
+    Example:
+        >>> fold_traditional("北京字節跳動科技有限公司"), fold_traditional("廣東省深圳市")
+        ('北京字节跳动科技有限公司', '广东省深圳市')
+    """
+    if not text or text.isascii() or not _traditional().search(text):
+        return text
+    return _t2s().convert(text)
