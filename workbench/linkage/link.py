@@ -36,6 +36,7 @@ from workbench.linkage.model import (
     train_model,
 )
 from workbench.store.pool import Pool, run
+from workbench.store.schema import LINK_FEATURES_DDL
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +285,9 @@ def _store_features(con, mem, query: str, *, replace: bool) -> None:
     rows = mem.sql(f"SELECT {cols} FROM ({query})").to_arrow_table()
     con.register("wb_features", rows)
     if replace:
-        run(con, "DELETE FROM link_features")
+        # Made again, not emptied: a pool from an older version gets today's columns.
+        run(con, "DROP TABLE link_features")
+        run(con, LINK_FEATURES_DDL)
         generic = mem.sql("SELECT field, value, names FROM wb_generic_values").to_arrow_table()
         con.register("wb_generic", generic)
         run(con, "DELETE FROM link_generic_values")

@@ -27,6 +27,7 @@ import pandas as pd
 
 from workbench.errors import LinkageError
 from workbench.linkage import sql
+from workbench.linkage.names import names_agree_sql, names_differ_sql
 from workbench.store.pool import current_actor, run
 from workbench.store.sql import quote_ident
 
@@ -51,7 +52,9 @@ MOBILE = "regexp_full_match(l.phone, '\\+861[3-9][0-9]{9}')"
 # Columns of the linkage input table, as `prepare_link_input` makes them.
 LINK_COLUMNS: tuple[str, ...] = (
     "unique_id", "name", "name_pinyin", "name_flat", "name_key", "name_family", "phone",
-    "phone_last8", "phone_digits", "phone_shared", "name_city", "name_company",
+    "phone_last8", "phone_digits", "phone_shared", "name_only", "name_city", "name_company",
+    "name_place", "name_given", "name_cjk", "name_sound_a", "name_sound_z", "name_initials",
+    "birth_year", "birth_ym", "birth_md",
     "phones", "email", "email_local", "email_shared", "wechat", "wechat_phone", "company_core",
     "city", "title",
     "address", "postcode", "birth_date", "id_number", "qq", "douyin", "kuaishou",
@@ -202,6 +205,7 @@ def _level(
     tf: str | None = None,
     null: bool = False,
     fix_u: bool = False,
+    fix_m: bool = False,
 ) -> dict:
     # Written as l.col / r.col for reading; Splink's comparison SQL names them col_l / col_r.
     condition = re.sub(r"\b([lr])\.(\w+)", r"\2_\1", condition)
@@ -214,6 +218,8 @@ def _level(
         level["m_probability"], level["u_probability"] = m, u
         if fix_u:
             level["fix_u_probability"] = True
+        if fix_m:
+            level["fix_m_probability"] = True
     if tf:
         level["tf_adjustment_column"] = tf
         level["tf_adjustment_weight"] = 1.0
@@ -231,6 +237,48 @@ def _else(m: float, u: float) -> dict:
 def _comparison(name: str, levels: list[dict]) -> dict:
     return {"output_column_name": name, "comparison_description": name,
             "comparison_levels": levels}
+
+
+def _rule(label: str, condition: str, weight: float) -> dict:
+    """A level whose match weight is set by a rule, not learnt: training leaves it alone."""
+    return _level(condition, label, 0.5 * 2.0 ** weight, 0.5, fix_m=True, fix_u=True)
+
+
+# A personal identifier agrees: one own mobile (generic and shared numbers are NULL in the
+# linkage input), one personal e-mail, WeChat, QQ, Douyin, Kuaishou or ID number.
+PERSONAL_ID_AGREES = "coalesce(" + " OR ".join([
+    "l.phone = r.phone", "l.phone_last8 = r.phone_last8", "list_has_any(l.phones, r.phones)",
+    "l.email = r.email", "l.wechat = r.wechat", "l.wechat_phone = r.phone",
+    "l.phone = r.wechat_phone", "l.qq = r.qq", "l.douyin = r.douyin", "l.kuaishou = r.kuaishou",
+    "l.id_number = r.id_number",
+]) + ", false)"
+# Match weights the person rule sets (see `person_comparison`).
+CLEARLY_DIFFERENT_NAMES = -20.0
+NO_PERSONAL_EVIDENCE = -20.0
+NAMES_ONLY_ALIKE = -4.0
+
+
+def person_comparison() -> dict:
+    """The rule that organisation evidence never makes two records one person on its own.
+
+    Colleagues share a company, an office address, a city, an e-mail domain and a switchboard;
+    households share an address and a landline. Learnt weights add those up, so this
+    comparison, whose weights are set rather than learnt, holds a pair back unless a person
+    is in it: a personal identifier agrees, or the names agree (see `linkage.names`), or they
+    are alike and the birth date agrees. Two clearly different full names with no personal
+    identifier in common are two people, however much else they share.
+    """
+    return _comparison("person", [
+        _rule("a personal identifier agrees", PERSONAL_ID_AGREES, 0.0),
+        _rule("clearly different names", names_differ_sql("l", "r"), CLEARLY_DIFFERENT_NAMES),
+        _rule("the names agree", names_agree_sql("l", "r"), 0.0),
+        _rule("alike names, same birth date",
+              "l.name_flat IS NOT NULL AND r.name_flat IS NOT NULL AND "
+              "levenshtein(l.birth_date, r.birth_date) <= 1", 0.0),
+        _rule("alike names, nothing personal agrees",
+              "l.name_flat IS NOT NULL AND r.name_flat IS NOT NULL", NAMES_ONLY_ALIKE),
+        _rule("no personal evidence", "ELSE", NO_PERSONAL_EVIDENCE),
+    ])
 
 
 def lead_comparisons(coverage: dict[str, float], min_coverage: float = 0.005) -> list[dict]:
@@ -351,6 +399,8 @@ def lead_comparisons(coverage: dict[str, float], min_coverage: float = 0.005) ->
             _level("levenshtein(l.id_number, r.id_number) <= 2", "one or two typos", 0.04, 1e-4),
             _else(0.01, 0.9999),
         ]))
+    if comps:
+        comps.append(person_comparison())
     if not comps:
         raise LinkageError(
             "None of the columns the model compares holds data (name, phone, e-mail, WeChat, "
@@ -383,12 +433,22 @@ def lead_blocking_rules(coverage: dict[str, float], min_coverage: float = 0.01) 
         rules += ["l.wechat_phone = r.phone", "l.phone = r.wechat_phone"]
     # Keys of name + city and name + company (its first two characters: 鼎智 and 鼎智生物科技
     # are one company), NULL where the block would be too big (see MAX_NAME_BLOCK).
+    add("name_only")
     add("name_city")
     add("name_company")
+    add("name_place")
     add("name_key", "phone_shared")
     add("name_key", "email_shared")
     add("id_number")
     add("name_family", "birth_date")
+    # Person files without contacts: one typo in a name, or one wrong part of a birth date,
+    # still leaves one of these keys in common.
+    add("name_sound_a", "name_sound_z", "birth_year")
+    add("name_sound_a", "birth_date")
+    add("name_sound_z", "birth_date")
+    add("name_key", "birth_year")
+    add("name_sound_a", "name_sound_z", "birth_md")
+    add("name_initials", "birth_year", "postcode")
     add("birth_date", "postcode")
     add("name_key", "postcode")
     add("address")
