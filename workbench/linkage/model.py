@@ -44,7 +44,9 @@ MIN_TRAIN_RECORDS = 300
 LINK_MEMORY_LIMIT = "1500MB"
 # Above this many records, training reads a sample of them (see `_training_sample`).
 TRAIN_SAMPLE_RECORDS = 250_000
-DEFAULT_THRESHOLD = 0.5  # match probability: best F1 on generated leads at 10k and 100k
+# Match probability a model links at until its threshold is chosen on scored pairs (see
+# `linkage.calibration`), and where too few pairs are scored to choose one.
+UNCALIBRATED_THRESHOLD = 0.5
 # u of agreeing on a personal identifier (mobile, e-mail, WeChat, ID number) once generic values
 # are gone: random sampling overstates it, because the sample's own duplicates agree.
 ID_U = 1e-8
@@ -72,7 +74,7 @@ class LinkageModel:
     """
 
     settings: dict[str, Any]
-    threshold: float = DEFAULT_THRESHOLD
+    threshold: float = UNCALIBRATED_THRESHOLD
     threshold_kind: str = "probability"  # or 'weight'
     training: dict[str, Any] = field(default_factory=dict)
     version: int | None = None
@@ -244,14 +246,6 @@ def _rule(label: str, condition: str, weight: float) -> dict:
     return _level(condition, label, 0.5 * 2.0 ** weight, 0.5, fix_m=True, fix_u=True)
 
 
-# A personal identifier agrees: one own mobile (generic and shared numbers are NULL in the
-# linkage input), one personal e-mail, WeChat, QQ, Douyin, Kuaishou or ID number.
-PERSONAL_ID_AGREES = "coalesce(" + " OR ".join([
-    "l.phone = r.phone", "l.phone_last8 = r.phone_last8", "list_has_any(l.phones, r.phones)",
-    "l.email = r.email", "l.wechat = r.wechat", "l.wechat_phone = r.phone",
-    "l.phone = r.wechat_phone", "l.qq = r.qq", "l.douyin = r.douyin", "l.kuaishou = r.kuaishou",
-    "l.id_number = r.id_number",
-]) + ", false)"
 # Match weights the person rule sets (see `person_comparison`).
 CLEARLY_DIFFERENT_NAMES = -20.0
 NO_PERSONAL_EVIDENCE = -20.0
@@ -269,7 +263,7 @@ def person_comparison() -> dict:
     identifier in common are two people, however much else they share.
     """
     return _comparison("person", [
-        _rule("a personal identifier agrees", PERSONAL_ID_AGREES, 0.0),
+        _rule("a personal identifier agrees", sql.personal_id_agrees_sql("l", "r"), 0.0),
         _rule("clearly different names", names_differ_sql("l", "r"), CLEARLY_DIFFERENT_NAMES),
         _rule("the names agree", names_agree_sql("l", "r"), 0.0),
         _rule("alike names, same birth date",
@@ -520,7 +514,7 @@ def train_model(
     *,
     seed: int = 42,
     labels: pd.DataFrame | None = None,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float = UNCALIBRATED_THRESHOLD,
     threshold_kind: str = "probability",
     max_u_pairs: float = 5e5,
     max_em_pairs: float = 2e5,

@@ -30,6 +30,8 @@ from rapidfuzz.distance import JaroWinkler
 GIVEN_ALIKE = 0.85
 # Romanised names: at least this alike (Jaro-Winkler of the letters) is a typo or a variant.
 LATIN_ALIKE = 0.80
+# Romanised names: a first or last word at least this like one of the other name's.
+TOKEN_ALIKE = 0.85
 # Names agree at this similarity of their letters.
 AGREE = 0.92
 
@@ -51,10 +53,6 @@ def name_key_sql(pinyin: str) -> str:
     return f"array_to_string(list_sort(string_split(replace({pinyin}, ' ', ''), '')), '')"
 
 
-def _tokens(side: str, flat_or_pinyin: str = "name_pinyin") -> str:
-    return f"string_split({side}.{flat_or_pinyin}, ' ')"
-
-
 def names_agree_sql(l: str = "l", r: str = "r") -> str:
     """SQL: both records give a full name and the two are spellings of one name."""
     return f"""({l}.name_flat IS NOT NULL AND {r}.name_flat IS NOT NULL AND (
@@ -73,11 +71,15 @@ def names_differ_sql(l: str = "l", r: str = "r") -> str:
     cjk = f"""{l}.name_cjk AND {r}.name_cjk AND (
         split_part({l}.name_pinyin, ' ', 1) <> split_part({r}.name_pinyin, ' ', 1)
         OR coalesce(jaro_winkler_similarity({l}.name_given, {r}.name_given), 0) < {GIVEN_ALIKE})"""
+    ends = [(f"split_part({a}.name_pinyin, ' ', 1)", f"string_split({a}.name_pinyin, ' ')[-1]")
+            for a in (l, r)]
+    cross = " OR ".join(f"jaro_winkler_similarity({x}, {y}) >= {TOKEN_ALIKE}"
+                        for x in ends[0] for y in ends[1])
+    # Romanised (or one romanised): the letters unlike, and no first or last word of one like
+    # one of the other's ('Tony Wang' and 王建国; 'Thohrpe Liam' and 'Liam Thorpe').
     latin = f"""NOT ({l}.name_cjk AND {r}.name_cjk)
         AND jaro_winkler_similarity({l}.name_flat, {r}.name_flat) < {LATIN_ALIKE}
-        -- 'Tony Wang' and 王建国: an English name beside the Chinese one, one surname.
-        AND NOT ({l}.name_cjk <> {r}.name_cjk
-                 AND list_has_any({_tokens(l)}, {_tokens(r)}))"""
+        AND NOT ({cross})"""
     return f"""({l}.name_flat IS NOT NULL AND {r}.name_flat IS NOT NULL
     AND {l}.name_key <> {r}.name_key
     AND NOT contains({l}.name_flat, {r}.name_flat) AND NOT contains({r}.name_flat, {l}.name_flat)
@@ -126,9 +128,9 @@ def names_differ(a: NameParts | None, b: NameParts | None) -> bool:
                 or _jw(a.given, b.given) < GIVEN_ALIKE)
     if _jw(a.flat, b.flat) >= LATIN_ALIKE:
         return False
-    if a.cjk != b.cjk and set(a.pinyin.split(" ")) & set(b.pinyin.split(" ")):
-        return False
-    return True
+    ends_a, ends_b = a.pinyin.split(" "), b.pinyin.split(" ")
+    return not any(_jw(x, y) >= TOKEN_ALIKE for x in (ends_a[0], ends_a[-1])
+                   for y in (ends_b[0], ends_b[-1]))
 
 
 def sound_sql(token: str) -> str:

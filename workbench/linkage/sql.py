@@ -347,6 +347,40 @@ UNION ALL BY NAME SELECT * FROM wb_regeneric"""
 
 
 GENERIC_FIELDS: tuple[str, ...] = ("phone", "email", "email_local", "wechat")
+# Columns of the linkage input that hold a personal identifier.
+_PERSONAL_EQUAL = ("phone", "phone_last8", "email", "wechat", "qq", "douyin", "kuaishou",
+                   "id_number")
+
+
+def personal_id_agrees_sql(l: str = "l", r: str = "r") -> str:
+    """SQL: a personal identifier of the two rows agrees: one own mobile (generic and shared
+    numbers are NULL in the linkage input), personal e-mail, WeChat, QQ, Douyin, Kuaishou or
+    ID number."""
+    equal = [f"{l}.{c} = {r}.{c}" for c in _PERSONAL_EQUAL]
+    cross = [f"list_has_any({l}.phones, {r}.phones)", f"{l}.wechat_phone = {r}.phone",
+             f"{l}.phone = {r}.wechat_phone"]
+    return f"coalesce({' OR '.join(equal + cross)}, false)"
+
+
+NAME_PART_COLUMNS: tuple[str, ...] = ("name_pinyin", "name_flat", "name_key", "name_given",
+                                      "name_cjk")
+
+
+def ties_sql(pairs: str, features: str) -> str:
+    """id_l, id_r, tie for the pairs in `pairs` (a table or view with id_l, id_r): whether a
+    personal identifier of the two records agrees, read from `features` (linkage input rows
+    by unique_id)."""
+    return f"""
+SELECT p.id_l, p.id_r, {personal_id_agrees_sql("a", "b")} AS tie
+FROM {pairs} p JOIN {features} a ON a.unique_id = p.id_l JOIN {features} b ON b.unique_id = p.id_r"""
+
+
+def name_parts_of_sql(ids: str, features: str) -> str:
+    """unique_id and the name parts (NAME_PART_COLUMNS) of the records in `ids` (a table or
+    view with column record_id) that give a full name, from `features`."""
+    return f"""
+SELECT unique_id, {", ".join(NAME_PART_COLUMNS)} FROM {features}
+WHERE name_key IS NOT NULL AND unique_id IN (SELECT record_id FROM {ids})"""
 
 
 def term_frequencies_sql(column: str, link_input: str, needed: str | None = None,
