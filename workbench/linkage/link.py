@@ -203,7 +203,7 @@ def clustering_inputs(con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame, featu
         con.unregister("wb_strong_pairs")
         con.unregister("wb_strong_ids")
     merged = pairs.merge(ties, on=["id_l", "id_r"], how="left")
-    merged["tie"] = merged["tie"].fillna(False).astype(bool)
+    merged["tie"] = merged["tie"].astype("boolean").fillna(False).astype(bool)
     return merged, names.set_index("unique_id")
 
 

@@ -580,12 +580,16 @@ def train_model(
         # After EM: starting EM passes from a prior of one match in a million pairs makes
         # levels' m underflow to 0 in Splink (each pass estimates its own share of matches).
         if deterministic:
+            before = linker.misc.save_model_to_json()
             try:
                 linker.training.estimate_probability_two_random_records_match(
                     deterministic, recall=0.7
                 )
             except Exception as err:  # no pair agrees exactly: keep the prior
                 log.info("prior probability of a match not estimated: %s", err)
+            prior = linker.misc.save_model_to_json()["probability_two_random_records_match"]
+            if not 0 < prior < 1:  # a file too small for any pair to agree
+                linker = make_linker(con, before, table)
         used_labels = 0
         if labels is not None and len(labels) and bool(labels["is_match"].any()):
             used_labels = _train_from_labels(linker, con, labels, table)
