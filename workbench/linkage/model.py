@@ -603,15 +603,76 @@ def train_model(
     finally:
         if table != whole:
             run(con, f"DROP TABLE IF EXISTS {table}")
-    trained = _rounded(linker.misc.save_model_to_json())
+    trained = linker.misc.save_model_to_json()
+    clamped = clamp_levels(trained)
+    for c in clamped:
+        log.info("%s / %s: learnt weight %.2f kept at %.2f", c["comparison"], c["level"],
+                 c["learnt"], c["kept"])
+    trained = _rounded(trained)
     return LinkageModel(
         settings=trained,
         threshold=threshold,
         threshold_kind=threshold_kind,
         training={"seed": seed, "records": n, "trained_on": trained_on, "em_passes": passes,
-                  "labels": used_labels,
+                  "labels": used_labels, "clamped": clamped,
                   "coverage": {k: round(v, 3) for k, v in coverage.items()}},
     )
+
+
+# Match weights a person can defend, per kind of level: EM on one pool can learn that the same
+# city is worth more than the same name, or that a different name says nothing. A learnt weight
+# outside its bounds is moved to the nearest bound (m changes, u stays) and the training notes
+# it; the tune screen shows each such level with its learnt weight.
+ORGANISATION_COMPARISONS = ("company", "city", "address", "postcode", "title")
+MAX_ORGANISATION_WEIGHT = 10.0  # an office agreeing: at most about a thousand to one
+MAX_NAME_DISAGREEMENT = -2.0  # a completely different name always counts against
+MIN_WEIGHT, MAX_WEIGHT = -15.0, 30.0  # any level
+
+
+def _bounds(comparison: str, index: int, levels: int) -> tuple[float, float]:
+    """(lowest, highest) match weight of level `index` (0 = the first, most alike; the last is
+    'else') of a comparison with `levels` non-null levels."""
+    low, high = MIN_WEIGHT, MAX_WEIGHT
+    if comparison in ORGANISATION_COMPARISONS:
+        high = MAX_ORGANISATION_WEIGHT
+    if index == levels - 1:  # else: disagreement never counts for a match
+        high = min(high, 0.0)
+        if comparison == "name":
+            high = MAX_NAME_DISAGREEMENT
+    elif index == 0:  # exact agreement never counts against
+        low = 0.0
+    return low, high
+
+
+def clamp_levels(settings: dict) -> list[dict]:
+    """Move learnt weights into their bounds (see `_bounds`), in place; returns what moved:
+    comparison, level label, learnt and kept weight.
+
+    Example:
+        >>> settings = {"comparisons": [{"output_column_name": "city", "comparison_levels": [
+        ...     {"sql_condition": "city_l = city_r", "label_for_charts": "exact",
+        ...      "m_probability": 0.9, "u_probability": 0.0001},
+        ...     {"sql_condition": "ELSE", "label_for_charts": "else",
+        ...      "m_probability": 0.1, "u_probability": 0.9999}]}]}
+        >>> [(c["level"], c["learnt"], c["kept"]) for c in clamp_levels(settings)]
+        [('exact', 13.14, 10.0)]
+    """
+    moved = []
+    for comparison in settings.get("comparisons", []):
+        name = comparison["output_column_name"]
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        for index, level in enumerate(levels):
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if not m or not u or level.get("fix_m_probability"):
+                continue
+            weight = math.log2(m / u)
+            low, high = _bounds(name, index, len(levels))
+            kept = min(max(weight, low), high)
+            if abs(kept - weight) > 1e-9:
+                level["m_probability"] = min(u * 2.0 ** kept, 1.0)
+                moved.append({"comparison": name, "level": level.get("label_for_charts", ""),
+                              "learnt": round(weight, 2), "kept": round(kept, 2)})
+    return moved
 
 
 def _rounded(settings: dict, digits: int = 12) -> dict:
