@@ -65,12 +65,14 @@ WITH k AS (
             AND (contains(name_pinyin, ' ') OR length(name_pinyin) > 3))
 ),
 n AS (
-    SELECT s.phone, s.email, s.email_local, s.wechat, k.*
+    -- Every number a record gives, not only the first: a switchboard in a second column.
+    SELECT CASE WHEN len(s.phones) > 0 THEN s.phones ELSE [s.phone] END AS phone, s.email,
+           s.email_local, s.wechat, k.*
     FROM {source} s JOIN k ON k.name_pinyin = s.name_pinyin
         AND {name_cjk_sql("s.name")} = k.name_cjk
 ),
 v AS (
-    SELECT 'phone' AS field, phone AS value, * EXCLUDE (phone, email, email_local, wechat)
+    SELECT 'phone' AS field, unnest(phone) AS value, * EXCLUDE (phone, email, email_local, wechat)
     FROM n WHERE phone IS NOT NULL
     UNION ALL
     SELECT 'email', email, * EXCLUDE (phone, email, email_local, wechat) FROM n WHERE email IS NOT NULL
@@ -163,6 +165,15 @@ WITH f AS (
     LEFT JOIN (SELECT DISTINCT value FROM {g} WHERE field = 'wechat') gw
         ON gw.value = s.wechat
 ),
+-- A record's other numbers without the generic ones: a switchboard in the 座机 column beside
+-- each colleague's own mobile must not make them share a number.
+ph AS (
+    SELECT uid, list(p ORDER BY p) AS phones
+    FROM (SELECT f.{id_column} AS uid, unnest(f.phones) AS p FROM f
+          WHERE wb_phone_ok AND len(f.phones) > 1)
+    WHERE p NOT IN (SELECT value FROM {g} WHERE field = 'phone')
+    GROUP BY uid
+),
 -- The letters of the name in order: equal for 王俊轩, 'Wang Junxuan' and 'Junxuan Wang'.
 -- Sorting letters is slow: done once per distinct name.
 k AS (
@@ -188,7 +199,8 @@ SELECT
         AS name_initials,
     CASE WHEN wb_phone_ok THEN phone END AS phone,
     CASE WHEN wb_phone_ok THEN right(phone, 8) END AS phone_last8,
-    CASE WHEN wb_phone_ok THEN phones END AS phones,
+    CASE WHEN wb_phone_ok THEN CASE WHEN len(f.phones) > 1 THEN ph.phones ELSE f.phones END
+    END AS phones,
     -- The digits as typed, for a number with a typo that standardising had to drop.
     CASE WHEN wb_phone_ok THEN substr(phone, 4)
          WHEN phone IS NULL AND length(wb_digits) BETWEEN 10 AND 12 THEN wb_digits END
@@ -216,7 +228,7 @@ SELECT
     t_qq AS qq,
     t_douyin AS douyin,
     t_kuaishou AS kuaishou
-FROM f LEFT JOIN k ON k.wb_pinyin = f.wb_pinyin"""
+FROM f LEFT JOIN k ON k.wb_pinyin = f.wb_pinyin LEFT JOIN ph ON ph.uid = f.{id_column}"""
 
 
 # The name blocks that capping limits, each key NULL where more than its cap of records share
@@ -402,6 +414,8 @@ def batch_values_sql() -> str:
     (`wb_link_source`) give."""
     parts = " UNION ".join(f"SELECT '{f}' AS field, {f} AS value FROM wb_link_source "
                            f"WHERE {f} IS NOT NULL" for f in GENERIC_FIELDS)
+    parts += (" UNION SELECT 'phone', unnest(phones) FROM wb_link_source "
+              "WHERE len(phones) > 1")
     return f"CREATE OR REPLACE TEMP TABLE wb_batch_values AS {parts}"
 
 
@@ -413,6 +427,10 @@ def records_giving_sql(projection: str, values: str, source: str = "records") ->
     ids = " UNION ".join(
         f"SELECT s.record_id FROM {source} s SEMI JOIN {values} v "
         f"ON v.field = '{f}' AND v.value = s.{f}" for f in GENERIC_FIELDS)
+    # A number a record gives beside its first one.
+    ids += (f" UNION SELECT s.record_id FROM (SELECT record_id, unnest(phones) AS number "
+            f"FROM {source} WHERE len(phones) > 1) s SEMI JOIN {values} v "
+            f"ON v.field = 'phone' AND v.value = s.number")
     return f"""
 SELECT {projection} FROM {source}
 WHERE record_id IN ({ids}) AND record_id NOT IN (SELECT record_id FROM wb_left_out)"""
