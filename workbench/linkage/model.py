@@ -252,7 +252,16 @@ NO_PERSONAL_EVIDENCE = -20.0
 NAMES_ONLY_ALIKE = -4.0
 
 
-def person_comparison() -> dict:
+# Columns that hold organisation evidence or a personal identifier: a file with none of them
+# is a person file (name, birth date, home address), where no colleague shares an office and
+# no identifier can confirm a person; the rule then only weighs names, and less.
+ORGANISATION_OR_ID_COLUMNS = ("phone", "email", "wechat", "qq", "douyin", "kuaishou",
+                              "id_number", "company_core")
+PERSON_FILE_WEIGHTS = {"differ": -6.0, "alike": 0.0, "none": -6.0}
+
+
+def person_comparison(coverage: dict[str, float] | None = None,
+                      min_coverage: float = 0.01) -> dict:
     """The rule that organisation evidence never makes two records one person on its own.
 
     Colleagues share a company, an office address, a city, an e-mail domain and a switchboard;
@@ -262,16 +271,21 @@ def person_comparison() -> dict:
     are alike and the birth date agrees. Two clearly different full names with no personal
     identifier in common are two people, however much else they share.
     """
+    weights = {"differ": CLEARLY_DIFFERENT_NAMES, "alike": NAMES_ONLY_ALIKE,
+               "none": NO_PERSONAL_EVIDENCE}
+    if coverage is not None and not any(coverage.get(c, 0) >= min_coverage
+                                        for c in ORGANISATION_OR_ID_COLUMNS):
+        weights = PERSON_FILE_WEIGHTS
     return _comparison("person", [
         _rule("a personal identifier agrees", sql.personal_id_agrees_sql("l", "r"), 0.0),
-        _rule("clearly different names", names_differ_sql("l", "r"), CLEARLY_DIFFERENT_NAMES),
+        _rule("clearly different names", names_differ_sql("l", "r"), weights["differ"]),
         _rule("the names agree", names_agree_sql("l", "r"), 0.0),
         _rule("alike names, same birth date",
               "l.name_flat IS NOT NULL AND r.name_flat IS NOT NULL AND "
               "levenshtein(l.birth_date, r.birth_date) <= 1", 0.0),
         _rule("alike names, nothing personal agrees",
-              "l.name_flat IS NOT NULL AND r.name_flat IS NOT NULL", NAMES_ONLY_ALIKE),
-        _rule("no personal evidence", "ELSE", NO_PERSONAL_EVIDENCE),
+              "l.name_flat IS NOT NULL AND r.name_flat IS NOT NULL", weights["alike"]),
+        _rule("no personal evidence", "ELSE", weights["none"]),
     ])
 
 
@@ -394,7 +408,7 @@ def lead_comparisons(coverage: dict[str, float], min_coverage: float = 0.005) ->
             _else(0.01, 0.9999),
         ]))
     if comps:
-        comps.append(person_comparison())
+        comps.append(person_comparison(coverage))
     if not comps:
         raise LinkageError(
             "None of the columns the model compares holds data (name, phone, e-mail, WeChat, "
