@@ -33,8 +33,13 @@ from bench_matching import load_sets  # noqa: E402
 def _link_input(data):
     from workbench.ingest.read import read_file
     from workbench.ingest.standardise import standardise_frame
-    from workbench.linkage.model import column_coverage, lead_blocking_rules, load_table, \
-        prepare_link_input, splink_connection
+    from workbench.linkage.model import (
+        column_coverage,
+        lead_blocking_rules,
+        load_table,
+        prepare_link_input,
+        splink_connection,
+    )
     from workbench.linkage.standalone import _linkage_columns, mapped_frame
 
     frame = read_file(data.path)[0].frame
@@ -50,8 +55,7 @@ def _link_input(data):
 
 
 def rule_table(data) -> pd.DataFrame:
-    from workbench.linkage.model import blocking_counts, lead_settings, make_linker, \
-        column_coverage
+    from workbench.linkage.model import blocking_counts, column_coverage, lead_settings, make_linker
 
     mem, rules, truth = _link_input(data)
     settings = lead_settings(column_coverage(mem))

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from workbench.linkage.names import NameParts, names_differ, names_differ_sql
-from workbench.linkage.standalone import dedupe_frame
 from workbench.linkage.sql import name_parts_of_sql  # noqa: F401  (the columns compared)
+from workbench.linkage.standalone import dedupe_frame
 
 BACKGROUND = [  # unrelated leads, so that a file is more than the case itself
     ("陈静", "13700001111", "chenjing@163.com", "上海云帆贸易有限公司", "上海市浦东新区世纪大道100号"),

@@ -274,7 +274,7 @@ def dedupe_pool(
         ids = run(mem, "SELECT unique_id FROM link_input").df()["unique_id"]
         pairs, names = clustering_inputs(mem, pairs, "link_input", model.threshold_weight)
         keys = cluster_pairs(ids, pairs, model.threshold_weight, must_link=must,
-                             cannot_link=cannot, names=names, progress=progress)
+                             cannot_link=cannot, names=None if model.person_file else names, progress=progress)
         with pool.transaction() as con:
             if trained:
                 save_model(con, model, note="trained by a whole-pool run")
@@ -560,7 +560,7 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None) -> 
             # break the same way in every run.
             names = pd.concat([old_names, new_names])
             names = names[~names.index.duplicated()]
-            keys = cluster_pairs(affected, pairs, model.threshold_weight, names=names,
+            keys = cluster_pairs(affected, pairs, model.threshold_weight, names=None if model.person_file else names,
                                  must_link=[m for m in must if m[0] in affected and m[1] in affected],
                                  cannot_link=cannot)
             next_id = run(con, sql.max_cluster_id_sql()).fetchall()[0][0] + 1

@@ -87,6 +87,15 @@ class LinkageModel:
         p = min(max(self.threshold, 1e-12), 1 - 1e-12)
         return math.log2(p / (1 - p))
 
+    @property
+    def person_file(self) -> bool:
+        """Whether the model was trained on a person file: no personal identifier and no
+        company (see `person_comparison`). There no identifier can tie different names in, so
+        clustering does not keep clearly different names apart."""
+        coverage = self.training.get("coverage", {})
+        return bool(coverage) and not any(coverage.get(c, 0) >= PERSON_FILE_MIN_COVERAGE
+                                          for c in ORGANISATION_OR_ID_COLUMNS)
+
     def comparisons(self) -> list[str]:
         """Names of the comparisons the model makes, in order."""
         return [c["output_column_name"] for c in self.settings["comparisons"]]
@@ -258,10 +267,11 @@ NAMES_ONLY_ALIKE = -4.0
 ORGANISATION_OR_ID_COLUMNS = ("phone", "email", "wechat", "qq", "douyin", "kuaishou",
                               "id_number", "company_core")
 PERSON_FILE_WEIGHTS = {"differ": -6.0, "alike": 0.0, "none": -6.0}
+PERSON_FILE_MIN_COVERAGE = 0.01
 
 
 def person_comparison(coverage: dict[str, float] | None = None,
-                      min_coverage: float = 0.01) -> dict:
+                      min_coverage: float = PERSON_FILE_MIN_COVERAGE) -> dict:
     """The rule that organisation evidence never makes two records one person on its own.
 
     Colleagues share a company, an office address, a city, an e-mail domain and a switchboard;

@@ -53,7 +53,7 @@ def name_key_sql(pinyin: str) -> str:
     return f"array_to_string(list_sort(string_split(replace({pinyin}, ' ', ''), '')), '')"
 
 
-def names_agree_sql(l: str = "l", r: str = "r") -> str:
+def names_agree_sql(l: str = "l", r: str = "r") -> str:  # noqa: E741 (l and r as Splink names them)
     """SQL: both records give a full name and the two are spellings of one name."""
     return f"""({l}.name_flat IS NOT NULL AND {r}.name_flat IS NOT NULL AND (
     {l}.name_key = {r}.name_key
@@ -66,7 +66,7 @@ def names_agree_sql(l: str = "l", r: str = "r") -> str:
         AND (contains({l}.name_flat, {r}.name_flat) OR contains({r}.name_flat, {l}.name_flat))))"""
 
 
-def names_differ_sql(l: str = "l", r: str = "r") -> str:
+def names_differ_sql(l: str = "l", r: str = "r") -> str:  # noqa: E741
     """SQL: both records give a full name and no variant explains the two (see module doc)."""
     cjk = f"""{l}.name_cjk AND {r}.name_cjk AND (
         split_part({l}.name_pinyin, ' ', 1) <> split_part({r}.name_pinyin, ' ', 1)

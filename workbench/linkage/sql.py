@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from workbench.linkage.names import (
-    name_cjk_sql, name_given_sql, name_key_sql, names_differ_sql, sound_sql,
+    name_cjk_sql,
+    name_given_sql,
+    name_key_sql,
+    names_differ_sql,
+    sound_sql,
 )
 from workbench.store.schema import LINK_FEATURE_COLUMNS
 
@@ -364,13 +368,13 @@ _PERSONAL_EQUAL = ("phone", "phone_last8", "email", "wechat", "qq", "douyin", "k
                    "id_number")
 
 
-def personal_id_agrees_sql(l: str = "l", r: str = "r") -> str:
+def personal_id_agrees_sql(left: str = "l", right: str = "r") -> str:
     """SQL: a personal identifier of the two rows agrees: one own mobile (generic and shared
     numbers are NULL in the linkage input), personal e-mail, WeChat, QQ, Douyin, Kuaishou or
     ID number."""
-    equal = [f"{l}.{c} = {r}.{c}" for c in _PERSONAL_EQUAL]
-    cross = [f"list_has_any({l}.phones, {r}.phones)", f"{l}.wechat_phone = {r}.phone",
-             f"{l}.phone = {r}.wechat_phone"]
+    equal = [f"{left}.{c} = {right}.{c}" for c in _PERSONAL_EQUAL]
+    cross = [f"list_has_any({left}.phones, {right}.phones)", f"{left}.wechat_phone = {right}.phone",
+             f"{left}.phone = {right}.wechat_phone"]
     return f"coalesce({' OR '.join(equal + cross)}, false)"
 
 

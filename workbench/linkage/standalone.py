@@ -201,7 +201,7 @@ def dedupe_frame(
         pairs, names = clustering_inputs(mem, pairs, "link_input", model.threshold_weight)
     finally:
         mem.close()
-    keys = cluster_pairs(pd.RangeIndex(n), pairs, model.threshold_weight, names=names)
+    keys = cluster_pairs(pd.RangeIndex(n), pairs, model.threshold_weight, names=None if model.person_file else names)
     clock.lap("cluster")
     order = pd.Series(keys.to_numpy()).factorize()[0] + 1
     clusters = pd.DataFrame({id_column: ids.to_numpy(), "cluster_id": order})
