@@ -117,7 +117,7 @@ EMAIL_CASES = [
     ("mailto:li@qq.com", "li@qq.com"),
     (" ＬＩ＠ＱＱ．ＣＯＭ ", "li@qq.com"),
     ("wang@163。com", "wang@163.com"),
-    ("<a_b+c@mail.sina.com.cn>", "a_b+c@mail.sina.com.cn"),
+    ("<a_b+c@mail.sina.com.cn>", "a_b@mail.sina.com.cn"),  # the plus tag dropped
     ("zhang wei@qq.com", None),
     ("zhang@qq", None),
     ("@qq.com", None),

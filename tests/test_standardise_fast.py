@@ -19,19 +19,6 @@ import pytest
 from workbench.fields import STANDARD_FIELDS
 from workbench.ingest import regions
 from workbench.ingest.standardise import (
-    _LEGAL_SUFFIX,
-    _address,
-    _clean_array,
-    _clean_exact,
-    _cn_number_type,
-    _date_series,
-    _email_one,
-    _given_pinyin,
-    _given_pinyin_slow,
-    _may_end_in_suffix,
-    _national_shape_type,
-    _parsed_shape_type,
-    _strip_region,
     check_qq,
     check_short_video_id,
     check_wechat,
@@ -47,6 +34,17 @@ from workbench.ingest.standardise import (
     standardise_name,
     standardise_phone,
 )
+from workbench.ingest.standardise.companies import _LEGAL_SUFFIX, _may_end_in_suffix, _strip_region
+from workbench.ingest.standardise.dates import _date_series
+from workbench.ingest.standardise.emails import _email_one
+from workbench.ingest.standardise.names import _given_pinyin, _given_pinyin_slow
+from workbench.ingest.standardise.phones import (
+    _cn_number_type,
+    _national_shape_type,
+    _parsed_shape_type,
+)
+from workbench.ingest.standardise.places import _address
+from workbench.ingest.standardise.text import _clean_array, _clean_exact
 from workbench.ingest.validate import validate_frame
 from workbench.testdata.generate import generate_leads
 

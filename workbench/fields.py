@@ -42,15 +42,27 @@ PERSONAL_FIELDS: tuple[str, ...] = (
     "name", "phone", "email", "wechat", "qq", "douyin", "kuaishou", "address", "id_number",
     "birth_date",
 )
-# Fields that only help to assemble others: a surname and a given name in two columns
-# become `name`.
-HELPER_FIELDS: tuple[str, ...] = ("surname", "given_name")
+# Fields that only help to assemble others, as person files split them: a surname and a given
+# name (each possibly in two columns, RLdata's lname_c1/lname_c2) become `name`; a street
+# number and address lines become `address` (in this order); a birth year, month and day
+# become `birth_date`. A field's own column wins over its parts.
+HELPER_FIELDS: tuple[str, ...] = (
+    "surname", "surname_2", "given_name", "given_name_2",
+    "street_number", "address_1", "address_2",
+    "birth_year", "birth_month", "birth_day",
+)
 
 # Columns the standardiser derives, beside the standard fields, with their DuckDB types.
 DERIVED_COLUMNS: dict[str, str] = {
-    "phone_type": "VARCHAR",  # mobile / landline / special (400, 800) / invalid / missing
+    "phone_type": "VARCHAR",  # mobile / landline / special (400, 800) / masked / invalid / missing
     "phones": "VARCHAR[]",  # every valid number found in the cell, E.164
     "phone_last8": "VARCHAR",
+    # A masked mobile as channels send it (139****6789, 139-****-6789, 139xxxx6789), in the one
+    # form '139****6789': the first 3 and last 4 digits are evidence to compare with full
+    # numbers, but not a contact (phone stays None, phone_status 'masked').
+    "phone_masked": "VARCHAR",
+    # `email` holds the canonical inbox: plus-tags dropped (li.lei+crm@qq.com → li.lei@qq.com),
+    # googlemail.com → gmail.com and, for gmail only, dots dropped from the local part.
     "email_local": "VARCHAR",
     "email_domain": "VARCHAR",
     "name_pinyin": "VARCHAR",  # 'zhang wei', surname first, lower case
@@ -60,7 +72,11 @@ DERIVED_COLUMNS: dict[str, str] = {
 
 # Validation status values of `<field>_status`.
 STATUS_OK, STATUS_MISSING, STATUS_INVALID, STATUS_ABNORMAL = "ok", "missing", "invalid", "abnormal"
-STATUSES: tuple[str, ...] = (STATUS_OK, STATUS_MISSING, STATUS_INVALID, STATUS_ABNORMAL)
+# A phone given masked (139****6789): kept as evidence in `phone_masked`, not a contact.
+STATUS_MASKED = "masked"
+STATUSES: tuple[str, ...] = (
+    STATUS_OK, STATUS_MISSING, STATUS_INVALID, STATUS_ABNORMAL, STATUS_MASKED,
+)
 
 # Fields that get a `<field>_status` column.
 CHECKED_FIELDS: tuple[str, ...] = (

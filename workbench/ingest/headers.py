@@ -33,15 +33,16 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "company": ("公司", "公司名称", "单位", "单位名称", "工作单位", "企业", "企业名称", "所在公司",
                 "company", "company name", "organisation", "organization", "employer"),
     "title": ("职务", "职位", "岗位", "头衔", "title", "job title", "position", "role"),
-    "province": ("省", "省份", "所在省份", "province", "state"),
-    "city": ("城市", "市", "所在城市", "地市", "city"),
+    "province": ("省", "省份", "所在省份", "province", "state", "raw state"),
+    "city": ("城市", "市", "所在城市", "地市", "city", "suburb", "town", "locality", "raw city"),
     "address": ("地址", "详细地址", "联系地址", "通讯地址", "住址", "公司地址", "address",
-                "street address", "street"),
-    "postcode": ("邮编", "邮政编码", "postcode", "zip", "zip code", "postal code"),
+                "street address", "full address"),
+    "postcode": ("邮编", "邮政编码", "postcode", "post code", "zip", "zip code", "zipcode",
+                 "postal code"),
     "id_number": ("身份证", "身份证号", "身份证号码", "证件号", "证件号码", "id number", "id card",
-                  "national id", "soc sec id"),
-    "birth_date": ("出生日期", "生日", "出生年月", "birthday", "birth date", "date of birth",
-                   "dob"),
+                  "national id", "soc sec id", "ssn", "social security number"),
+    "birth_date": ("出生日期", "生日", "出生年月", "birthday", "birth date", "birthdate",
+                   "date of birth", "dob"),
     "gender": ("性别", "gender", "sex"),
     "age": ("年龄", "age"),
     "amount": ("金额", "订单金额", "消费金额", "预算", "amount", "budget", "order amount"),
@@ -52,9 +53,21 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "updated_at": ("更新时间", "修改时间", "最后更新", "提交时间", "创建时间", "登记时间", "日期",
                    "时间", "updated at", "updated", "update time", "last modified", "date",
                    "timestamp", "created at"),
-    "surname": ("姓", "姓氏", "surname", "last name", "family name", "lastname"),
-    "given_name": ("名", "given name", "first name", "firstname", "given_name"),
+    "surname": ("姓", "姓氏", "surname", "last name", "family name", "lastname", "last",
+                "family", "lname", "lname c1", "raw inventor name last"),
+    "surname_2": ("lname c2", "second surname"),
+    "given_name": ("名", "given name", "first name", "firstname", "given", "first", "forename",
+                   "fname", "fname c1", "raw inventor name first"),
+    "given_name_2": ("fname c2", "middle name"),
+    "street_number": ("street number", "street no", "house number", "门牌号"),
+    "address_1": ("address 1", "address1", "address line 1", "street"),
+    "address_2": ("address 2", "address2", "address line 2"),
+    "birth_year": ("by", "birth year", "year of birth", "出生年份"),
+    "birth_month": ("bm", "birth month", "month of birth"),
+    "birth_day": ("bd", "birth day", "day of birth"),
 }
+# Aliases too short to be looked for inside a longer header ("created by" is no birth year).
+_EXACT_ONLY = frozenset({"by", "bm", "bd", "last", "first", "given", "family"})
 
 # Fields that several columns may feed: their values are joined into one cell.
 MULTI_COLUMN_FIELDS = {"phone", "remark"}
@@ -93,7 +106,7 @@ _EXACT = {normalise_header(a): f for f, aliases in ALIASES.items() for a in alia
 # Longest aliases first, so that 手机号码 wins over 手机 inside "客户手机号码".
 _CONTAINED = sorted(
     ((normalise_header(a), f) for f, aliases in ALIASES.items() for a in aliases
-     if len(normalise_header(a)) >= 2),
+     if len(normalise_header(a)) >= 2 and a not in _EXACT_ONLY),
     key=lambda pair: -len(pair[0]),
 )
 

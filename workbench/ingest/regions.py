@@ -201,3 +201,79 @@ def parse_region(address: str | None) -> tuple[str | None, str | None]:
         if province is None or province == city_province:
             return city_province, city
     return province, None
+
+
+# --- names in pinyin or English spelling ---------------------------------------------------
+
+# Words after a romanised place name that say what kind of place it is ("Beijing Shi",
+# "Guangdong Province"); dropped before the name is looked up.
+_LATIN_KIND_WORDS = frozenset(
+    "shi city sheng province municipality zizhiqu autonomous region prefecture diqu zizhizhou "
+    "meng league sar".split()
+)
+_LATIN_WORD = re.compile(r"[a-z]+")
+
+
+def latin_key(text: str | None) -> str | None:
+    """A romanised place name folded for lookup: 'Beijing Shi', 'BEIJING', 'bei-jing' →
+    'beijing'; None when the text has anything but Latin letters, spaces and marks."""
+    if not text or not text.isascii():
+        return None
+    words = _LATIN_WORD.findall(text.lower())
+    while len(words) > 1 and words[-1] in _LATIN_KIND_WORDS:
+        words.pop()
+    return "".join(words) or None
+
+
+def _pinyin(name: str) -> str:
+    from pypinyin import Style, lazy_pinyin
+
+    # The name read as a word, so that pypinyin's phrase table gives 重庆 'chongqing'.
+    return "".join(lazy_pinyin(name, style=Style.NORMAL)).replace("ü", "v")
+
+
+def _unambiguous(pairs) -> dict[str, str]:
+    """key -> name for keys that name one place only (泰州 and 台州 are both 'taizhou')."""
+    found: dict[str, set[str]] = {}
+    for key, name in pairs:
+        found.setdefault(key, set()).add(name)
+    return {key: next(iter(names)) for key, names in found.items() if len(names) == 1}
+
+
+@lru_cache(maxsize=1)
+def _latin_cities() -> dict[str, str]:
+    return _unambiguous(
+        (_pinyin(short), full) for full, (_province, shorts) in CITIES.items() for short in shorts
+        # As in Chinese, a short name that is also a province's (吉林, 海南) means the province.
+        if short not in _PROVINCE_BY_NAME or full in MUNICIPALITIES
+    )
+
+
+@lru_cache(maxsize=1)
+def _latin_provinces() -> dict[str, str]:
+    return _unambiguous(
+        (_pinyin(short), full) for full, shorts in PROVINCES.items() for short in shorts
+    )
+
+
+def find_city_latin(text: str | None) -> str | None:
+    """The full city name of a city written in pinyin ('Beijing', 'beijing shi', 'SHENZHEN'),
+    built from the city names above with pypinyin; None when unknown or ambiguous.
+
+    Example:
+        >>> find_city_latin("beijing shi"), find_city_latin("Chongqing"), find_city_latin("Taizhou")
+        ('北京市', '重庆市', None)
+    """
+    key = latin_key(text)
+    return None if key is None else _latin_cities().get(key)
+
+
+def find_province_latin(text: str | None) -> str | None:
+    """The full province name of a province written in pinyin ('Guangdong Province').
+
+    Example:
+        >>> find_province_latin("Guangdong Province"), find_province_latin("Shanghai")
+        ('广东省', '上海市')
+    """
+    key = latin_key(text)
+    return None if key is None else _latin_provinces().get(key)

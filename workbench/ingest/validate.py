@@ -36,6 +36,7 @@ from workbench.fields import (
     REACHABLE_FIELDS,
     STATUS_ABNORMAL,
     STATUS_INVALID,
+    STATUS_MASKED,
     STATUS_MISSING,
     STATUS_OK,
 )
@@ -60,7 +61,8 @@ INVALID_REASONS: dict[str, str] = {
     "city": "is not a prefecture-level city of China",
     "address": "is too short to locate anybody",
     "postcode": "is not a 6-digit postcode",
-    "id_number": "is not a resident ID number (18 characters with a valid check digit, or 15 digits)",
+    "id_number": "is not a resident ID number (18 characters with a valid check digit, or 15 "
+                 "digits) nor another ID (6–20 letters and digits)",
     "birth_date": "is not a date",
     "gender": "is not a gender (男/女, M/F, male/female)",
     "age": "is not a whole number",
@@ -206,7 +208,7 @@ DEFAULT_CHECKS: tuple[Check, ...] = (
 )
 
 # Worse statuses win when several checks touch one value.
-_RANK = {STATUS_OK: 0, STATUS_MISSING: 1, STATUS_ABNORMAL: 2, STATUS_INVALID: 3}
+_RANK = {STATUS_OK: 0, STATUS_MISSING: 1, STATUS_MASKED: 2, STATUS_ABNORMAL: 3, STATUS_INVALID: 4}
 
 
 def _column(std: pd.DataFrame, name: str) -> pd.Series:
@@ -266,12 +268,18 @@ def validate_frame(
         rank[has_value] = _RANK[STATUS_OK]
         rank[~has_value & has_raw] = _RANK[STATUS_INVALID]
         ranks[name] = rank
+    # A masked phone (139****6789) is evidence kept in phone_masked, not an invalid value; it
+    # is no contact either, so a record with nothing else is still rejected.
+    masked = ~pd.isna(_column(std, "phone_masked").to_numpy(dtype=object))
+    ranks["phone"][masked] = _RANK[STATUS_MASKED]
 
     failure_parts: list[pd.DataFrame] = []
     for check in checks:
         if check.test is None:
             has_value, has_raw = _standardised(std, check.field, verdicts, raws)
             failed = ~has_value & has_raw
+            if check.field == "phone":
+                failed &= ~masked
         else:
             failed = np.asarray(check.test(_column(std, check.field)), dtype=bool)
         if not failed.any():
@@ -396,6 +404,8 @@ def _reject_reason(raws: dict[str, np.ndarray], statuses: dict[str, np.ndarray],
     for name in CONTACT_FIELDS:
         if statuses[name][i] == STATUS_MISSING:
             missing.append(name)
+        elif statuses[name][i] == STATUS_MASKED:
+            problems.append(f"{name} '{_shown(raws[name][i])}' is masked (evidence, not a contact)")
         else:
             shown = _shown(raws[name][i])
             problems.append(f"{name} '{shown}' {INVALID_REASONS[name]}{_hint(name, shown)}")
