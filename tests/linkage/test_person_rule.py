@@ -8,21 +8,20 @@ import pandas as pd
 import pytest
 
 from workbench.linkage.names import NameParts, names_differ, names_differ_sql
-from workbench.linkage.sql import name_parts_of_sql  # noqa: F401  (the columns compared)
+from workbench.testdata.generate import generate_leads
 from workbench.linkage.standalone import dedupe_frame
 
-BACKGROUND = [  # unrelated leads, so that a file is more than the case itself
-    ("陈静", "13700001111", "chenjing@163.com", "上海云帆贸易有限公司", "上海市浦东新区世纪大道100号"),
-    ("赵磊", "13600002222", "zhaolei@qq.com", "广州南粤物流有限公司", "广州市天河区体育西路8号"),
-    ("孙丽", "13500003333", "", "深圳蓝海电子有限公司", "深圳市南山区科技园1栋"),
-    ("周杰", "13400004444", "zhoujie@126.com", "", "成都市武侯区人民南路4段"),
-    ("吴敏", "15900005555", "", "杭州西湖茶业有限公司", "杭州市西湖区龙井路12号"),
-    ("郑强", "15800006666", "zq@sina.com", "南京金陵建材有限公司", "南京市鼓楼区中山路88号"),
-]
+def _background() -> pd.DataFrame:
+    """Unrelated leads around the case (from the test-data generator), so that one office is a
+    few records among hundreds, as in a real file, and the model trains."""
+    leads = generate_leads(400, seed=3)
+    return leads[["name", "phone", "email", "company", "address"]].set_axis(
+        ["姓名", "手机", "邮箱", "公司", "地址"], axis=1)
 
 
 def _leads(rows: list[tuple]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows + BACKGROUND, columns=["姓名", "手机", "邮箱", "公司", "地址"])
+    case = pd.DataFrame(rows, columns=["姓名", "手机", "邮箱", "公司", "地址"])
+    frame = pd.concat([case, _background()], ignore_index=True)
     frame.insert(0, "lead_id", [f"L{i:03d}" for i in range(len(frame))])
     return frame
 
@@ -95,6 +94,17 @@ def test_a_surname_typo_with_the_same_birth_date_is_found():
     for a, b in (("case-0", "case-1"), ("case-2", "case-3"), ("case-4", "case-5")):
         assert cluster[a] == cluster[b], f"{a} and {b} not found"
     assert len({cluster[f"case-{i}"] for i in (0, 2, 4)}) == 3
+
+
+def test_a_masked_phone_that_agrees_with_a_full_one_is_evidence():
+    rows = [
+        ("刘建", "13917246801", "", *OFFICE),
+        ("刘先生", "139****6801", "", *OFFICE),  # he, as a trade-show list sends him
+        ("王先生", "139****1234", "", *OFFICE),  # someone else whose number was masked
+    ]
+    cluster = _cluster_of(_leads(rows))
+    assert cluster["L000"] == cluster["L001"], "the masked number did not count"
+    assert cluster["L002"] != cluster["L000"]
 
 
 NAME_PAIRS = [

@@ -56,7 +56,7 @@ LINK_COLUMNS: tuple[str, ...] = (
     "unique_id", "name", "name_pinyin", "name_flat", "name_key", "name_family", "phone",
     "phone_last8", "phone_digits", "phone_shared", "name_only", "name_city", "name_company",
     "name_place", "name_given", "name_cjk", "name_sound_a", "name_sound_z", "name_initials",
-    "birth_year", "birth_ym", "birth_md",
+    "birth_year", "birth_ym", "birth_md", "phone_mask_key", "phone_masked_key",
     "phones", "email", "email_local", "email_shared", "wechat", "wechat_phone", "company_core",
     "city", "title",
     "address", "postcode", "birth_date", "id_number", "qq", "douyin", "kuaishou",
@@ -255,6 +255,9 @@ def _rule(label: str, condition: str, weight: float) -> dict:
     return _level(condition, label, 0.5 * 2.0 ** weight, 0.5, fix_m=True, fix_u=True)
 
 
+# One of the two gives its mobile masked (139****6789) and the visible digits agree.
+MASKED_AGREES = ("(l.phone_masked_key IS NOT NULL OR r.phone_masked_key IS NOT NULL) "
+                 "AND l.phone_mask_key = r.phone_mask_key")
 # Match weights the person rule sets (see `person_comparison`).
 CLEARLY_DIFFERENT_NAMES = -20.0
 NO_PERSONAL_EVIDENCE = -20.0
@@ -289,6 +292,7 @@ def person_comparison(coverage: dict[str, float] | None = None,
     return _comparison("person", [
         _rule("a personal identifier agrees", sql.personal_id_agrees_sql("l", "r"), 0.0),
         _rule("clearly different names", names_differ_sql("l", "r"), weights["differ"]),
+        _rule("a masked number agrees", MASKED_AGREES, 0.0),
         _rule("the names agree", names_agree_sql("l", "r"), 0.0),
         _rule("alike names, same birth date",
               "l.name_flat IS NOT NULL AND r.name_flat IS NOT NULL AND "
@@ -322,15 +326,17 @@ def lead_comparisons(coverage: dict[str, float], min_coverage: float = 0.005) ->
             _level("jaro_winkler_similarity(l.name_key, r.name_key) >= 0.9", "alike", 0.03, 0.015),
             _else(0.005, 0.98),
         ]))
-    if "phone" in has:
+    if "phone" in has or "phone_mask_key" in has:
         comps.append(_comparison("phone", [
-            _null("phone_digits"),
+            _level("(l.phone_digits IS NULL AND l.phone_mask_key IS NULL) OR "
+                   "(r.phone_digits IS NULL AND r.phone_mask_key IS NULL)", "null", null=True),
             _level(f"l.phone = r.phone AND {MOBILE}", "same mobile", 0.7, ID_U, fix_u=True),
             _level("l.phone = r.phone", "same landline", 0.05, 1e-4, tf="phone"),
             _level("l.phone_last8 = r.phone_last8", "same last 8 digits", 0.02, 1e-5),
             _level("list_has_any(l.phones, r.phones)", "shares a number", 0.02, 1e-5),
             _level("levenshtein(l.phone_digits, r.phone_digits) <= 1", "one digit off",
                    0.02, 1e-6),
+            _level(MASKED_AGREES, "a masked number agrees", 0.05, 1e-4),
             _else(0.21, 0.9999),
         ]))
     if "email" in has:
@@ -449,6 +455,8 @@ def lead_blocking_rules(coverage: dict[str, float], min_coverage: float = 0.01) 
     add("kuaishou")
     if "wechat" in has and "phone" in has:
         rules += ["l.wechat_phone = r.phone", "l.phone = r.wechat_phone"]
+    if coverage.get("phone_masked_key", 0) > 0:  # few records, small blocks
+        rules += ["l.phone_masked_key = r.phone_mask_key", "l.phone_mask_key = r.phone_masked_key"]
     # Keys of name + city and name + company (its first two characters: 鼎智 and 鼎智生物科技
     # are one company), NULL where the block would be too big (see MAX_NAME_BLOCK).
     add("name_only")

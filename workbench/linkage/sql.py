@@ -39,7 +39,7 @@ ROLE_LOCAL_PARTS: tuple[str, ...] = (
 # Columns the linkage input table carries, with the standardised column each comes from.
 LINK_SOURCE_COLUMNS: tuple[str, ...] = (
     "name", "name_pinyin", "name_family", "phone", "phones", "phone_type", "phone_last8",
-    "phone_raw",
+    "phone_raw", "phone_masked",
     "email", "email_local", "email_domain", "wechat", "company_core", "company", "city",
     "province", "title", "address", "postcode", "birth_date", "id_number", "qq", "douyin",
     "kuaishou",
@@ -203,6 +203,15 @@ SELECT
         AS name_initials,
     CASE WHEN wb_phone_ok THEN phone END AS phone,
     CASE WHEN wb_phone_ok THEN right(phone, 8) END AS phone_last8,
+    -- A mobile as channels send it masked (139****6789): its first three and last four digits,
+    -- of a masked number and of a record's own full mobile alike; `phone_masked_key` only for
+    -- a record that gives the masked form and no full number (what blocks with the others).
+    CASE WHEN wb_phone_ok AND regexp_full_match(phone, '\\+861[3-9][0-9]{{9}}')
+         THEN substr(phone, 4, 3) || right(phone, 4)
+         WHEN phone IS NULL AND phone_masked IS NOT NULL
+         THEN left(phone_masked, 3) || right(phone_masked, 4) END AS phone_mask_key,
+    CASE WHEN phone IS NULL AND phone_masked IS NOT NULL
+         THEN left(phone_masked, 3) || right(phone_masked, 4) END AS phone_masked_key,
     CASE WHEN wb_phone_ok THEN CASE WHEN len(f.phones) > 1 THEN ph.phones ELSE f.phones END
     END AS phones,
     -- The digits as typed, for a number with a typo that standardising had to drop.
@@ -364,18 +373,24 @@ UNION ALL BY NAME SELECT * FROM wb_regeneric"""
 
 GENERIC_FIELDS: tuple[str, ...] = ("phone", "email", "email_local", "wechat")
 # Columns of the linkage input that hold a personal identifier.
-_PERSONAL_EQUAL = ("phone", "phone_last8", "email", "wechat", "qq", "douyin", "kuaishou",
-                   "id_number")
+_PERSONAL_EQUAL = ("email", "wechat", "qq", "douyin", "kuaishou", "id_number")
+
+
+def _mobile(value: str) -> str:
+    return f"regexp_full_match({value}, '\\+861[3-9][0-9]{{9}}')"
 
 
 def personal_id_agrees_sql(left: str = "l", right: str = "r") -> str:
-    """SQL: a personal identifier of the two rows agrees: one own mobile (generic and shared
-    numbers are NULL in the linkage input), personal e-mail, WeChat, QQ, Douyin, Kuaishou or
-    ID number."""
+    """SQL: a personal identifier of the two rows agrees: one own mobile (a landline is an
+    office's or a household's; generic and shared numbers are NULL in the linkage input),
+    personal e-mail, WeChat, QQ, Douyin, Kuaishou or ID number."""
     equal = [f"{left}.{c} = {right}.{c}" for c in _PERSONAL_EQUAL]
-    cross = [f"list_has_any({left}.phones, {right}.phones)", f"{left}.wechat_phone = {right}.phone",
-             f"{left}.phone = {right}.wechat_phone"]
-    return f"coalesce({' OR '.join(equal + cross)}, false)"
+    mobile = [f"{left}.phone = {right}.phone AND {_mobile(f'{left}.phone')}",
+              f"{left}.phone_last8 = {right}.phone_last8 AND {_mobile(f'{left}.phone')} "
+              f"AND {_mobile(f'{right}.phone')}",
+              f"list_has_any(list_filter({left}.phones, lambda x: {_mobile('x')}), {right}.phones)",
+              f"{left}.wechat_phone = {right}.phone", f"{left}.phone = {right}.wechat_phone"]
+    return f"coalesce({' OR '.join(equal + mobile)}, false)"
 
 
 NAME_PART_COLUMNS: tuple[str, ...] = ("name_pinyin", "name_flat", "name_key", "name_given",

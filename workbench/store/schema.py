@@ -21,7 +21,7 @@ LINK_FEATURE_COLUMNS: tuple[str, ...] = (
     "email_shared", "wechat", "wechat_phone",
     "company_core", "city", "title", "address", "postcode", "birth_date", "id_number", "qq",
     "douyin", "kuaishou", "name_given", "name_cjk", "name_sound_a", "name_sound_z",
-    "name_initials", "birth_year", "birth_ym", "birth_md",
+    "name_initials", "birth_year", "birth_ym", "birth_md", "phone_mask_key", "phone_masked_key",
     "name_only", "name_city", "name_company", "name_place",
 )
 _FEATURE_TYPES = {"unique_id": "BIGINT PRIMARY KEY", "phones": "VARCHAR[]", "name_cjk": "BOOLEAN"}
