@@ -189,7 +189,7 @@ def _scenario(kind: str, size: int, seed: int, work: Path) -> DataSet:
     from scenarios import write_scenario
 
     path, truth, id_column = write_scenario(kind, size, seed, work / f"{kind}-{size}.csv")
-    if kind == "b2b":
+    if kind.startswith("b2b"):
         roles = {"name": ["联系人"], "phone": ["手机号", "座机"], "email": ["电子邮箱"],
                  "company": ["公司名称"], "city": ["城市"], "address": ["公司地址"],
                  "wechat": ["微信号"]}
@@ -216,7 +216,7 @@ def load_sets(names: list[str], sizes: list[int], seed: int, work: Path):
         elif name == "ours":
             for size in sizes:
                 yield lambda s=size: _ours(s, work)
-        elif name in ("b2b", "b2c"):
+        elif name in ("b2b", "b2c", "b2b-v2", "b2c-v2"):
             for size in sizes:
                 yield lambda s=size, k=name: _scenario(k, s, seed, work)
         else:

@@ -46,9 +46,8 @@ def run_demo(pool: Pool, *, out_dir: str | Path = "data", progress: bool = True)
     """
     from workbench.ingest.channels import set_channel
     from workbench.jobs.report import write_report
-    from workbench.leads.merge import commit_merges
+    from workbench.leads.merge import MERGE_PROBABILITY, commit_merges
     from workbench.linkage.link import dedupe_pool
-    from workbench.linkage.model import DEFAULT_THRESHOLD
     from workbench.sample import CHANNELS, sample_files
     out_dir = Path(out_dir)
     result = DemoResult(pool.path)
@@ -65,10 +64,10 @@ def run_demo(pool: Pool, *, out_dir: str | Path = "data", progress: bool = True)
     linked = dedupe_pool(pool, progress=progress)
     result.steps.append(linked.summary())
 
-    merged = commit_merges(pool, DEFAULT_THRESHOLD, reason="demo: merge what is safe")
+    merged = commit_merges(pool, MERGE_PROBABILITY, reason="demo: merge what is safe")
     result.steps.append(
         f"Merged {merged.clusters:,} safe clusters (every pair at or above "
-        f"{DEFAULT_THRESHOLD:.0%}): {merged.records_moved:,} records moved, "
+        f"{MERGE_PROBABILITY:.0%}): {merged.records_moved:,} records moved, "
         f"{merged.leads:,} golden leads now."
     )
 

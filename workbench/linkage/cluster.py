@@ -7,6 +7,10 @@ when the pairs scored between them agree on average: a pair that was compared an
 clearly different (another phone, another company) counts against the join. Reviewers'
 decisions win over scores: `must_link` joins, `cannot_link` keeps apart.
 
+A cluster never holds two clearly different full names (`linkage.names`) unless the link that
+joined them is one where a personal identifier agrees (`tie`): 刘总 may link with 刘建 and with
+刘强 of one company, but 刘建 and 刘强 are not chained through 刘总.
+
 Cluster ids are stable: a cluster whose members did not change keeps its id, and a cluster
 that grew or split keeps the id of its largest old part.
 """
@@ -22,6 +26,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from tqdm import tqdm
 
+from workbench.linkage.names import NameParts, names_differ
+
 log = logging.getLogger(__name__)
 
 # Two clusters join only when the pairs compared between them average at least this weight.
@@ -35,12 +41,18 @@ class _Clusters:
         self.parent: dict = {}
         self.members: dict = {}
         self.links: dict = {}  # root -> {root: [weight sum, pair count, forbidden]}
+        self.names: dict = {}  # root -> the distinct full names of its members
 
-    def add(self, node) -> None:
+    def add(self, node, name: NameParts | None = None) -> None:
         if node not in self.parent:
             self.parent[node] = node
             self.members[node] = [node]
             self.links[node] = {}
+            self.names[node] = {name} if name is not None else set()
+
+    def names_apart(self, ra, rb) -> bool:
+        """Whether the two clusters hold two clearly different full names."""
+        return any(names_differ(x, y) for x in self.names[ra] for y in self.names[rb])
 
     def find(self, node):
         root = node
@@ -72,6 +84,7 @@ class _Clusters:
             ra, rb = rb, ra
         self.parent[rb] = ra
         self.members[ra].extend(self.members.pop(rb))
+        self.names[ra] |= self.names.pop(rb)
         small = self.links.pop(rb)
         self.links[ra].pop(rb, None)
         for other, (total, count, forbidden) in small.items():
@@ -95,6 +108,7 @@ def cluster_pairs(
     must_link: Iterable[tuple] = (),
     cannot_link: Iterable[tuple] = (),
     min_mean_weight: float = MIN_MEAN_WEIGHT,
+    names: pd.DataFrame | None = None,
     progress: bool = False,
 ) -> pd.Series:
     """Cluster records from their scored pairs.
@@ -108,6 +122,10 @@ def cluster_pairs(
         cannot_link: pairs reviewers separated; never in one cluster.
         min_mean_weight: two clusters join only when the pairs scored between them average at
             least this weight.
+        names: indexed by record id, columns name_pinyin, name_flat, name_key, name_given,
+            name_cjk (the linkage input's): two clusters with clearly different full names
+            join only by a pair whose `tie` column (in `pairs`; a personal identifier agrees)
+            is true.
         progress: show a progress bar.
 
     Returns:
@@ -150,16 +168,21 @@ def cluster_pairs(
     disputed[component[code_l[inside & (weight < min_mean_weight)]]] = True
     apart = component[cannot_l] == component[cannot_r]
     disputed[component[cannot_l[apart]]] = True
+    parts = _name_parts(names, nodes)
+    if parts:
+        disputed[_components_with_different_names(component, parts)] = True
+    tie = (pairs["tie"].to_numpy(dtype=bool) if "tie" in pairs.columns
+           else np.zeros(len(left), dtype=bool))
     cluster = component.copy()
     hard = disputed[component]
     if hard.any():
         walk = hard[code_l] & inside
         must_in = hard[must_l]
         cannot_in = apart & hard[cannot_l]
-        cluster = _walk(cluster, code_l[walk], code_r[walk], weight[walk],
+        cluster = _walk(cluster, code_l[walk], code_r[walk], weight[walk], tie[walk],
                         list(zip(must_l[must_in], must_r[must_in], strict=True)),
                         list(zip(cannot_l[cannot_in], cannot_r[cannot_in], strict=True)),
-                        threshold_weight, min_mean_weight, progress)
+                        threshold_weight, min_mean_weight, parts, progress)
     # The key of a cluster: its smallest record id.
     frame = pd.DataFrame({"cluster": cluster, "id": nodes})
     key = frame.groupby("cluster")["id"].transform("min")
@@ -170,15 +193,42 @@ def cluster_pairs(
     return result
 
 
+def _name_parts(names: pd.DataFrame | None, nodes) -> dict[int, NameParts]:
+    """Node code -> its record's full name, for the nodes whose record gives one."""
+    if names is None or not len(names):
+        return {}
+    frame = names.reindex(pd.Index(nodes)).reset_index(drop=True)
+    frame = frame[frame["name_key"].notna()]
+    parts = {}
+    for code, row in zip(frame.index.tolist(), frame.itertuples(index=False), strict=True):
+        name = NameParts.of(row.name_pinyin, row.name_flat, row.name_key, row.name_given,
+                            row.name_cjk)
+        if name is not None:
+            parts[code] = name
+    return parts
+
+
+def _components_with_different_names(component: np.ndarray,
+                                     parts: dict[int, NameParts]) -> np.ndarray:
+    """The components whose members give two clearly different full names."""
+    by_component: dict[int, set] = {}
+    for code, name in parts.items():
+        by_component.setdefault(int(component[code]), set()).add(name)
+    found = [c for c, names in by_component.items() if len(names) > 1
+             and any(names_differ(a, b) for a in names for b in names)]
+    return np.asarray(found, dtype=np.int64)
+
+
 def _walk(cluster: np.ndarray, left: np.ndarray, right: np.ndarray, weight: np.ndarray,
-          must: list[tuple], cannot: list[tuple], threshold_weight: float,
-          min_mean_weight: float, progress: bool) -> np.ndarray:
+          tie: np.ndarray, must: list[tuple], cannot: list[tuple], threshold_weight: float,
+          min_mean_weight: float, parts: dict[int, NameParts], progress: bool) -> np.ndarray:
     """Strongest link first, joining two clusters only when the pairs between them agree on
-    average; `cluster` gives each node its cluster, updated for the nodes the pairs name."""
+    average and, unless the link is a tie, their names do not clearly differ; `cluster` gives
+    each node its cluster, updated for the nodes the pairs name."""
     cl = _Clusters()
     nodes = np.concatenate([left, right, np.asarray(must, dtype=left.dtype).ravel()])
     for node in np.unique(nodes).tolist():
-        cl.add(node)
+        cl.add(node, parts.get(node))
     for a, b, w in zip(left.tolist(), right.tolist(), weight.tolist(), strict=True):
         cl.note(a, b, w)
     for a, b in cannot:
@@ -189,11 +239,13 @@ def _walk(cluster: np.ndarray, left: np.ndarray, right: np.ndarray, weight: np.n
             cl.union(ra, rb)
     strong = weight >= threshold_weight
     order = np.argsort(-weight[strong], kind="stable")
-    edges = zip(left[strong][order].tolist(), right[strong][order].tolist(), strict=True)
-    for a, b in tqdm(edges, total=len(order), disable=not progress, desc="clustering",
-                     unit="link"):
+    edges = zip(left[strong][order].tolist(), right[strong][order].tolist(),
+                tie[strong][order].tolist(), strict=True)
+    for a, b, tied in tqdm(edges, total=len(order), disable=not progress, desc="clustering",
+                           unit="link"):
         ra, rb = cl.find(a), cl.find(b)
-        if ra != rb and cl.join_allowed(ra, rb, min_mean_weight):
+        if ra != rb and cl.join_allowed(ra, rb, min_mean_weight) and (
+                tied or not cl.names_apart(ra, rb)):
             cl.union(ra, rb)
     cluster = cluster.copy()
     base = cluster.max() + 1

@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from workbench.errors import LinkageError
 from workbench.linkage import sql
+from workbench.linkage.calibration import Calibration, choose_threshold
 from workbench.linkage.cluster import assign_stable_ids, cluster_pairs
 from workbench.linkage.model import (
     LinkageModel,
@@ -37,6 +38,7 @@ from workbench.linkage.model import (
     train_model,
 )
 from workbench.store.pool import Pool, run
+from workbench.store.schema import LINK_FEATURES_DDL
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,7 @@ class LinkResult:
     out: Path | None = None  # a file's clusters, as written
     pairs_out: Path | None = None  # a file's scored pairs, as written
     skipped: str | None = None  # why nothing was linked (no model yet), else None
+    calibration: dict | None = None  # how the threshold was chosen (`Calibration.to_dict`)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -85,6 +88,7 @@ class LinkResult:
             f"{self.links} links at {self.threshold_kind} {self.threshold:g}, {self.clusters} "
             f"clusters, {self.duplicates} records with a duplicate ({self.seconds:.1f} s"
             f"{trained}, model v{self.model_version})."
+            + (f"\n{Calibration(**self.calibration).summary()}" if self.calibration else "")
         )
 
 
@@ -194,6 +198,26 @@ def _register_tf_tables(linker, mem: duckdb.DuckDBPyConnection, model,
         linker.table_management.register_term_frequency_lookup(frame, col)
 
 
+def clustering_inputs(con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame, features: str,
+                      threshold_weight: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`pairs` with a `tie` column (a personal identifier agrees) on its links, and the name
+    parts of the records the links join, both read from `features` in `con`: what
+    `cluster_pairs` needs to keep clearly different names apart."""
+    strong = pairs.loc[pairs["match_weight"] >= threshold_weight, ["id_l", "id_r"]]
+    ids = pd.DataFrame({"record_id": pd.unique(strong[["id_l", "id_r"]].to_numpy().ravel())})
+    con.register("wb_strong_pairs", strong)
+    con.register("wb_strong_ids", ids)
+    try:
+        ties = run(con, sql.ties_sql("wb_strong_pairs", features)).df()
+        names = run(con, sql.name_parts_of_sql("wb_strong_ids", features)).df()
+    finally:
+        con.unregister("wb_strong_pairs")
+        con.unregister("wb_strong_ids")
+    merged = pairs.merge(ties, on=["id_l", "id_r"], how="left")
+    merged["tie"] = merged["tie"].astype("boolean").fillna(False).astype(bool)
+    return merged, names.set_index("unique_id")
+
+
 # --- whole pool --------------------------------------------------------------------------------
 
 def dedupe_pool(
@@ -251,10 +275,18 @@ def dedupe_pool(
         predictions = linker.inference.predict()
         run_id_hint = 0
         _scored_pairs(mem, predictions.physical_name, model, run_id_hint)
-        pairs = run(mem, "SELECT id_l, id_r, match_weight FROM wb_pairs").df()
+        pairs = run(mem, "SELECT id_l, id_r, match_weight, match_probability FROM wb_pairs").df()
+        calibration = None
+        if trained and threshold is None and min_weight is None:
+            # A new model's threshold is chosen on the pool it was trained on, and kept.
+            calibration = choose_threshold(pairs["match_probability"].to_numpy(),
+                                           model.threshold, labels=_scored_labels(pairs, labels))
+            model = model.with_threshold(calibration.threshold)
+            model.training["calibration"] = calibration.to_dict()
         ids = run(mem, "SELECT unique_id FROM link_input").df()["unique_id"]
+        pairs, names = clustering_inputs(mem, pairs, "link_input", model.threshold_weight)
         keys = cluster_pairs(ids, pairs, model.threshold_weight, must_link=must,
-                             cannot_link=cannot, progress=progress)
+                             cannot_link=cannot, names=None if model.person_file else names, progress=progress)
         with pool.transaction() as con:
             if trained:
                 save_model(con, model, note="trained by a whole-pool run")
@@ -287,7 +319,15 @@ def dedupe_pool(
         records=len(clusters), pairs_scored=len(pairs), links=links, clusters=n_clusters,
         duplicates=int((sizes > 1).sum()), trained=trained,
         seconds=time.perf_counter() - started, blocking=blocking.to_dict("records"),
+        calibration=model.training.get("calibration"),
     )
+
+
+def _scored_labels(pairs: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame | None:
+    """Reviewers' labels on scored pairs, with the pair's match probability."""
+    if labels is None or not len(labels):
+        return None
+    return labels.merge(pairs[["id_l", "id_r", "match_probability"]], on=["id_l", "id_r"])
 
 
 def _store_features(con, mem, query: str, *, replace: bool) -> None:
@@ -296,7 +336,9 @@ def _store_features(con, mem, query: str, *, replace: bool) -> None:
     rows = mem.sql(f"SELECT {cols} FROM ({query})").to_arrow_table()
     con.register("wb_features", rows)
     if replace:
-        run(con, "DELETE FROM link_features")
+        # Made again, not emptied: a pool from an older version gets today's columns.
+        run(con, "DROP TABLE link_features")
+        run(con, LINK_FEATURES_DDL)
         generic = mem.sql("SELECT field, value, names FROM wb_generic_values").to_arrow_table()
         con.register("wb_generic", generic)
         run(con, "DELETE FROM link_generic_values")
@@ -522,11 +564,19 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None,
             run(con, "CREATE TEMP TABLE wb_affected AS SELECT * FROM wb_affected_df")
             con.unregister("wb_affected_df")
             old_pairs = run(con, sql.pairs_among_sql("wb_affected")).df()
-            # In one order whatever order the queries gave: ties between equal weights
-            # break the same way in every run.
+            # Ties and names: the batch's records are in the linkage input, the pool's in the
+            # kept features.
+            old_pairs, old_names = clustering_inputs(con, old_pairs, "link_features",
+                                                     model.threshold_weight)
+            new_pairs, new_names = clustering_inputs(mem, new_pairs, "link_input",
+                                                     model.threshold_weight)
             pairs = pd.concat([old_pairs, new_pairs], ignore_index=True).sort_values(
                 ["id_l", "id_r"], kind="stable", ignore_index=True)
-            keys = cluster_pairs(affected, pairs, model.threshold_weight,
+            # In one order whatever order the queries gave: ties between equal weights
+            # break the same way in every run.
+            names = pd.concat([old_names, new_names])
+            names = names[~names.index.duplicated()]
+            keys = cluster_pairs(affected, pairs, model.threshold_weight, names=None if model.person_file else names,
                                  must_link=[m for m in must if m[0] in affected and m[1] in affected],
                                  cannot_link=cannot)
             next_id = run(con, sql.max_cluster_id_sql()).fetchall()[0][0] + 1

@@ -27,6 +27,7 @@ import pandas as pd
 
 from workbench.errors import LinkageError
 from workbench.linkage import sql
+from workbench.linkage.names import names_agree_sql, names_differ_sql
 from workbench.store.pool import current_actor, run
 from workbench.store.sql import quote_ident
 
@@ -43,7 +44,9 @@ MIN_TRAIN_RECORDS = 300
 LINK_MEMORY_LIMIT = "1500MB"
 # Above this many records, training reads a sample of them (see `_training_sample`).
 TRAIN_SAMPLE_RECORDS = 250_000
-DEFAULT_THRESHOLD = 0.5  # match probability: best F1 on generated leads at 10k and 100k
+# Match probability a model links at until its threshold is chosen on scored pairs (see
+# `linkage.calibration`), and where too few pairs are scored to choose one.
+UNCALIBRATED_THRESHOLD = 0.5
 # u of agreeing on a personal identifier (mobile, e-mail, WeChat, ID number) once generic values
 # are gone: random sampling overstates it, because the sample's own duplicates agree.
 ID_U = 1e-8
@@ -51,7 +54,9 @@ MOBILE = "regexp_full_match(l.phone, '\\+861[3-9][0-9]{9}')"
 # Columns of the linkage input table, as `prepare_link_input` makes them.
 LINK_COLUMNS: tuple[str, ...] = (
     "unique_id", "name", "name_pinyin", "name_flat", "name_key", "name_family", "phone",
-    "phone_last8", "phone_digits", "phone_shared", "name_city", "name_company",
+    "phone_last8", "phone_digits", "phone_shared", "name_only", "name_city", "name_company",
+    "name_place", "name_given", "name_cjk", "name_sound_a", "name_sound_z", "name_initials",
+    "birth_year", "birth_ym", "birth_md", "phone_mask_key", "phone_masked_key",
     "phones", "email", "email_local", "email_shared", "wechat", "wechat_phone", "company_core",
     "city", "title",
     "address", "postcode", "birth_date", "id_number", "qq", "douyin", "kuaishou",
@@ -69,7 +74,7 @@ class LinkageModel:
     """
 
     settings: dict[str, Any]
-    threshold: float = DEFAULT_THRESHOLD
+    threshold: float = UNCALIBRATED_THRESHOLD
     threshold_kind: str = "probability"  # or 'weight'
     training: dict[str, Any] = field(default_factory=dict)
     version: int | None = None
@@ -81,6 +86,15 @@ class LinkageModel:
             return float(self.threshold)
         p = min(max(self.threshold, 1e-12), 1 - 1e-12)
         return math.log2(p / (1 - p))
+
+    @property
+    def person_file(self) -> bool:
+        """Whether the model was trained on a person file: no personal identifier and no
+        company (see `person_comparison`). There no identifier can tie different names in, so
+        clustering does not keep clearly different names apart."""
+        coverage = self.training.get("coverage", {})
+        return bool(coverage) and not any(coverage.get(c, 0) >= PERSON_FILE_MIN_COVERAGE
+                                          for c in ORGANISATION_OR_ID_COLUMNS)
 
     def comparisons(self) -> list[str]:
         """Names of the comparisons the model makes, in order."""
@@ -219,6 +233,7 @@ def _level(
     tf: str | None = None,
     null: bool = False,
     fix_u: bool = False,
+    fix_m: bool = False,
 ) -> dict:
     # Written as l.col / r.col for reading; Splink's comparison SQL names them col_l / col_r.
     condition = re.sub(r"\b([lr])\.(\w+)", r"\2_\1", condition)
@@ -231,6 +246,8 @@ def _level(
         level["m_probability"], level["u_probability"] = m, u
         if fix_u:
             level["fix_u_probability"] = True
+        if fix_m:
+            level["fix_m_probability"] = True
     if tf:
         level["tf_adjustment_column"] = tf
         level["tf_adjustment_weight"] = 1.0
@@ -248,6 +265,59 @@ def _else(m: float, u: float) -> dict:
 def _comparison(name: str, levels: list[dict]) -> dict:
     return {"output_column_name": name, "comparison_description": name,
             "comparison_levels": levels}
+
+
+def _rule(label: str, condition: str, weight: float) -> dict:
+    """A level whose match weight is set by a rule, not learnt: training leaves it alone."""
+    return _level(condition, label, 0.5 * 2.0 ** weight, 0.5, fix_m=True, fix_u=True)
+
+
+# One of the two gives its mobile masked (139****6789) and the visible digits agree.
+MASKED_AGREES = ("(l.phone_masked_key IS NOT NULL OR r.phone_masked_key IS NOT NULL) "
+                 "AND l.phone_mask_key = r.phone_mask_key")
+# Match weights the person rule sets (see `person_comparison`).
+CLEARLY_DIFFERENT_NAMES = -20.0
+NO_PERSONAL_EVIDENCE = -20.0
+NAMES_ONLY_ALIKE = -4.0
+
+
+# Columns that hold organisation evidence or a personal identifier: a file with none of them
+# is a person file (name, birth date, home address), where no colleague shares an office and
+# no identifier can confirm a person; the rule then only weighs names, and less.
+ORGANISATION_OR_ID_COLUMNS = ("phone", "email", "wechat", "qq", "douyin", "kuaishou",
+                              "id_number", "company_core")
+PERSON_FILE_WEIGHTS = {"differ": -6.0, "alike": 0.0, "none": -6.0}
+PERSON_FILE_MIN_COVERAGE = 0.01
+
+
+def person_comparison(coverage: dict[str, float] | None = None,
+                      min_coverage: float = PERSON_FILE_MIN_COVERAGE) -> dict:
+    """The rule that organisation evidence never makes two records one person on its own.
+
+    Colleagues share a company, an office address, a city, an e-mail domain and a switchboard;
+    households share an address and a landline. Learnt weights add those up, so this
+    comparison, whose weights are set rather than learnt, holds a pair back unless a person
+    is in it: a personal identifier agrees, or the names agree (see `linkage.names`), or they
+    are alike and the birth date agrees. Two clearly different full names with no personal
+    identifier in common are two people, however much else they share.
+    """
+    weights = {"differ": CLEARLY_DIFFERENT_NAMES, "alike": NAMES_ONLY_ALIKE,
+               "none": NO_PERSONAL_EVIDENCE}
+    if coverage is not None and not any(coverage.get(c, 0) >= min_coverage
+                                        for c in ORGANISATION_OR_ID_COLUMNS):
+        weights = PERSON_FILE_WEIGHTS
+    return _comparison("person", [
+        _rule("a personal identifier agrees", sql.personal_id_agrees_sql("l", "r"), 0.0),
+        _rule("clearly different names", names_differ_sql("l", "r"), weights["differ"]),
+        _rule("a masked number agrees", MASKED_AGREES, 0.0),
+        _rule("the names agree", names_agree_sql("l", "r"), 0.0),
+        _rule("alike names, same birth date",
+              "l.name_flat IS NOT NULL AND r.name_flat IS NOT NULL AND "
+              "levenshtein(l.birth_date, r.birth_date) <= 1", 0.0),
+        _rule("alike names, nothing personal agrees",
+              "l.name_flat IS NOT NULL AND r.name_flat IS NOT NULL", weights["alike"]),
+        _rule("no personal evidence", "ELSE", weights["none"]),
+    ])
 
 
 def lead_comparisons(coverage: dict[str, float], min_coverage: float = 0.005) -> list[dict]:
@@ -273,15 +343,17 @@ def lead_comparisons(coverage: dict[str, float], min_coverage: float = 0.005) ->
             _level("jaro_winkler_similarity(l.name_key, r.name_key) >= 0.9", "alike", 0.03, 0.015),
             _else(0.005, 0.98),
         ]))
-    if "phone" in has:
+    if "phone" in has or "phone_mask_key" in has:
         comps.append(_comparison("phone", [
-            _null("phone_digits"),
+            _level("(l.phone_digits IS NULL AND l.phone_mask_key IS NULL) OR "
+                   "(r.phone_digits IS NULL AND r.phone_mask_key IS NULL)", "null", null=True),
             _level(f"l.phone = r.phone AND {MOBILE}", "same mobile", 0.7, ID_U, fix_u=True),
             _level("l.phone = r.phone", "same landline", 0.05, 1e-4, tf="phone"),
             _level("l.phone_last8 = r.phone_last8", "same last 8 digits", 0.02, 1e-5),
             _level("list_has_any(l.phones, r.phones)", "shares a number", 0.02, 1e-5),
             _level("levenshtein(l.phone_digits, r.phone_digits) <= 1", "one digit off",
                    0.02, 1e-6),
+            _level(MASKED_AGREES, "a masked number agrees", 0.05, 1e-4),
             _else(0.21, 0.9999),
         ]))
     if "email" in has:
@@ -368,6 +440,8 @@ def lead_comparisons(coverage: dict[str, float], min_coverage: float = 0.005) ->
             _level("levenshtein(l.id_number, r.id_number) <= 2", "one or two typos", 0.04, 1e-4),
             _else(0.01, 0.9999),
         ]))
+    if comps:
+        comps.append(person_comparison(coverage))
     if not comps:
         raise LinkageError(
             "None of the columns the model compares holds data (name, phone, e-mail, WeChat, "
@@ -398,14 +472,26 @@ def lead_blocking_rules(coverage: dict[str, float], min_coverage: float = 0.01) 
     add("kuaishou")
     if "wechat" in has and "phone" in has:
         rules += ["l.wechat_phone = r.phone", "l.phone = r.wechat_phone"]
+    if coverage.get("phone_masked_key", 0) > 0:  # few records, small blocks
+        rules += ["l.phone_masked_key = r.phone_mask_key", "l.phone_mask_key = r.phone_masked_key"]
     # Keys of name + city and name + company (its first two characters: 鼎智 and 鼎智生物科技
     # are one company), NULL where the block would be too big (see MAX_NAME_BLOCK).
+    add("name_only")
     add("name_city")
     add("name_company")
+    add("name_place")
     add("name_key", "phone_shared")
     add("name_key", "email_shared")
     add("id_number")
     add("name_family", "birth_date")
+    # Person files without contacts: one typo in a name, or one wrong part of a birth date,
+    # still leaves one of these keys in common.
+    add("name_sound_a", "name_sound_z", "birth_year")
+    add("name_sound_a", "birth_date")
+    add("name_sound_z", "birth_date")
+    add("name_key", "birth_year")
+    add("name_sound_a", "name_sound_z", "birth_md")
+    add("name_initials", "birth_year", "postcode")
     add("birth_date", "postcode")
     add("name_key", "postcode")
     add("address")
@@ -477,7 +563,7 @@ def train_model(
     *,
     seed: int = 42,
     labels: pd.DataFrame | None = None,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float = UNCALIBRATED_THRESHOLD,
     threshold_kind: str = "probability",
     max_u_pairs: float = 5e5,
     max_em_pairs: float = 2e5,
@@ -543,12 +629,16 @@ def train_model(
         # After EM: starting EM passes from a prior of one match in a million pairs makes
         # levels' m underflow to 0 in Splink (each pass estimates its own share of matches).
         if deterministic:
+            before = linker.misc.save_model_to_json()
             try:
                 linker.training.estimate_probability_two_random_records_match(
                     deterministic, recall=0.7
                 )
             except Exception as err:  # no pair agrees exactly: keep the prior
                 log.info("prior probability of a match not estimated: %s", err)
+            prior = linker.misc.save_model_to_json()["probability_two_random_records_match"]
+            if not 0 < prior < 1:  # a file too small for any pair to agree
+                linker = make_linker(con, before, table)
         used_labels = 0
         if labels is not None and len(labels) and bool(labels["is_match"].any()):
             used_labels = _train_from_labels(linker, con, labels, table)
@@ -562,15 +652,76 @@ def train_model(
     finally:
         if table != whole:
             run(con, f"DROP TABLE IF EXISTS {table}")
-    trained = _rounded(linker.misc.save_model_to_json())
+    trained = linker.misc.save_model_to_json()
+    clamped = clamp_levels(trained)
+    for c in clamped:
+        log.info("%s / %s: learnt weight %.2f kept at %.2f", c["comparison"], c["level"],
+                 c["learnt"], c["kept"])
+    trained = _rounded(trained)
     return LinkageModel(
         settings=trained,
         threshold=threshold,
         threshold_kind=threshold_kind,
         training={"seed": seed, "records": n, "trained_on": trained_on, "em_passes": passes,
-                  "labels": used_labels,
+                  "labels": used_labels, "clamped": clamped,
                   "coverage": {k: round(v, 3) for k, v in coverage.items()}},
     )
+
+
+# Match weights a person can defend, per kind of level: EM on one pool can learn that the same
+# city is worth more than the same name, or that a different name says nothing. A learnt weight
+# outside its bounds is moved to the nearest bound (m changes, u stays) and the training notes
+# it; the tune screen shows each such level with its learnt weight.
+ORGANISATION_COMPARISONS = ("company", "city", "address", "postcode", "title")
+MAX_ORGANISATION_WEIGHT = 10.0  # an office agreeing: at most about a thousand to one
+MAX_NAME_DISAGREEMENT = -2.0  # a completely different name always counts against
+MIN_WEIGHT, MAX_WEIGHT = -15.0, 30.0  # any level
+
+
+def _bounds(comparison: str, index: int, levels: int) -> tuple[float, float]:
+    """(lowest, highest) match weight of level `index` (0 = the first, most alike; the last is
+    'else') of a comparison with `levels` non-null levels."""
+    low, high = MIN_WEIGHT, MAX_WEIGHT
+    if comparison in ORGANISATION_COMPARISONS:
+        high = MAX_ORGANISATION_WEIGHT
+    if index == levels - 1:  # else: disagreement never counts for a match
+        high = min(high, 0.0)
+        if comparison == "name":
+            high = MAX_NAME_DISAGREEMENT
+    elif index == 0:  # exact agreement never counts against
+        low = 0.0
+    return low, high
+
+
+def clamp_levels(settings: dict) -> list[dict]:
+    """Move learnt weights into their bounds (see `_bounds`), in place; returns what moved:
+    comparison, level label, learnt and kept weight.
+
+    Example:
+        >>> settings = {"comparisons": [{"output_column_name": "city", "comparison_levels": [
+        ...     {"sql_condition": "city_l = city_r", "label_for_charts": "exact",
+        ...      "m_probability": 0.9, "u_probability": 0.0001},
+        ...     {"sql_condition": "ELSE", "label_for_charts": "else",
+        ...      "m_probability": 0.1, "u_probability": 0.9999}]}]}
+        >>> [(c["level"], c["learnt"], c["kept"]) for c in clamp_levels(settings)]
+        [('exact', 13.14, 10.0)]
+    """
+    moved = []
+    for comparison in settings.get("comparisons", []):
+        name = comparison["output_column_name"]
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        for index, level in enumerate(levels):
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if not m or not u or level.get("fix_m_probability"):
+                continue
+            weight = math.log2(m / u)
+            low, high = _bounds(name, index, len(levels))
+            kept = min(max(weight, low), high)
+            if abs(kept - weight) > 1e-9:
+                level["m_probability"] = min(u * 2.0 ** kept, 1.0)
+                moved.append({"comparison": name, "level": level.get("label_for_charts", ""),
+                              "learnt": round(weight, 2), "kept": round(kept, 2)})
+    return moved
 
 
 def _rounded(settings: dict, digits: int = 12) -> dict:

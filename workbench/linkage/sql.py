@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from workbench.linkage.names import (
+    name_cjk_sql,
+    name_given_sql,
+    name_key_sql,
+    names_differ_sql,
+    sound_sql,
+)
 from workbench.store.schema import LINK_FEATURE_COLUMNS
 
 # --- preparing records for linkage ---------------------------------------------------------
@@ -32,7 +39,7 @@ ROLE_LOCAL_PARTS: tuple[str, ...] = (
 # Columns the linkage input table carries, with the standardised column each comes from.
 LINK_SOURCE_COLUMNS: tuple[str, ...] = (
     "name", "name_pinyin", "name_family", "phone", "phones", "phone_type", "phone_last8",
-    "phone_raw",
+    "phone_raw", "phone_masked",
     "email", "email_local", "email_domain", "wechat", "company_core", "company", "city",
     "province", "title", "address", "postcode", "birth_date", "id_number", "qq", "douyin",
     "kuaishou",
@@ -44,38 +51,50 @@ def _sql_list(values) -> str:
 
 
 def generic_values_sql(source: str, min_names: int) -> str:
-    """Contact values carried by `min_names` or more different names: switchboards, shared
-    inboxes, an agent's own number. The table reads `source`; `min_names` is a literal int.
+    """Contact values that are no one person's: carried by `min_names` or more different
+    names (switchboards, shared inboxes, an agent's own number), or by two names that clearly
+    differ (a couple's one mobile, a family's landline). The table reads `source` (columns
+    name, name_pinyin and the contact fields); `min_names` is a literal int.
     """
     n = int(min_names)
     return f"""
 CREATE OR REPLACE TEMP TABLE wb_generic_values AS
 WITH k AS (
-    -- One key for every spelling of a name: the sorted letters of its pinyin (computed once
-    -- per distinct name: sorting letters is slow).
-    SELECT p, array_to_string(list_sort(string_split(replace(lower(p), ' ', ''), '')), '') AS key
-    FROM (SELECT DISTINCT name_pinyin AS p FROM {source} WHERE name_pinyin IS NOT NULL)
+    -- The parts of every distinct name, computed once (sorting letters is slow).
+    SELECT p AS name_pinyin, replace(p, ' ', '') AS name_flat, {name_key_sql("p")} AS name_key,
+           {name_given_sql("p", "cjk")} AS name_given, cjk AS name_cjk
+    FROM (SELECT DISTINCT name_pinyin AS p, {name_cjk_sql("name")} AS cjk FROM {source}
+          WHERE name_pinyin IS NOT NULL AND name IS NOT NULL
+          -- A surname alone (张先生 -> 张) says little: full names only.
+            AND (contains(name_pinyin, ' ') OR length(name_pinyin) > 3))
 ),
 n AS (
-    SELECT s.phone, s.email, s.email_local, s.wechat, s.name_pinyin AS spaced,
-           k.key AS name_pinyin
-    FROM {source} s LEFT JOIN k ON k.p = s.name_pinyin
+    -- Every number a record gives, not only the first: a switchboard in a second column.
+    SELECT CASE WHEN len(s.phones) > 0 THEN s.phones ELSE [s.phone] END AS phone, s.email,
+           s.email_local, s.wechat, k.*
+    FROM {source} s JOIN k ON k.name_pinyin = s.name_pinyin
+        AND {name_cjk_sql("s.name")} = k.name_cjk
 ),
 v AS (
-    SELECT 'phone' AS field, phone AS value, name_pinyin, spaced FROM n WHERE phone IS NOT NULL
+    SELECT 'phone' AS field, unnest(phone) AS value, * EXCLUDE (phone, email, email_local, wechat)
+    FROM n WHERE phone IS NOT NULL
     UNION ALL
-    SELECT 'email', email, name_pinyin, spaced FROM n WHERE email IS NOT NULL
+    SELECT 'email', email, * EXCLUDE (phone, email, email_local, wechat) FROM n WHERE email IS NOT NULL
     UNION ALL
-    SELECT 'email_local', email_local, name_pinyin, spaced FROM n WHERE email_local IS NOT NULL
+    SELECT 'email_local', email_local, * EXCLUDE (phone, email, email_local, wechat)
+    FROM n WHERE email_local IS NOT NULL
     UNION ALL
-    SELECT 'wechat', wechat, name_pinyin, spaced FROM n WHERE wechat IS NOT NULL
-)
-SELECT field, value, count(DISTINCT name_pinyin) AS names
-FROM v
--- A surname alone (张先生 -> 张) says little: count full names only.
-WHERE contains(spaced, ' ') OR length(spaced) > 3
-GROUP BY field, value
-HAVING count(DISTINCT name_pinyin) >= {n}"""
+    SELECT 'wechat', wechat, * EXCLUDE (phone, email, email_local, wechat) FROM n WHERE wechat IS NOT NULL
+),
+c AS (SELECT field, value, count(DISTINCT name_key) AS names FROM v GROUP BY field, value
+      HAVING count(DISTINCT name_key) >= 2),
+two AS (SELECT DISTINCT v.* FROM v SEMI JOIN c ON c.field = v.field AND c.value = v.value
+        AND c.names = 2),
+differ AS (SELECT DISTINCT a.field, a.value FROM two a JOIN two b
+           ON a.field = b.field AND a.value = b.value AND a.name_key < b.name_key
+           WHERE {names_differ_sql("a", "b")})
+SELECT c.field, c.value, c.names FROM c
+WHERE c.names >= {n} OR (c.field, c.value) IN (SELECT (field, value) FROM differ)"""
 
 
 # Text columns of the linkage input, each from one expression over the source.
@@ -150,6 +169,15 @@ WITH f AS (
     LEFT JOIN (SELECT DISTINCT value FROM {g} WHERE field = 'wechat') gw
         ON gw.value = s.wechat
 ),
+-- A record's other numbers without the generic ones: a switchboard in the 座机 column beside
+-- each colleague's own mobile must not make them share a number.
+ph AS (
+    SELECT uid, list(p ORDER BY p) AS phones
+    FROM (SELECT f.{id_column} AS uid, unnest(f.phones) AS p FROM f
+          WHERE wb_phone_ok AND len(f.phones) > 1)
+    WHERE p NOT IN (SELECT value FROM {g} WHERE field = 'phone')
+    GROUP BY uid
+),
 -- The letters of the name in order: equal for 王俊轩, 'Wang Junxuan' and 'Junxuan Wang'.
 -- Sorting letters is slow: done once per distinct name.
 k AS (
@@ -166,9 +194,26 @@ SELECT
     -- The surname in pinyin; a record that gives only 王先生 keeps this and nothing more.
     CASE WHEN f.wb_pinyin IS NOT NULL THEN split_part(f.wb_pinyin, ' ', 1) ELSE t_pinyin END
         AS name_family,
+    {name_given_sql("f.wb_pinyin", name_cjk_sql("wb_name"))} AS name_given,
+    {name_cjk_sql("wb_name")} AS name_cjk,
+    -- Keys that survive one typo in a romanised name: the sound of its first and last word.
+    {sound_sql("split_part(f.wb_pinyin, ' ', 1)")} AS name_sound_a,
+    {sound_sql("string_split(f.wb_pinyin, ' ')[-1]")} AS name_sound_z,
+    left(split_part(f.wb_pinyin, ' ', 1), 1) || left(string_split(f.wb_pinyin, ' ')[-1], 1)
+        AS name_initials,
     CASE WHEN wb_phone_ok THEN phone END AS phone,
     CASE WHEN wb_phone_ok THEN right(phone, 8) END AS phone_last8,
-    CASE WHEN wb_phone_ok THEN phones END AS phones,
+    -- A mobile as channels send it masked (139****6789): its first three and last four digits,
+    -- of a masked number and of a record's own full mobile alike; `phone_masked_key` only for
+    -- a record that gives the masked form and no full number (what blocks with the others).
+    CASE WHEN wb_phone_ok AND regexp_full_match(phone, '\\+861[3-9][0-9]{{9}}')
+         THEN substr(phone, 4, 3) || right(phone, 4)
+         WHEN phone IS NULL AND phone_masked IS NOT NULL
+         THEN left(phone_masked, 3) || right(phone_masked, 4) END AS phone_mask_key,
+    CASE WHEN phone IS NULL AND phone_masked IS NOT NULL
+         THEN left(phone_masked, 3) || right(phone_masked, 4) END AS phone_masked_key,
+    CASE WHEN wb_phone_ok THEN CASE WHEN len(f.phones) > 1 THEN ph.phones ELSE f.phones END
+    END AS phones,
     -- The digits as typed, for a number with a typo that standardising had to drop.
     CASE WHEN wb_phone_ok THEN substr(phone, 4)
          WHEN phone IS NULL AND length(wb_digits) BETWEEN 10 AND 12 THEN wb_digits END
@@ -188,67 +233,94 @@ SELECT
     t_address AS address,
     t_postcode AS postcode,
     t_birth_date AS birth_date,
+    -- Birth date with one part wrong still blocks on the other two.
+    left(t_birth_date, 4) AS birth_year,
+    left(t_birth_date, 7) AS birth_ym,
+    substr(t_birth_date, 6) AS birth_md,
     t_id_number AS id_number,
     t_qq AS qq,
     t_douyin AS douyin,
     t_kuaishou AS kuaishou
-FROM f LEFT JOIN k ON k.wb_pinyin = f.wb_pinyin"""
+FROM f LEFT JOIN k ON k.wb_pinyin = f.wb_pinyin LEFT JOIN ph ON ph.uid = f.{id_column}"""
 
 
-# The name blocks that capping limits: name + city, and name + company (its first two
-# characters: 鼎智 and 鼎智生物科技 are one company).
-NAME_CITY_KEY = ("CASE WHEN name_key IS NOT NULL AND city IS NOT NULL "
-                 "THEN name_key || '|' || city END")
-NAME_COMPANY_KEY = ("CASE WHEN name_key IS NOT NULL AND company_core IS NOT NULL "
-                    "THEN name_key || '|' || substr(company_core, 1, 2) END")
+# The name blocks that capping limits, each key NULL where more than its cap of records share
+# it: the name alone (a rare name needs nothing more), name + city, name + company (its first
+# two characters: 鼎智 and 鼎智生物科技 are one company), and as the fallback for a common name
+# whose city and company blocks are too big, name + city + company.
+NAME_BLOCKS: dict[str, str] = {
+    "name_only": "name_key",
+    "name_city": ("CASE WHEN name_key IS NOT NULL AND city IS NOT NULL "
+                  "THEN name_key || '|' || city END"),
+    "name_company": ("CASE WHEN name_key IS NOT NULL AND company_core IS NOT NULL "
+                     "THEN name_key || '|' || substr(company_core, 1, 2) END"),
+    "name_place": ("CASE WHEN name_key IS NOT NULL AND city IS NOT NULL AND company_core IS NOT NULL "
+                   "THEN name_key || '|' || city || '|' || company_core END"),
+}
+# The fallback block may be bigger: its records share a name, a city and a company.
+FALLBACK_BLOCK_FACTOR = {"name_place": 4}
 
 
 def _keyed(source: str) -> str:
-    """`source` (a query) with its uncapped name-block keys wb_nc and wb_nco."""
-    return f"SELECT *, {NAME_CITY_KEY} AS wb_nc, {NAME_COMPANY_KEY} AS wb_nco FROM ({source})"
+    """`source` (a query) with its uncapped name-block keys wb_<block>."""
+    keys = ", ".join(f"{expr} AS wb_{name}" for name, expr in NAME_BLOCKS.items())
+    return f"SELECT *, {keys} FROM ({source})"
+
+
+def _sizes(counted: str, restrict: str | None = None) -> str:
+    """CTEs n_<block>: the size of each block of `counted` (a CTE with the wb_ keys), only for
+    the keys `restrict` (a CTE with the wb_ keys) holds when given."""
+    ctes = []
+    for name in NAME_BLOCKS:
+        where = f"wb_{name} IS NOT NULL"
+        if restrict:
+            where += f" AND wb_{name} IN (SELECT wb_{name} FROM {restrict})"
+        ctes.append(f"n_{name} AS (SELECT wb_{name}, count(*) AS n FROM {counted} "
+                    f"WHERE {where} GROUP BY wb_{name})")
+    return ",\n".join(ctes)
 
 
 def _capped(max_block: int) -> str:
-    """The rows of `k` with each key kept where its block size (`nc`, `nco`) is at most
-    `max_block`. Block sizes come from GROUP BY and a join: a window over a million rows
-    would sort them all."""
-    n = int(max_block)
+    """The rows of `k` with each key kept where its block size is at most its cap. Block
+    sizes come from GROUP BY and a join: a window over a million rows would sort them all."""
+    keys = ", ".join(f"wb_{name}" for name in NAME_BLOCKS)
+    kept = ",\n    ".join(
+        f"CASE WHEN n_{name}.n <= {int(max_block) * FALLBACK_BLOCK_FACTOR.get(name, 1)} "
+        f"THEN k.wb_{name} END AS {name}" for name in NAME_BLOCKS)
+    joins = " ".join(f"LEFT JOIN n_{name} ON n_{name}.wb_{name} = k.wb_{name}"
+                     for name in NAME_BLOCKS)
     return f"""
-SELECT k.* EXCLUDE (wb_nc, wb_nco),
-    CASE WHEN nc.n <= {n} THEN k.wb_nc END AS name_city,
-    CASE WHEN nco.n <= {n} THEN k.wb_nco END AS name_company
-FROM k LEFT JOIN nc ON nc.wb_nc = k.wb_nc LEFT JOIN nco ON nco.wb_nco = k.wb_nco"""
+SELECT k.* EXCLUDE ({keys}),
+    {kept}
+FROM k {joins}"""
 
 
 def capped_blocks_sql(link_input: str, max_block: int) -> str:
-    """Add the blocking keys name + city and name + company to the linkage input, each NULL
-    where more than `max_block` records share it."""
+    """Add the name-block keys (NAME_BLOCKS) to the linkage input, each NULL where more than
+    its cap (`max_block`, times FALLBACK_BLOCK_FACTOR) of records share it."""
     return f"""
 WITH k AS ({_keyed(link_input)}),
-nc AS (SELECT wb_nc, count(*) AS n FROM k WHERE wb_nc IS NOT NULL GROUP BY wb_nc),
-nco AS (SELECT wb_nco, count(*) AS n FROM k WHERE wb_nco IS NOT NULL GROUP BY wb_nco)
+{_sizes("k")}
 {_capped(max_block)}"""
 
 
 def uncapped_blocks_sql(link_input: str) -> str:
-    """The linkage input with name + city and name + company keys however big their blocks:
-    records that share a capped key share the uncapped one too."""
-    return (f"SELECT *, {NAME_CITY_KEY} AS name_city, {NAME_COMPANY_KEY} AS name_company "
-            f"FROM ({link_input})")
+    """The linkage input with the name-block keys however big their blocks: records that
+    share a capped key share the uncapped one too."""
+    keys = ", ".join(f"{expr} AS {name}" for name, expr in NAME_BLOCKS.items())
+    return f"SELECT *, {keys} FROM ({link_input})"
 
 
 def capped_subset_sql(subset: str, everything: str, max_block: int) -> str:
     """`capped_blocks_sql` for the rows of `subset` alone, with block sizes counted over
     `everything` (which holds `subset`): the same keys as capping `everything` whole, without
     counting the blocks no row of `subset` is in."""
+    keys = ", ".join(f"{expr} AS wb_{name}" for name, expr in NAME_BLOCKS.items())
     return f"""
 WITH k AS ({_keyed(subset)}),
-a AS (SELECT {NAME_CITY_KEY} AS wb_nc, {NAME_COMPANY_KEY} AS wb_nco FROM ({everything})
-      -- Both keys start with the name: only records with one of the subset's names count.
-      WHERE name_key IN (SELECT name_key FROM k)),
-nc AS (SELECT wb_nc, count(*) AS n FROM a WHERE wb_nc IN (SELECT wb_nc FROM k) GROUP BY wb_nc),
-nco AS (SELECT wb_nco, count(*) AS n FROM a WHERE wb_nco IN (SELECT wb_nco FROM k)
-        GROUP BY wb_nco)
+-- Every key starts with the name: only records with one of the subset's names count.
+a AS (SELECT {keys} FROM ({everything}) WHERE name_key IN (SELECT name_key FROM k)),
+{_sizes("a", "k")}
 {_capped(max_block)}"""
 
 
@@ -293,13 +365,53 @@ def pool_features_sql() -> str:
     its record."""
     return """
 CREATE OR REPLACE TEMP VIEW wb_pool_li AS
-SELECT * EXCLUDE (name_city, name_company) FROM link_features
+SELECT * EXCLUDE (name_only, name_city, name_company, name_place) FROM link_features
 WHERE unique_id NOT IN (SELECT record_id FROM wb_left_out)
   AND unique_id NOT IN (SELECT unique_id FROM wb_regeneric)
 UNION ALL BY NAME SELECT * FROM wb_regeneric"""
 
 
 GENERIC_FIELDS: tuple[str, ...] = ("phone", "email", "email_local", "wechat")
+# Columns of the linkage input that hold a personal identifier.
+_PERSONAL_EQUAL = ("email", "wechat", "qq", "douyin", "kuaishou", "id_number")
+
+
+def _mobile(value: str) -> str:
+    return f"regexp_full_match({value}, '\\+861[3-9][0-9]{{9}}')"
+
+
+def personal_id_agrees_sql(left: str = "l", right: str = "r") -> str:
+    """SQL: a personal identifier of the two rows agrees: one own mobile (a landline is an
+    office's or a household's; generic and shared numbers are NULL in the linkage input),
+    personal e-mail, WeChat, QQ, Douyin, Kuaishou or ID number."""
+    equal = [f"{left}.{c} = {right}.{c}" for c in _PERSONAL_EQUAL]
+    mobile = [f"{left}.phone = {right}.phone AND {_mobile(f'{left}.phone')}",
+              f"{left}.phone_last8 = {right}.phone_last8 AND {_mobile(f'{left}.phone')} "
+              f"AND {_mobile(f'{right}.phone')}",
+              f"list_has_any(list_filter({left}.phones, lambda x: {_mobile('x')}), {right}.phones)",
+              f"{left}.wechat_phone = {right}.phone", f"{left}.phone = {right}.wechat_phone"]
+    return f"coalesce({' OR '.join(equal + mobile)}, false)"
+
+
+NAME_PART_COLUMNS: tuple[str, ...] = ("name_pinyin", "name_flat", "name_key", "name_given",
+                                      "name_cjk")
+
+
+def ties_sql(pairs: str, features: str) -> str:
+    """id_l, id_r, tie for the pairs in `pairs` (a table or view with id_l, id_r): whether a
+    personal identifier of the two records agrees, read from `features` (linkage input rows
+    by unique_id)."""
+    return f"""
+SELECT p.id_l, p.id_r, {personal_id_agrees_sql("a", "b")} AS tie
+FROM {pairs} p JOIN {features} a ON a.unique_id = p.id_l JOIN {features} b ON b.unique_id = p.id_r"""
+
+
+def name_parts_of_sql(ids: str, features: str) -> str:
+    """unique_id and the name parts (NAME_PART_COLUMNS) of the records in `ids` (a table or
+    view with column record_id) that give a full name, from `features`."""
+    return f"""
+SELECT unique_id, {", ".join(NAME_PART_COLUMNS)} FROM {features}
+WHERE name_key IS NOT NULL AND unique_id IN (SELECT record_id FROM {ids})"""
 
 
 def term_frequencies_sql(column: str, link_input: str, needed: str | None = None,
@@ -321,6 +433,8 @@ def batch_values_sql() -> str:
     (`wb_link_source`) give."""
     parts = " UNION ".join(f"SELECT '{f}' AS field, {f} AS value FROM wb_link_source "
                            f"WHERE {f} IS NOT NULL" for f in GENERIC_FIELDS)
+    parts += (" UNION SELECT 'phone', unnest(phones) FROM wb_link_source "
+              "WHERE len(phones) > 1")
     return f"CREATE OR REPLACE TEMP TABLE wb_batch_values AS {parts}"
 
 
@@ -332,6 +446,10 @@ def records_giving_sql(projection: str, values: str, source: str = "records") ->
     ids = " UNION ".join(
         f"SELECT s.record_id FROM {source} s SEMI JOIN {values} v "
         f"ON v.field = '{f}' AND v.value = s.{f}" for f in GENERIC_FIELDS)
+    # A number a record gives beside its first one.
+    ids += (f" UNION SELECT s.record_id FROM (SELECT record_id, unnest(phones) AS number "
+            f"FROM {source} WHERE len(phones) > 1) s SEMI JOIN {values} v "
+            f"ON v.field = 'phone' AND v.value = s.number")
     return f"""
 SELECT {projection} FROM {source}
 WHERE record_id IN ({ids}) AND record_id NOT IN (SELECT record_id FROM wb_left_out)"""
@@ -404,7 +522,7 @@ def current_clusters_sql() -> str:
 def update_features_sql(frame: str) -> str:
     """Put the linkage input of `frame` (records prepared again) in place of the kept one;
     their name blocks stay as kept."""
-    cols = [c for c in LINK_FEATURE_COLUMNS if c not in ("unique_id", "name_city", "name_company")]
+    cols = [c for c in LINK_FEATURE_COLUMNS if c != "unique_id" and c not in NAME_BLOCKS]
     sets = ", ".join(f"{c} = r.{c}" for c in cols)
     return f"UPDATE link_features SET {sets} FROM {frame} r WHERE link_features.unique_id = r.unique_id"
 

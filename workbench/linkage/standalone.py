@@ -22,10 +22,11 @@ from workbench.fields import HELPER_FIELDS, STANDARD_FIELDS
 from workbench.ingest.headers import map_headers
 from workbench.ingest.read import read_file
 from workbench.ingest.standardise import standardise_frame
+from workbench.linkage.calibration import choose_threshold
 from workbench.linkage.cluster import cluster_pairs
-from workbench.linkage.link import LinkResult
+from workbench.linkage.link import LinkResult, clustering_inputs
 from workbench.linkage.model import (
-    DEFAULT_THRESHOLD,
+    UNCALIBRATED_THRESHOLD,
     LinkageModel,
     load_table,
     make_linker,
@@ -158,32 +159,40 @@ def dedupe_frame(
         prepare_link_input(mem, "wb_std", id_column="wb_row")
         run(mem, "DROP TABLE wb_std")
         clock.lap("link input")
-        model: LinkageModel = train_model(mem, seed=seed, threshold=DEFAULT_THRESHOLD)
+        model: LinkageModel = train_model(mem, seed=seed, threshold=UNCALIBRATED_THRESHOLD)
         clock.lap("train")
-        model = model.with_threshold(threshold, min_weight)
         # The file's pairs need no explanation columns: leaving them out halves the memory.
         linker = make_linker(mem, {**model.settings,
                                    "retain_intermediate_calculation_columns": False})
         predictions = linker.inference.predict(warning_mode="never")
-        pairs = run(mem, f"SELECT least(unique_id_l, unique_id_r) AS l, "
-                         f"greatest(unique_id_l, unique_id_r) AS r, match_probability, "
+        pairs = run(mem, f"SELECT least(unique_id_l, unique_id_r) AS id_l, "
+                         f"greatest(unique_id_l, unique_id_r) AS id_r, match_probability, "
                          f"match_weight FROM {predictions.physical_name}").df()
         clock.lap("predict")
+        calibration = None
+        if threshold is None and min_weight is None:
+            calibration = choose_threshold(pairs["match_probability"].to_numpy(),
+                                           model.threshold)
+            model = model.with_threshold(calibration.threshold)
+        else:
+            model = model.with_threshold(threshold, min_weight)
+        pairs, names = clustering_inputs(mem, pairs, "link_input", model.threshold_weight)
     finally:
         mem.close()
-    keys = cluster_pairs(pd.RangeIndex(n), pairs.rename(columns={"l": "id_l", "r": "id_r"}),
-                         model.threshold_weight)
+    keys = cluster_pairs(pd.RangeIndex(n), pairs, model.threshold_weight, names=None if model.person_file else names)
     clock.lap("cluster")
     order = pd.Series(keys.to_numpy()).factorize()[0] + 1
     clusters = pd.DataFrame({id_column: ids.to_numpy(), "cluster_id": order})
-    clusters.attrs.update(threshold_weight=model.threshold_weight, pairs_scored=len(pairs),
+    clusters.attrs.update(threshold=model.threshold if min_weight is None else min_weight,
+                          calibration=calibration,
+                          threshold_weight=model.threshold_weight, pairs_scored=len(pairs),
                           links=int((pairs["match_weight"] >= model.threshold_weight).sum()))
     if not with_pairs:
         return clusters, empty_pairs
     id_values = ids.to_numpy()
     out_pairs = pd.DataFrame({
-        "id_l": id_values[pairs["l"].to_numpy(dtype="int64")],
-        "id_r": id_values[pairs["r"].to_numpy(dtype="int64")],
+        "id_l": id_values[pairs["id_l"].to_numpy(dtype="int64")],
+        "id_r": id_values[pairs["id_r"].to_numpy(dtype="int64")],
         "match_probability": pairs["match_probability"].to_numpy(),
         "match_weight": pairs["match_weight"].to_numpy(),
     }).sort_values("match_weight", ascending=False, kind="stable").reset_index(drop=True)
@@ -263,12 +272,13 @@ def dedupe_file(
     sizes = clusters["cluster_id"].map(clusters["cluster_id"].value_counts())
     return LinkResult(
         run_id=0, kind="file", model_version=0,
-        threshold=min_weight if min_weight is not None else
-        threshold if threshold is not None else DEFAULT_THRESHOLD,
+        threshold=clusters.attrs["threshold"],
         threshold_kind="weight" if min_weight is not None else "probability",
         records=len(clusters), clusters=int(clusters["cluster_id"].nunique()),
         duplicates=int((sizes > 1).sum()), pairs_scored=clusters.attrs.get("pairs_scored", 0),
         links=clusters.attrs.get("links", 0), trained=True,
+        calibration=(clusters.attrs["calibration"].to_dict()
+                     if clusters.attrs.get("calibration") else None),
         out=Path(out), pairs_out=Path(pairs_out) if pairs_out else None,
         seconds=time.perf_counter() - started,
     )

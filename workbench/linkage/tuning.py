@@ -61,19 +61,25 @@ def comparison_levels(model: LinkageModel) -> pd.DataFrame:
     Example:
         >>> comparison_levels(model).query("comparison == 'phone'")
     """
+    learnt = {(c["comparison"], c["level"]): c["learnt"]
+              for c in model.training.get("clamped", [])}
     rows = []
     for comp in model.settings["comparisons"]:
         levels = _levels(comp)
         for i, lv in enumerate(levels):
             m, u = lv.get("m_probability"), lv.get("u_probability")
+            label = lv.get("label_for_charts", str(len(levels) - 1 - i))
             rows.append({
                 "comparison": comp["output_column_name"],
                 "level": len(levels) - 1 - i,
-                "label": lv.get("label_for_charts", str(len(levels) - 1 - i)),
+                "label": label,
                 "m": m, "u": u,
                 "weight": math.log2(m / u) if m and u else None,
+                # What training learnt where it was moved into its bounds (see clamp_levels).
+                "learnt_weight": learnt.get((comp["output_column_name"], label)),
             })
-    return pd.DataFrame(rows, columns=["comparison", "level", "label", "m", "u", "weight"])
+    return pd.DataFrame(rows, columns=["comparison", "level", "label", "m", "u", "weight",
+                                       "learnt_weight"])
 
 
 def with_overrides(model: LinkageModel, overrides: dict[tuple[str, int], tuple[float, float]],

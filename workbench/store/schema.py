@@ -20,8 +20,11 @@ LINK_FEATURE_COLUMNS: tuple[str, ...] = (
     "phone_last8", "phones", "phone_digits", "phone_shared", "email", "email_local",
     "email_shared", "wechat", "wechat_phone",
     "company_core", "city", "title", "address", "postcode", "birth_date", "id_number", "qq",
-    "douyin", "kuaishou", "name_city", "name_company",
+    "douyin", "kuaishou", "name_given", "name_cjk", "name_sound_a", "name_sound_z",
+    "name_initials", "birth_year", "birth_ym", "birth_md", "phone_mask_key", "phone_masked_key",
+    "name_only", "name_city", "name_company", "name_place",
 )
+_FEATURE_TYPES = {"unique_id": "BIGINT PRIMARY KEY", "phones": "VARCHAR[]", "name_cjk": "BOOLEAN"}
 
 LINKAGE_DDL: list[str] = [
     """
@@ -65,13 +68,12 @@ CREATE TABLE clusters (
     run_id BIGINT NOT NULL
 )""",
 ]
-LINKAGE_DDL.append(
+LINK_FEATURES_DDL = (
     "CREATE TABLE link_features (\n    "
-    + ",\n    ".join(
-        f"{c} {'BIGINT PRIMARY KEY' if c == 'unique_id' else 'VARCHAR[]' if c == 'phones' else 'VARCHAR'}"
-        for c in LINK_FEATURE_COLUMNS)
+    + ",\n    ".join(f"{c} {_FEATURE_TYPES.get(c, 'VARCHAR')}" for c in LINK_FEATURE_COLUMNS)
     + "\n)"
 )
+LINKAGE_DDL.append(LINK_FEATURES_DDL)
 LINKAGE_DDL.append("CREATE TABLE link_generic_values (field VARCHAR, value VARCHAR, names BIGINT)")
 
 LEADS_DDL: list[str] = [

@@ -151,8 +151,12 @@ class TuneWidget:
         hits = int(self.pairs["gammas"].map(
             lambda g: g.get(self.comparison.value) == self.level.value).sum())
         weight = "–" if pd.isna(row["weight"]) else f"{row['weight']:.2f}"
-        self.level_info.value = (f"weight {weight} (log2 m/u); {hits} stored pairs are at "
-                                 "this level")
+        clamped = ""
+        if not pd.isna(row["learnt_weight"]):
+            clamped = (f"；训练学到的权重 {row['learnt_weight']:.2f} 超出可接受范围，已限制为 "
+                       f"{weight} · learnt {row['learnt_weight']:.2f}, clamped")
+        self.level_info.value = (f"权重 {weight}（log2 m/u），{hits:,} 对已存储的记录对在此级别"
+                                 f"{clamped} · weight {weight}; {hits:,} stored pairs at this level")
 
     # --- actions -----------------------------------------------------------------------------
 
