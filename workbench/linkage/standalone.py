@@ -272,7 +272,9 @@ def dedupe_file(
     sizes = clusters["cluster_id"].map(clusters["cluster_id"].value_counts())
     return LinkResult(
         run_id=0, kind="file", model_version=0,
-        threshold=clusters.attrs["threshold"],
+        threshold=clusters.attrs.get("threshold", min_weight if min_weight is not None else
+                                     threshold if threshold is not None
+                                     else UNCALIBRATED_THRESHOLD),
         threshold_kind="weight" if min_weight is not None else "probability",
         records=len(clusters), clusters=int(clusters["cluster_id"].nunique()),
         duplicates=int((sizes > 1).sum()), pairs_scored=clusters.attrs.get("pairs_scored", 0),
