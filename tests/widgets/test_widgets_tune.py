@@ -131,3 +131,11 @@ def test_retrain_makes_a_new_version_from_the_labels(sample_pool):
     assert tune.base.training["labels"] >= 3  # the reviewers' decisions taught it
     assert tune.overrides == {}
     assert "Linked the whole pool" in tune.message.value
+
+
+def test_the_tune_screen_lists_where_training_was_clamped():
+    from workbench.widgets.tune_widget import clamped_html
+
+    shown = clamped_html([{"comparison": "city", "level": "exact", "learnt": 13.14, "kept": 10.0}])
+    assert "city" in shown and "13.14" in shown and "10.00" in shown and "已限制" in shown
+    assert "可接受范围内" in clamped_html([])

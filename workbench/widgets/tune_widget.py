@@ -33,6 +33,17 @@ def _percent(value) -> str:
     return "–" if value is None else f"{value:.1%}"
 
 
+def clamped_html(clamped: list[dict]) -> str:
+    """Where training's weights were moved into the bounds a person can defend."""
+    if not clamped:
+        return "<p>训练得到的权重都在可接受范围内 · every learnt weight is within its bounds.</p>"
+    rows = "".join(f"<tr><td>{html.escape(c['comparison'])}</td><td>{html.escape(c['level'])}</td>"
+                   f"<td>{c['learnt']:.2f}</td><td>{c['kept']:.2f}</td></tr>" for c in clamped)
+    return ("<b>训练权重已限制 · weights clamped by training</b><table><tr><th>比较 comparison</th>"
+            "<th>级别 level</th><th>学到的权重 learnt</th><th>采用的权重 kept</th></tr>"
+            f"{rows}</table>")
+
+
 def summary_html(summary: dict) -> str:
     """One threshold's effect in a line or two for the widget."""
     labelled = (f"precision <b>{_percent(summary['precision'])}</b>, recall "
@@ -89,8 +100,9 @@ class TuneWidget:
                                           button_style="success")
         self.save_button.on_click(lambda _b: self.save())
         self.message = widgets.HTML()
+        self.clamped_view = widgets.HTML(clamped_html(self.base.training.get("clamped", [])))
         self.widget = widgets.VBox([
-            self.charts,
+            self.charts, self.clamped_view,
             widgets.HTML("<b>Weight of one comparison level</b>"),
             widgets.HBox([self.comparison, self.level]),
             widgets.HBox([self.m, self.u, self.apply_button, self.reset_button]),
