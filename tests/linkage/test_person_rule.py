@@ -141,3 +141,25 @@ def test_the_sql_and_python_judgement_of_names_agree(a, b, differ):
                    for r in parts.itertuples())
     assert bool(in_sql) is differ
     assert names_differ(left, right) is differ
+
+
+NUMBERS = ["+8613988886666", "+8618600001111", "+862155556666", "+864008888888",
+           "+8613333333333", "+8613800000000", "+8612345678901", "+8613812345678",
+           "+8613800138000", "+8611111111111", "+8613917246801"]
+
+
+def test_the_linkage_input_and_the_standardiser_agree_on_placeholder_numbers():
+    from workbench.ingest.standardise.phones import is_placeholder_phone
+    from workbench.linkage.sql import placeholder_phone_sql
+
+    con = duckdb.connect()
+    in_sql = [con.execute(f"SELECT {placeholder_phone_sql('$p')}", {"p": n}).fetchone()[0]
+              for n in NUMBERS]
+    assert in_sql == [is_placeholder_phone(n) for n in NUMBERS]
+    assert in_sql[:4] == [False] * 4, "vanity numbers taken for placeholders"
+
+
+def test_a_vanity_number_is_a_number():
+    rows = [("王芳", "13988886666", "", "", ""), ("王芳", "139 8888 6666", "", "", "")]
+    cluster = _cluster_of(_leads(rows))
+    assert cluster["L000"] == cluster["L001"], "a vanity mobile was not evidence"

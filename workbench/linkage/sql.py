@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from workbench.ingest.standardise.phones import (
+    PLACEHOLDER_NATIONAL,
+    PLACEHOLDER_RUN_NUMBERS,
+    PLACEHOLDER_RUNS,
+)
 from workbench.linkage.names import (
     name_cjk_sql,
     name_given_sql,
@@ -18,12 +23,6 @@ PLACEHOLDER_TEXT: tuple[str, ...] = (
     "无", "没有", "暂无", "未知", "不详", "空", "-", "--", "/", ".", "0", "null", "none", "n/a",
     "na", "nil", "test", "测试", "x", "xx", "xxx", "abc", "123", "123456",
 )
-# Mobile numbers people type when they will not give theirs.
-PLACEHOLDER_PHONES: tuple[str, ...] = (
-    "+8613800138000", "+8613800000000", "+8613888888888", "+8613999999999",
-    "+8613000000000", "+8612345678901", "+8613812345678", "+8618888888888",
-)
-PLACEHOLDER_LAST8: tuple[str, ...] = ("12345678", "23456789", "87654321", "01234567")
 PLACEHOLDER_EMAILS: tuple[str, ...] = (
     "test@test.com", "a@a.com", "abc@abc.com", "test@qq.com", "123@qq.com", "123456@qq.com",
     "none@none.com", "no@email.com", "xxx@xxx.com", "email@email.com",
@@ -119,6 +118,20 @@ def _cleaned(source: str) -> str:
 FROM (SELECT *, {lowered} FROM {source})"""
 
 
+def placeholder_phone_sql(e164: str) -> str:
+    """SQL twin of `ingest.standardise.phones.is_placeholder_phone`: a number people type
+    when they have none (13333333333, 13800000000, 12345678901); a vanity number
+    (13988886666, 021-55556666) is a real one."""
+    national = f"substr({e164}, 4)"
+    distinct = "len(list_distinct(string_split({}, '')))"
+    return f"""({distinct.format(national)} = 1
+    OR {national} IN {_sql_list(PLACEHOLDER_NATIONAL)}
+    OR {national} IN {_sql_list(PLACEHOLDER_RUN_NUMBERS)}
+    OR length({national}) = 11 AND left({national}, 1) = '1' AND (
+        {distinct.format(f"substr({national}, 3)")} = 1 OR substr({national}, 4) = '00000000'
+        OR substr({national}, 4) IN {_sql_list(PLACEHOLDER_RUNS)}))"""
+
+
 def link_input_sql(source: str, id_column: str) -> str:
     """The linkage input: one row per record with the columns the model compares, generic
     and placeholder contact values set to NULL so that they neither block nor agree.
@@ -127,16 +140,11 @@ def link_input_sql(source: str, id_column: str) -> str:
     `id_column`; `wb_generic_values` must exist (see `generic_values_sql`).
     """
     g = "wb_generic_values"
-    # At most two distinct digits in the last eight (13888888888, 13911112222): made up.
-    last8 = "right(s.phone, 8)"
-    rest = f"replace({last8}, left({last8}, 1), '')"
     # A real number (not a placeholder) is a person's own, or shared: a 400/800 hotline, or a
     # switchboard that several names give.
     phone_real = (
         "s.phone IS NOT NULL AND coalesce(s.phone_type, '') <> 'invalid' "
-        f"AND s.phone NOT IN {_sql_list(PLACEHOLDER_PHONES)} "
-        f"AND {last8} NOT IN {_sql_list(PLACEHOLDER_LAST8)} "
-        f"AND replace({rest}, left({rest}, 1), '') <> ''"
+        f"AND NOT {placeholder_phone_sql('s.phone')}"
     )
     phone_own = "coalesce(s.phone_type, '') <> 'special' AND gp.value IS NULL"
     email_real = (

@@ -367,18 +367,19 @@ def is_placeholder_phone(e164: str | None) -> bool:
     if not e164:
         return False
     national = e164.removeprefix("+86")
-    if len(set(national)) == 1 or national in _PLACEHOLDER_NATIONAL:
+    if len(set(national)) == 1 or national in PLACEHOLDER_NATIONAL:
         return True
     if len(national) == 11 and national.startswith("1"):
         if len(set(national[2:])) == 1 or national[3:] == "00000000":
             return True
-        if national[3:] in _RUNS:
+        if national[3:] in PLACEHOLDER_RUNS:
             return True
-    return national in _RUN_NUMBERS
+    return national in PLACEHOLDER_RUN_NUMBERS
 
 
-_RUNS = frozenset({"12345678", "23456789", "87654321", "01234567", "98765432"})
-_RUN_NUMBERS = frozenset({"12345678901", "1234567890", "12345678", "87654321"})
-_PLACEHOLDER_NATIONAL = frozenset({"13800138000"})
+# The rule's lists, also read by the linkage input's SQL twin (`linkage.sql`).
+PLACEHOLDER_RUNS = frozenset({"12345678", "23456789", "87654321", "01234567", "98765432"})
+PLACEHOLDER_RUN_NUMBERS = frozenset({"12345678901", "1234567890", "12345678", "87654321"})
+PLACEHOLDER_NATIONAL = frozenset({"13800138000"})
 
 
