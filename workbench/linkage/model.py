@@ -504,12 +504,19 @@ def training_rules(coverage: dict[str, float], min_coverage: float = 0.01) -> li
     """Blocking rules for the EM passes: each leaves out the columns the others block on."""
     has = {c for c, v in coverage.items() if v >= min_coverage}
     candidates = [
+        # Loose keys first: a pass blocked on the same name sees only the true pairs whose
+        # error is elsewhere (on RLdata, one error per duplicate, it learnt that true pairs
+        # rarely share a birth date); the sound of a name with the birth year holds true pairs
+        # with a typo in either.
+        ("name_sound_a", "birth_year"), ("name_sound_z", "birth_year"),
         ("name_flat",), ("phone_last8",), ("email",), ("birth_date",), ("postcode",),
         ("company_core", "city"),
     ]
-    rules = [" AND ".join(f"l.{c} = r.{c}" for c in cols) for cols in candidates
-             if all(c in has for c in cols)]
-    return rules
+    chosen = [cols for cols in candidates if all(c in has for c in cols)]
+    if ("name_sound_a", "birth_year") in chosen:
+        # With the loose keys, the exact ones only add their bias.
+        chosen = [cols for cols in chosen if cols not in (("name_flat",), ("birth_date",))]
+    return [" AND ".join(f"l.{c} = r.{c}" for c in cols) for cols in chosen]
 
 
 def lead_settings(coverage: dict[str, float]) -> dict[str, Any]:
