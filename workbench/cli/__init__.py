@@ -704,5 +704,11 @@ def privacy_revoke(pool: Pool, user, reason):
     click.echo(f"Authorised for unmasked reports: {', '.join(users) or 'nobody'}")
 
 
+from workbench.cli.events import COMMANDS as EVENT_COMMANDS  # noqa: E402
+
+for _command in EVENT_COMMANDS:  # events, rules, notify
+    main.add_command(_command)
+
+
 if __name__ == "__main__":
     main()
