@@ -185,4 +185,67 @@ def rules_dry_run(pool: Pool, file):
     click.echo(f"{len(frame):,} events looked at, {len(refused):,} refused; nothing changed.")
 
 
-COMMANDS = (events_group, rules_group)
+# --- notify ---------------------------------------------------------------------------------
+
+
+@click.group("notify", invoke_without_command=True)
+@click.option("--limit", type=int, default=30, show_default=True)
+@click.pass_context
+def notify_group(ctx: click.Context, limit):
+    """The outbox: messages to salespeople and channel owners, and their delivery."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from workbench.events.delivery import outbox, recipients
+    from workbench.privacy.masking import mask_free_text
+    people = recipients(ctx.obj)
+    click.echo("收件人 recipients: " + (", ".join(f"{r.recipient} ({r.kind})"
+                                               for r in people.itertuples()) or "none yet "
+                                        "(`workbench notify add NAME --email …`)"))
+    for row in outbox(ctx.obj, limit).itertuples():
+        if not pd.isna(row.delivered_at):
+            state = f"delivered {row.delivered_at:%m-%d %H:%M}"
+        elif pd.isna(row.last_status):
+            state = "waiting"
+        else:
+            state = f"{row.last_status} ×{row.attempts}: {row.last_error}"
+        click.echo(f"{row.notification_id:>5} {row.created_at:%m-%d %H:%M} {row.recipient:<8} "
+                   f"{row.kind:<14} {state}  {mask_free_text(row.message)[:60]}")
+
+
+@notify_group.command("add")
+@click.argument("recipient")
+@click.option("--email", help="An e-mail address (sent over SMTP: WORKBENCH_SMTP_HOST …).")
+@click.option("--wecom", help="A 企业微信 group robot's webhook URL.")
+@click.option("--dingtalk", help="A 钉钉 group robot's webhook URL.")
+@click.option("--secret", help="The 钉钉 robot's signing secret (加签).")
+@click.option("--webhook", help="A plain JSON webhook URL.")
+@click.option("--remove", is_flag=True, help="Take the given address away instead.")
+@click.pass_obj
+def notify_add(pool: Pool, recipient, email, wecom, dingtalk, secret, webhook, remove):
+    """Say where RECIPIENT's messages go (a lead owner or channel owner, as the outbox names
+    them)."""
+    from workbench.errors import InputError
+    from workbench.events.delivery import set_recipient
+    given = {k: v for k, v in (("email", email), ("wecom", wecom), ("dingtalk", dingtalk),
+                               ("webhook", webhook)) if v}
+    if not given:
+        raise InputError("Give an address.", fix="e.g. `workbench notify add 李销售 --email "
+                                                 "li@example.com`.")
+    for kind, address in given.items():
+        set_recipient(pool, recipient, kind, address,
+                      secret=secret if kind == "dingtalk" else None, active=not remove)
+    click.echo(f"{recipient}: {', '.join(given)} {'removed' if remove else 'set'}.")
+
+
+@notify_group.command("send")
+@click.pass_obj
+def notify_send(pool: Pool):
+    """Deliver what is due: one digest per recipient and address; failures are retried with
+    backoff on later calls (run it from cron), then kept as dead letters."""
+    from workbench.events.delivery import send_due
+    result = send_due(pool)
+    click.echo(f"Digests: {result['sent']} sent, {result['failed']} failed (tried again later), "
+               f"{result['dead']} given up.")
+
+
+COMMANDS = (events_group, rules_group, notify_group)
