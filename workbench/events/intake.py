@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,38 +201,47 @@ def apply_all(pool: Pool, inbox: Inbox | None = None, *, batch_size: int = BATCH
         total.update(counts)
 
 
-def apply_pending(pool: Pool, inbox: Inbox, *, limit: int = BATCH_SIZE) -> dict:
+def apply_pending(pool: Pool, inbox: Inbox, *, limit: int = BATCH_SIZE,
+                  budget: float | None = None) -> dict:
     """Apply up to `limit` waiting events in one pool transaction; returns counts per outcome
-    ('applied', 'parked', 'review', 'ignored', 'failed', 'duplicate'). A busy pool raises
-    `PoolBusy` and the events stay waiting."""
+    ('applied', 'parked', 'review', 'ignored', 'failed', 'duplicate'). With `budget` (seconds)
+    the transaction takes no further events once that time is spent, so the pool's lock is
+    held only for a moment; the rest keep waiting. A busy pool raises `PoolBusy` and the
+    events stay waiting."""
     rows = inbox.waiting(limit)
     if not rows:
         return {}
     try:
-        counts = _apply_batch(pool, rows)
+        counts, done = _apply_batch(pool, rows, budget)
     except PoolBusy:
         raise
     except Exception:  # one bad event must not hold the others back: one transaction each
         log.exception("a batch of %d events failed; applying them one by one", len(rows))
-        counts = Counter()
+        counts, done = Counter(), []
         for row in rows:
             try:
-                counts.update(_apply_batch(pool, [row]))
+                counts.update(_apply_batch(pool, [row], None)[0])
             except PoolBusy:
                 raise
             except Exception as err:  # noqa: BLE001 - recorded as the event's outcome
                 counts.update(_record_failure(pool, row, err))
-    inbox.mark_done([r[0] for r in rows])
+            done.append(row[0])
+    inbox.mark_done(done)
     return dict(counts)
 
 
-def _apply_batch(pool: Pool, rows) -> Counter:
+def _apply_batch(pool: Pool, rows, budget: float | None) -> tuple[Counter, list[str]]:
     counts: Counter = Counter()
+    done: list[str] = []
+    started = time.monotonic()
     with pool.transaction() as con:
         ids = [r[0] for r in rows]
         known = {r[0] for r in run(con, sql.known_event_ids_sql(), {"ids": ids}).fetchall()}
         rules = load_rules(con)
         for event_id, body, received_at in rows:
+            if budget is not None and done and time.monotonic() - started > budget:
+                break
+            done.append(event_id)
             if event_id in known:
                 counts["duplicate"] += 1
                 continue
@@ -240,7 +250,7 @@ def _apply_batch(pool: Pool, rows) -> Counter:
             _record(con, event, outcome, received_at=received_at, first=True)
             known.add(event_id)
             counts[outcome.status] += 1
-    return counts
+    return counts, done
 
 
 def _record_failure(pool: Pool, row, err: Exception) -> Counter:
