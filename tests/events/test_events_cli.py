@@ -31,6 +31,7 @@ def test_ingest_list_retry_and_rules_from_the_command_line(tmp_path):
     listing = cli("events")
     assert "rule:phone_changed" in listing                      # the history event
     assert "app-1" in listing and "applied" in listing and "app-2" in listing
+    assert "refused events" in listing and "teleported" in listing and "e.jsonl:3" in listing
     assert "app-1" not in cli("events", "--status", "parked")
     assert "1 parked" in cli("events", "retry")
     assert "off (version 2)" in cli("rules", "disable", "wechat_bound")

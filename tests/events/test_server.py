@@ -17,6 +17,7 @@ import pytest
 from events_cases import event, import_leads, inbound, lead_by_name
 from receivers import free_port
 
+from workbench.events.intake import Inbox, inbox_path
 from workbench.events.server import MAX_BODY, add_token, signature
 from workbench.store.pool import Pool
 
@@ -122,6 +123,9 @@ def test_bad_tokens_tampered_bodies_and_bad_events_are_refused(setup):
         {"index": 1, "event_id": "app-4", "field": "type",
          "reason": answer["problems"][0]["reason"]}]
     assert "teleported" in answer["problems"][0]["reason"]
+    refused = Inbox(inbox_path(pool)).refusals()
+    assert ("app-4", "type", "http 自有APP") in set(zip(refused["event_id"], refused["field"],
+                                                       refused["source"], strict=True))
     status, answer = server.post(event("app-5", new_phone="12"), token)
     assert status == 422 and answer["field"] == "data.new_phone"
     big = [event(f"big-{i}", remark="x" * 1000) for i in range(MAX_BODY // 1000 + 10)]

@@ -48,6 +48,14 @@ def events_group(ctx: click.Context, limit, status):
             click.echo(f"{row.event_id:>6}  {row.happened_at:%Y-%m-%d %H:%M:%S}  "
                        f"{row.actor:<10} {row.kind:<12} {row.target or ''}{extra}{reason}{flag}")
     inbound = recent_events(pool, limit=limit, status=status)
+    if status is None:
+        from workbench.events.intake import Inbox, inbox_path
+        refused = Inbox(inbox_path(pool)).refusals(limit) if inbox_path(pool).exists() else []
+        if len(refused):
+            click.echo("拒收的事件 refused events (not kept):")
+            for row in refused.itertuples():
+                click.echo(f"  {row.event_id or '?':<16} {row.received_at[:19]}  {row.source}: "
+                           f"field '{row.field}': {row.reason}")
     if not len(inbound):
         if status:
             click.echo(f"No events from other systems are {status}.")

@@ -74,6 +74,14 @@ class Inbox:
                 received_at TEXT NOT NULL,
                 done_at TEXT)""")
             con.execute("CREATE INDEX IF NOT EXISTS inbox_waiting ON inbox (done_at, seq)")
+            # Refused events are not kept, only what was wrong with them, for `workbench events`.
+            con.execute("""CREATE TABLE IF NOT EXISTS refused (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                received_at TEXT NOT NULL,
+                source TEXT NOT NULL,
+                event_id TEXT,
+                field TEXT NOT NULL,
+                reason TEXT NOT NULL)""")
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -98,6 +106,34 @@ class Inbox:
         finally:
             con.close()
         return new, len(events) - new
+
+    def refuse(self, source: str, refusals: list[EventRefused]) -> None:
+        """Note what was wrong with refused events (`source`: the file and line, or the
+        system that sent them)."""
+        if not refusals:
+            return
+        received = now().isoformat(sep=" ")
+        con = self._connect()
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            con.executemany(
+                "INSERT INTO refused (received_at, source, event_id, field, reason) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(received, f"{source}:{r.row}" if r.row else source, r.event_id, r.field,
+                  r.reason) for r in refusals])
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    def refusals(self, limit: int = 20) -> pd.DataFrame:
+        """The latest refused events: when, from where, which id, field and reason."""
+        con = self._connect()
+        try:
+            return pd.read_sql_query(
+                "SELECT received_at, source, event_id, field, reason FROM refused "
+                "ORDER BY seq DESC LIMIT ?", con, params=(limit,))
+        finally:
+            con.close()
 
     def waiting(self, limit: int = BATCH_SIZE) -> list[tuple[str, str, str]]:
         """(event_id, body, received_at) of events not yet applied, oldest first."""
@@ -180,6 +216,7 @@ def ingest_file(pool: Pool, path: str | Path, *, apply: bool = True) -> IntakeRe
     events, refused = read_jsonl(path)
     inbox = Inbox(inbox_path(pool))
     new, duplicates = inbox.put(events)
+    inbox.refuse(f"file {Path(path).name}", refused)
     result = IntakeResult(received=len(events) + len(refused), new=new, duplicates=duplicates,
                           refused=refused)
     if apply:

@@ -206,6 +206,8 @@ def create_app(pool: Pool, *, inbox: Inbox | None = None, writer: bool = True) -
                 problems.append({"index": index, "event_id": err.event_id, "field": err.field,
                                  "reason": err.reason})
         if problems:
+            await run_in_threadpool(inbox.refuse, f"http {system}", [
+                EventRefused(p["field"], p["reason"], event_id=p["event_id"]) for p in problems])
             return _error(422, f"事件不符合约定 {len(problems)} event(s) break the contract; "
                                "nothing was kept", problems=problems,
                           field=problems[0]["field"])
