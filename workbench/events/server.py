@@ -187,7 +187,8 @@ def create_app(pool: Pool, *, inbox: Inbox | None = None, writer: bool = True) -
         if abs(time.time() - int(stamp)) > SIGNATURE_WINDOW:
             return _error(401, f"签名已过期 the timestamp is more than {SIGNATURE_WINDOW} s "
                                "from now; sign the request again")
-        if not hmac.compare_digest(given.lower(), signature(token, stamp, body)):
+        if not hmac.compare_digest(given.lower().encode("utf-8", "replace"),
+                                   signature(token, stamp, body).encode()):
             return _error(401, "签名不符 the signature does not match the body (altered on the "
                                "way, or signed with another token)")
         try:
