@@ -48,6 +48,7 @@ from workbench.store.pool import Pool, run
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1_000_000            # bytes per request
+DRAIN_LIMIT = 4 * MAX_BODY      # bytes of an oversized body read before answering 413
 MAX_EVENTS = 1_000              # events per request
 SIGNATURE_WINDOW = 300          # seconds a signed request stays valid
 WRITER_BUDGET = 1.0             # seconds the writer holds the pool per batch at most …
@@ -164,15 +165,21 @@ def create_app(pool: Pool, *, inbox: Inbox | None = None, writer: bool = True) -
     state: dict = {}
 
     async def take(request: Request) -> JSONResponse:
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY:
+        length = request.headers.get("content-length", "")
+        too_big = length.isdigit() and int(length) > MAX_BODY
+        # An oversized body is read to its end (up to a cap) before the 413, so that a sender
+        # still writing it hears the answer instead of a broken connection.
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > DRAIN_LIMIT:
+                break
+            if not too_big and size <= MAX_BODY:
+                chunks.append(chunk)
+        if too_big or size > MAX_BODY:
             return _error(413, f"请求体过大 body over {MAX_BODY:,} bytes; send fewer events "
                                "per request")
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY:
-                return _error(413, f"请求体过大 body over {MAX_BODY:,} bytes")
+        body = b"".join(chunks)
         auth = request.headers.get("authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
         system = await run_in_threadpool(tokens.system_of, token) if token else None
