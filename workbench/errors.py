@@ -63,3 +63,15 @@ class ChannelPaused(WorkbenchError):
 
 class LinkageError(WorkbenchError):
     """The linkage model cannot be trained, loaded or run on this input."""
+
+
+class EventRefused(InputError):
+    """An event from another system that breaks the event contract; names the field."""
+
+    def __init__(self, field: str, reason: str, *, event_id: str | None = None,
+                 file: str | None = None, row: int | None = None) -> None:
+        self.field, self.reason, self.event_id = field, reason, event_id
+        who = f"event '{event_id}': " if event_id else ""
+        super().__init__(f"{who}field '{field}': {reason}", file=file, row=row,
+                         fix="Fix the event and send it again; see the event contract in README.md "
+                             "(Events from other systems).")

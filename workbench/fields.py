@@ -30,6 +30,7 @@ STANDARD_FIELDS: tuple[str, ...] = (
     "owner",
     "remark",
     "channel",
+    "source_id",  # the channel's own id of the customer (客户ID)
     "updated_at",
 )
 

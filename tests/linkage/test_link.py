@@ -19,10 +19,9 @@ def _clusters(pool):
 
 
 def _truth_pairs(pool, leads):
-    """Record-id pairs of the same true person, via the lead_id kept in each record's extra."""
+    """Record-id pairs of the same true person, via the lead_id kept as each record's source_id."""
     with pool.connect(read_only=True) as con:
-        recs = con.execute("SELECT record_id, json_extract_string(extra, '$.lead_id') AS lead_id "
-                           "FROM records").df()
+        recs = con.execute("SELECT record_id, source_id AS lead_id FROM records").df()
     recs["entity"] = recs["lead_id"].map(leads.set_index("lead_id")["entity_id"])
     return recs
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 
 import pandas as pd
 import pytest
@@ -38,11 +37,10 @@ def test_real_linkage_merge_and_a_split_that_survives_full_and_incremental_runs(
     truth = pd.read_csv(sample_truth()).set_index("lead_id")["entity_id"]
     with pool.connect() as con:
         members = con.execute("""
-            SELECT m.lead_id, r.record_id, r.extra FROM current_membership m
+            SELECT m.lead_id, r.record_id, r.source_id FROM current_membership m
             JOIN records r USING (record_id) WHERE m.lead_id IS NOT NULL""").df()
-    # each channel file names its own lead-id column (线索编号, lead_id, ...): take the L-number
-    members["entity"] = members.extra.map(
-        lambda e: next((truth.get(v) for v in json.loads(e).values() if v in truth.index), None))
+    # each channel file names its own lead-id column (线索编号, lead_id, ...): kept as source_id
+    members["entity"] = members.source_id.map(truth)
     assert members.entity.notna().mean() > 0.99
     same = total = 0
     for _, group in members.groupby("lead_id"):

@@ -28,7 +28,7 @@ BATCH = [
 def _cluster_by_lead(pool: Pool) -> dict[str, int]:
     with pool.connect(read_only=True) as con:
         frame = con.execute(
-            "SELECT json_extract_string(r.extra, '$.lead_id') AS lead_id, c.cluster_id "
+            "SELECT r.source_id AS lead_id, c.cluster_id "
             "FROM clusters c JOIN records r USING (record_id)").df()
     return dict(zip(frame["lead_id"], frame["cluster_id"], strict=True))
 

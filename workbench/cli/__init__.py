@@ -28,3 +28,8 @@ from workbench.cli import (  # noqa: F401 - imported for their commands
 from workbench.cli.app import main
 
 __all__ = ["main"]
+
+from workbench.cli.events import COMMANDS as EVENT_COMMANDS  # noqa: E402
+
+for _command in EVENT_COMMANDS:  # events (with the event log when no subcommand), rules, notify
+    main.add_command(_command)

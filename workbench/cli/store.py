@@ -1,28 +1,13 @@
-"""Commands on the pool file and its event log: events, backup, backups, restore."""
+"""Commands on the pool file: backup, backups, restore (the event log is `cli/events.py`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from workbench.cli.app import main
 from workbench.store.pool import Pool
-
-
-@main.command("events")
-@click.option("--limit", type=int, default=20, show_default=True)
-@click.pass_obj
-def events_command(pool: Pool, limit):
-    """The latest events of the history, newest first."""
-    from workbench.store.log import latest_events
-    for row in latest_events(pool, limit).itertuples():
-        extra = f" (undoes {int(row.undoes)})" if pd.notna(row.undoes) else ""
-        reason = f" — {row.reason}" if isinstance(row.reason, str) and row.reason else ""
-        flag = "  [undone]" if row.undone else ""
-        click.echo(f"{row.event_id:>6}  {row.happened_at:%Y-%m-%d %H:%M:%S}  {row.actor:<10} "
-                   f"{row.kind:<12} {row.target or ''}{extra}{reason}{flag}")
 
 
 @main.command("backup")

@@ -50,6 +50,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
               "sales owner", "salesperson"),
     "remark": ("备注", "说明", "留言", "需求", "remark", "remarks", "note", "notes", "comment"),
     "channel": ("来源", "渠道", "来源渠道", "线索来源", "source", "channel"),
+    "source_id": ("客户id", "客户编号", "客户号", "线索编号", "线索id", "会员id", "会员号", "用户id",
+                  "customer id", "customer_id", "lead id", "lead_id", "member id", "user id", "id"),
     "updated_at": ("更新时间", "修改时间", "最后更新", "提交时间", "创建时间", "登记时间", "日期",
                    "时间", "updated at", "updated", "update time", "last modified", "date",
                    "timestamp", "created at"),

@@ -30,6 +30,7 @@ from workbench.ingest import sql
 from workbench.ingest.headers import HeaderMatch, header_score, map_headers
 from workbench.ingest.read import TEXT, Sheet, read_file
 from workbench.ingest.standardise import standardise_frame
+from workbench.ingest.updates import join_known_source_ids
 from workbench.ingest.validate import validate_frame
 from workbench.leads.change import admit_batch
 from workbench.store import sql as store_sql
@@ -408,6 +409,7 @@ def _land(con, staging: str, batch: PreparedBatch, status: str, rejected: int,
     # Every stored record starts as a lead of its own, tagged with the import's event, so
     # that undoing the import takes its records out of the leads again.
     admit_batch(con, batch_id, event_id)
+    join_known_source_ids(con, batch_id, event_id)
     return batch_id, first_record
 
 

@@ -236,3 +236,16 @@ def reject_reason_sql() -> str:
     return """
 SELECT reject_reason FROM records WHERE batch_id = $batch_id AND rejected
 ORDER BY record_id LIMIT 1"""
+
+
+def source_id_updates_sql() -> str:
+    """For each stored record of batch `$batch_id` that carries a `source_id` an earlier batch
+    of the same channel gave too: the current lead of the latest such earlier record."""
+    return """
+SELECT n.record_id, arg_max(m.lead_id, o.record_id) AS lead_id
+FROM records n
+JOIN records o ON o.channel = n.channel AND o.source_id = n.source_id
+              AND o.batch_id < n.batch_id
+JOIN current_membership m ON m.record_id = o.record_id AND m.lead_id IS NOT NULL
+WHERE n.batch_id = $batch_id AND n.source_id IS NOT NULL AND NOT coalesce(n.rejected, false)
+GROUP BY n.record_id"""

@@ -182,3 +182,35 @@ def write_lookup(pool: Pool, query: str, out_dir: str | Path) -> Path:
     return write_workbook(out / "leads_lookup.xlsx", {
         "leads": mask_frame(found), "history": story, "recent events": recent_events(pool, 50),
     })
+
+
+def write_events_report(pool: Pool, events_file: str | Path | None, out_dir: str | Path, *,
+                        deliver: bool = False) -> Path:
+    """The events notebook's unattended step: with `deliver`, first send what is due in the
+    outbox; then write to `out_dir/events_report.xlsx` the rules and their switches, a dry run
+    of `events_file` (the bundled sample events when empty; nothing is changed), the recent
+    events and their outcomes, the parked and the refused ones, and the outbox with its
+    delivery state, personal data masked. Returns the path."""
+    from workbench.events.delivery import outbox, send_due
+    from workbench.events.intake import Inbox, dry_run, inbox_path
+    from workbench.events.intake import recent_events as inbound_events
+    from workbench.events.rules import list_rules
+    from workbench.privacy.masking import mask_free_text
+    from workbench.sample import sample_events
+    if deliver:
+        log.info("delivered: %s", send_due(pool))
+    planned, refused = dry_run(pool, events_file or sample_events())
+    refusals = pd.DataFrame([{"line": r.row, "event_id": r.event_id, "field": r.field,
+                              "reason": r.reason} for r in refused],
+                            columns=["line", "event_id", "field", "reason"])
+    messages = outbox(pool, 500)
+    messages["message"] = messages["message"].map(mask_free_text)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return write_workbook(out / "events_report.xlsx", {
+        "rules": list_rules(pool), "dry run": planned, "dry run refused": refusals,
+        "events": inbound_events(pool, limit=500),
+        "parked": inbound_events(pool, limit=500, status="parked"),
+        "refused": Inbox(inbox_path(pool)).refusals(500),
+        "outbox": messages,
+    })

@@ -38,7 +38,7 @@ PATTERN_FIELDS: tuple[str, ...] = ("phone", "name", "email", "wechat", "company"
 # What the reviewer sees of each record, in the review file.
 SHOWN_FIELDS: tuple[str, ...] = (
     "name", "phone", "email", "wechat", "company", "title", "province", "city", "address",
-    "owner", "channel", "updated_at",
+    "owner", "channel", "source_id", "updated_at",
 )
 # Decisions in the file's drop-down; the reader also takes either half alone.
 CHOICES: dict[str, str] = {

@@ -96,3 +96,9 @@ def sample_files() -> list[tuple[Path, str]]:
 def sample_truth() -> Path:
     """The bundled sample's `truth.csv` (lead_id, entity_id)."""
     return Path(str(resources.files("workbench") / "sample" / "truth.csv"))
+
+
+def sample_events() -> Path:
+    """A few events (埋点) about leads of the bundled sample, as other systems send them: one
+    of each outcome (applied, for review, parked, refused), for dry runs and the notebook."""
+    return Path(str(resources.files("workbench") / "sample" / "app_events.jsonl"))

@@ -4,7 +4,7 @@ A pool records the highest migration it has applied in `meta.schema_version`; op
 applies the ones it lacks, in order, inside one transaction. Later versions only add.
 
 Until the first release every area's tables are part of migration 1, each area's DDL in a
-list of its own below (linkage, leads, quality). After a release, changes become new
+list of its own below (linkage, leads, quality, events). After a release, changes become new
 migrations appended to the list.
 """
 
@@ -194,6 +194,72 @@ QUALITY_DDL: list[str] = [
     "ALTER TABLE channels ADD COLUMN status_changed_at TIMESTAMP",
 ]
 
+EVENTS_DDL: list[str] = [
+    # Events from other systems (埋点), one row per event_id: what became of it. An event is
+    # applied once; a parked one is tried again by `events retry`.
+    """
+CREATE TABLE inbound_events (
+    event_id VARCHAR NOT NULL,          -- the sender's id
+    system VARCHAR NOT NULL,
+    type VARCHAR NOT NULL,
+    occurred_at VARCHAR,
+    received_at TIMESTAMP NOT NULL,
+    body VARCHAR NOT NULL,              -- the event as sent, unknown fields kept
+    status VARCHAR NOT NULL,            -- 'applied' | 'parked' | 'review' | 'ignored' | 'failed'
+    rule VARCHAR,
+    rule_version INTEGER,
+    lead_id BIGINT,
+    reason VARCHAR,
+    history_events VARCHAR,             -- JSON ids of the history events it wrote
+    attempts INTEGER NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+)""",
+    # The automatic rules' switches and settings, versioned: the latest row per rule wins.
+    """
+CREATE TABLE event_rules (
+    name VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    enabled BOOLEAN NOT NULL,
+    settings VARCHAR,                   -- JSON of the rule's value
+    changed_at TIMESTAMP NOT NULL,
+    changed_by VARCHAR NOT NULL,
+    event_id BIGINT
+)""",
+    # Per-system intake tokens, only their SHA-256 kept.
+    """
+CREATE TABLE event_tokens (
+    token_sha256 VARCHAR NOT NULL,
+    system VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    active BOOLEAN NOT NULL,
+    event_id BIGINT
+)""",
+    # Where a salesperson's or channel owner's messages go: e-mail, 企业微信 / 钉钉 robot,
+    # or a plain JSON webhook. The latest row per (recipient, kind) wins.
+    """
+CREATE TABLE recipients (
+    recipient VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,              -- 'email' | 'wecom' | 'dingtalk' | 'webhook'
+    address VARCHAR NOT NULL,           -- e-mail address or URL
+    secret VARCHAR,                     -- DingTalk's signing secret
+    active BOOLEAN NOT NULL,
+    changed_at TIMESTAMP NOT NULL
+)""",
+    # Every delivery attempt of an outbox message to one address.
+    """
+CREATE TABLE deliveries (
+    notification_id BIGINT NOT NULL,
+    recipient VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    address VARCHAR NOT NULL,
+    attempt INTEGER NOT NULL,
+    tried_at TIMESTAMP NOT NULL,
+    status VARCHAR NOT NULL,            -- 'sent' | 'failed' | 'dead'
+    error VARCHAR,
+    next_try_at TIMESTAMP
+)""",
+]
+
 
 def _records_ddl() -> str:
     columns = ",\n    ".join(f"{quote_ident(c)} {t}" for c, t in record_columns().items())
@@ -252,6 +318,8 @@ CREATE TABLE batches (
     mapping VARCHAR
 )""",
         _records_ddl(),
+        # Events and re-imports find a record by the channel's own id of the customer.
+        "CREATE INDEX records_channel_source_id ON records (channel, source_id)",
         """
 CREATE TABLE events (
     event_id BIGINT PRIMARY KEY,
@@ -266,6 +334,7 @@ CREATE TABLE events (
         *LINKAGE_DDL,
         *LEADS_DDL,
         *QUALITY_DDL,
+        *EVENTS_DDL,
     ],
 ]
 

@@ -9,6 +9,7 @@ from workbench.widgets.import_widget import ImportWidget
 from workbench.widgets.keys import KeyBox
 from workbench.widgets.leads_widget import LeadsWidget
 from workbench.widgets.review_widget import ReviewWidget
+from workbench.widgets.rules_widget import RulesWidget
 from workbench.widgets.tune_widget import TuneWidget
 
-__all__ = ["ImportWidget", "KeyBox", "LeadsWidget", "ReviewWidget", "TuneWidget"]
+__all__ = ["ImportWidget", "KeyBox", "LeadsWidget", "ReviewWidget", "RulesWidget", "TuneWidget"]

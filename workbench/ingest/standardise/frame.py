@@ -58,6 +58,7 @@ _SIMPLE_FIELDS: dict[str, Callable[[pd.Series], dict]] = {
     "owner": _cleaned("owner"),
     "remark": _cleaned("remark"),
     "channel": _cleaned("channel"),
+    "source_id": _cleaned("source_id"),
     "province": _per_value(standardise_province, "province"),
     "city": _per_value(standardise_city, "city"),
     "birth_date": lambda v: {"birth_date": _date_series(v, False)},
