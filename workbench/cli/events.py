@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from workbench.cli.app import PoolGroup
 from workbench.store.pool import Pool
 
 
@@ -22,7 +23,7 @@ def _echo_refusals(refused) -> None:
 # --- events ---------------------------------------------------------------------------------
 
 
-@click.group("events", invoke_without_command=True)
+@click.group("events", cls=PoolGroup, invoke_without_command=True)
 @click.option("--limit", type=int, default=20, show_default=True)
 @click.option("--status", type=click.Choice(["applied", "parked", "review", "ignored", "failed"]),
               help="Only events from other systems with this outcome.")
@@ -136,7 +137,7 @@ def token_revoke(pool: Pool, system):
 # --- rules ----------------------------------------------------------------------------------
 
 
-@click.group("rules", invoke_without_command=True)
+@click.group("rules", cls=PoolGroup, invoke_without_command=True)
 @click.pass_context
 def rules_group(ctx: click.Context):
     """The automatic rules that events trigger: list, switch, dry-run."""
@@ -192,7 +193,7 @@ def rules_dry_run(pool: Pool, file):
 # --- notify ---------------------------------------------------------------------------------
 
 
-@click.group("notify", invoke_without_command=True)
+@click.group("notify", cls=PoolGroup, invoke_without_command=True)
 @click.option("--limit", type=int, default=30, show_default=True)
 @click.pass_context
 def notify_group(ctx: click.Context, limit):

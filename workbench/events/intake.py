@@ -355,7 +355,7 @@ def apply_event(con: duckdb.DuckDBPyConnection, event: Event, rules: dict[str, R
     reason = (f"事件 event {event.event_id} ({event.system} {event.type}), "
               f"规则 rule {rule.name} v{rule.version}")
     history = [edit_lead(con, lead_id, field_name, value, actor=f"rule:{rule.name}",
-                         reason=reason, kind="rule")
+                         reason=reason, kind="rule").event_id
                for field_name, value in plan.edits]
     changed = ", ".join(f for f, _ in plan.edits)
     return Outcome("applied", rule, lead_id, f"{changed} 已更新 updated", history)
