@@ -223,7 +223,7 @@ class Change:
         if self.touched is None:
             return
         self.counts["leads_touched"] += run(
-            self.con, f"SELECT count(*) FROM {self.touched}").fetchall()[0][0]
+            self.con, store_sql.count_rows_sql(self.touched)).fetchall()[0][0]
         src = self.table("src", golden.members_sql(self.rules, state=self.state,
                                                   touched=self.touched))
         rows = self.table("golden", sql.golden_sql(select_sql(self.rules),

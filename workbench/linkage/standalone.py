@@ -22,6 +22,7 @@ from workbench.fields import HELPER_FIELDS, STANDARD_FIELDS
 from workbench.ingest.headers import map_headers
 from workbench.ingest.read import read_file
 from workbench.ingest.standardise import standardise_frame
+from workbench.linkage import sql
 from workbench.linkage.calibration import choose_threshold
 from workbench.linkage.cluster import cluster_pairs
 from workbench.linkage.link import LinkResult, clustering_inputs
@@ -157,7 +158,7 @@ def dedupe_frame(
         load_table(mem, "wb_std", std, select=_linkage_columns(std.columns))
         del std
         prepare_link_input(mem, "wb_std", id_column="wb_row")
-        run(mem, "DROP TABLE wb_std")
+        run(mem, sql.drop_table_sql("wb_std"))
         clock.lap("link input")
         model: LinkageModel = train_model(mem, seed=seed, threshold=UNCALIBRATED_THRESHOLD)
         clock.lap("train")
@@ -165,9 +166,7 @@ def dedupe_frame(
         linker = make_linker(mem, {**model.settings,
                                    "retain_intermediate_calculation_columns": False})
         predictions = linker.inference.predict(warning_mode="never")
-        pairs = run(mem, f"SELECT least(unique_id_l, unique_id_r) AS id_l, "
-                         f"greatest(unique_id_l, unique_id_r) AS id_r, match_probability, "
-                         f"match_weight FROM {predictions.physical_name}").df()
+        pairs = run(mem, sql.file_pairs_sql(predictions.physical_name)).df()
         clock.lap("predict")
         calibration = None
         if threshold is None and min_weight is None:

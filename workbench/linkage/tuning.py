@@ -245,7 +245,7 @@ def model_charts(model: LinkageModel):
     try:
         cols = ", ".join(f"{c} {'BIGINT' if c == 'unique_id' else 'VARCHAR'}"
                          for c in LINK_COLUMNS if c != "phones")
-        run(mem, f"CREATE TABLE link_input ({cols}, phones VARCHAR[])")
+        run(mem, sql.empty_link_input_sql(cols))
         linker = make_linker(mem, model.settings)
         return (linker.visualisations.match_weights_chart(),
                 linker.visualisations.m_u_parameters_chart())
