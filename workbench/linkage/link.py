@@ -206,8 +206,11 @@ def dedupe_pool(
         A `LinkResult`; `.summary()` is one line for a person.
 
     Example:
-        >>> result = dedupe_pool(Pool("data/leadpool.duckdb"))
+        >>> result = dedupe_pool(Pool("data/leadpool.duckdb"))  # the sample pool keeps its model
+        >>> result.kind, result.records, result.trained, result.model_version
+        ('full', 2478, False, 1)
         >>> print(result.summary())
+        Linked the whole pool: 2478 records, 3639 pairs scored, 1379 links at probability 0.5, ...
     """
     started = time.perf_counter()
     started_at = dt.datetime.now()
@@ -434,8 +437,11 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None,
         saying why when the pool has no trained model yet (run `workbench dedupe` once).
 
     Example:
-        >>> link_batch(Pool(), 12).links
-        37
+        >>> from workbench.ingest.importer import add_record
+        >>> batch = add_record(pool, "线下门店", {"name": "刘芳", "phone": "131 1284 1754"})
+        >>> result = link_batch(pool, batch.batch_id)  # 刘芳: records 5 and 705 of the sample
+        >>> result.kind, result.records, result.links, result.duplicates
+        ('incremental', 1, 2, 1)
     """
     started = time.perf_counter()
     started_at = dt.datetime.now()
@@ -569,10 +575,11 @@ def explain_pair(pool: Pool, record_id_l: int, record_id_r: int) -> pd.DataFrame
         match_probability.
 
     Example:
-        >>> explain_pair(pool, 17, 4031)
-          comparison        level  weight    verdict
-        0       name   exact name    8.9     agrees
-        1      phone  same mobile   25.6     agrees
+        >>> explain_pair(pool, 5, 705).head(3)
+          comparison        level  weight  verdict
+        0       name   exact name    7.63   agrees
+        1      phone  same mobile   26.38   agrees
+        2      email         null    0.00  missing
     """
     with pool.connect(read_only=True) as con:
         rows = run(con, sql.pair_sql(), {"id_l": record_id_l, "id_r": record_id_r}).fetchall()

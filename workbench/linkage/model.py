@@ -68,9 +68,9 @@ class LinkageModel:
     """A trained model: Splink settings with m/u, the threshold, and how it was trained.
 
     Example:
-        >>> model = LinkageModel(settings={...}, threshold=0.95)
-        >>> model.threshold_weight  # the same threshold as a match weight
-        4.247927513443585
+        >>> model = LinkageModel(settings={"comparisons": []}, threshold=0.95)
+        >>> round(model.threshold_weight, 6)  # the same threshold as a match weight
+        4.247928
     """
 
     settings: dict[str, Any]
@@ -106,6 +106,7 @@ class LinkageModel:
         `min_weight` (any number); at most one of the two, neither gives the model itself.
 
         Example:
+            >>> model = LinkageModel(settings={"comparisons": []}, threshold=0.95)
             >>> model.with_threshold(0.99).threshold_kind, model.with_threshold(min_weight=8).threshold_kind
             ('probability', 'weight')
         """
@@ -191,8 +192,12 @@ def prepare_link_input(
         The number of rows.
 
     Example:
+        >>> con = splink_connection()
+        >>> records = pd.DataFrame({"record_id": [1, 2, 3], "name": ["张伟", "张伟", "李娜"],
+        ...                         "phone": ["+8613912345671", "+8613912345671", "+8613712345672"]})
+        >>> load_table(con, "records_std", records)
         >>> prepare_link_input(con, "records_std", id_column="record_id")
-        10000
+        3
     """
     columns = [r[0] for r in run(con, sql.describe_sql(source)).fetchall()]
     if id_column not in columns:
@@ -542,7 +547,21 @@ def blocking_counts(linker) -> pd.DataFrame:
     """How many comparisons each prediction blocking rule adds, before prediction runs.
 
     Example:
-        >>> blocking_counts(linker)[["blocking_rule", "marginal_comparison_count"]]
+        >>> con = splink_connection()
+        >>> records = pd.DataFrame({"record_id": [1, 2, 3], "name": ["张伟", "张伟", "李娜"],
+        ...                         "phone": ["+8613912345671", "+8613912345671", "+8613712345672"],
+        ...                         "phone_last8": ["12345671", "12345671", "12345672"]})
+        >>> load_table(con, "records_std", records)
+        >>> prepare_link_input(con, "records_std")
+        3
+        >>> with pool.connect(read_only=True) as pool_con:
+        ...     model = load_model(pool_con)
+        >>> counts = blocking_counts(make_linker(con, model.settings))
+        >>> counts.set_index("blocking_rule")["marginal_comparison_count"].head(2)
+        blocking_rule
+        l.phone_last8 = r.phone_last8    1
+        l.email = r.email                0
+        Name: marginal_comparison_count, dtype: int64
     """
     records = linker.blocking_analysis.count_comparisons_from_blocking_rules(
         record_sample_proportion=1.0
@@ -583,9 +602,16 @@ def train_model(
         The trained `LinkageModel` (not yet saved).
 
     Example:
+        >>> from workbench.ingest.standardise import standardise_frame
+        >>> from workbench.testdata.generate import generate_leads
+        >>> records = standardise_frame(generate_leads(200, seed=1)).assign(record_id=range(200))
+        >>> con = splink_connection()
+        >>> load_table(con, "records_std", records)
+        >>> prepare_link_input(con, "records_std")
+        200
         >>> model = train_model(con, "link_input", seed=7)
-        >>> model.comparisons()
-        ['name', 'phone', 'email', 'wechat', 'company', 'city', 'title']
+        >>> model.comparisons()[:4], model.threshold_kind
+        (['name', 'phone', 'email', 'shared_contact'], 'probability')
     """
     n = run(con, sql.row_count_sql(table)).fetchall()[0][0]
     if n < 2:
@@ -783,7 +809,9 @@ def save_model(con: duckdb.DuckDBPyConnection, model: LinkageModel, note: str | 
 
     Example:
         >>> with pool.transaction() as con:
-        ...     version = save_model(con, model)
+        ...     version = save_model(con, load_model(con).with_threshold(0.9), note="stricter")
+        >>> version
+        2
     """
     version = run(con, sql.insert_model_sql(), {
         "created_by": current_actor(),
@@ -802,6 +830,8 @@ def load_model(con: duckdb.DuckDBPyConnection, version: int | None = None) -> Li
     Example:
         >>> with pool.connect(read_only=True) as con:
         ...     model = load_model(con)
+        >>> model.version, model.threshold_kind
+        (1, 'probability')
     """
     if version is None:
         row = _first(run(con, sql.latest_model_sql()).fetchall())

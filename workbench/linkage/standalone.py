@@ -112,7 +112,11 @@ def dedupe_frame(
         match_probability, match_weight for every scored pair.
 
     Example:
-        >>> clusters, pairs = dedupe_frame(people, id_column="rec_id")
+        >>> from workbench.testdata.generate import generate_leads
+        >>> people = generate_leads(200, seed=1)
+        >>> clusters, pairs = dedupe_frame(people, id_column="lead_id")
+        >>> len(clusters), clusters["cluster_id"].nunique(), len(pairs)
+        (200, 134, 110)
     """
     if id_column not in frame.columns:
         raise InputError(
@@ -243,8 +247,10 @@ def dedupe_file(
         seed: training seed.
 
     Example:
-        >>> dedupe_file("people.csv", "clusters.csv", id_column="rec_id").summary()
-        '5000 rows in 3512 clusters (2391 rows have a duplicate); wrote clusters.csv in 9.1 s.'
+        >>> from workbench.testdata.generate import generate_leads
+        >>> generate_leads(200, seed=1).to_csv("people.csv", index=False)
+        >>> dedupe_file("people.csv", "clusters.csv", id_column="lead_id").summary()
+        '200 rows in 134 clusters (109 rows have a duplicate); wrote clusters.csv in ... s.'
     """
     started = time.perf_counter()
     path = Path(path)
