@@ -541,8 +541,8 @@ def reject_reason(pool: Pool, batch_id: int) -> str:
     one record of an `add_record` batch.
 
     Example:
-        >>> reject_reason(pool, add_record(pool, "线下门店", {"name": "张伟"}).batch_id)
-        'no usable contact (mobile, e-mail, WeChat or QQ)'
+        >>> reject_reason(pool, add_record(pool, "线下门店", {"name": "张伟", "phone": "123"}).batch_id)
+        "no valid contact: phone '123' is not a valid number; email, wechat, qq, douyin, kuaishou missing"
     """
     with pool.connect(read_only=True) as con:
         row = run(con, sql.reject_reason_sql(), {"batch_id": int(batch_id)}).fetchone()

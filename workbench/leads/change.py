@@ -45,11 +45,12 @@ class ChangeResult:
     `apply_review`, `undo` and `restore_as_of` all return one.
 
     Example:
+        >>> from workbench.leads.merge import commit_merges
         >>> result = commit_merges(pool, 0.98)
-        >>> result.event_id, result.records_moved
-        (41, 1730)
+        >>> result.event_id, result.clusters, result.records_moved
+        (11, 443, 709)
         >>> print(result.summary())
-        事件 41 merge：1,200 个簇 clusters，1,730 条记录换了线索 records moved，...
+        事件 11 merge：443 个簇 clusters，709 条记录换了线索 records moved，...
     """
 
     kind: str  # the event's kind: 'merge', 'edit', 'review', 'undo', 'restore_as_of', ...
@@ -222,7 +223,7 @@ class Change:
         if self.touched is None:
             return
         self.counts["leads_touched"] += run(
-            self.con, f"SELECT count(*) FROM {self.touched}").fetchall()[0][0]
+            self.con, store_sql.count_rows_sql(self.touched)).fetchall()[0][0]
         src = self.table("src", golden.members_sql(self.rules, state=self.state,
                                                   touched=self.touched))
         rows = self.table("golden", sql.golden_sql(select_sql(self.rules),

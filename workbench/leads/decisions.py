@@ -86,8 +86,10 @@ def apply_decisions(con: duckdb.DuckDBPyConnection, decisions: Sequence[Decision
 
     Example:
         >>> with pool.transaction() as con:
-        ...     apply_decisions(con, [Decision(7, (3, 8), "merge")], reason="same mobile")
-        11
+        ...     result = apply_decisions(con, [Decision(2, (1279, 2219), "merge")],
+        ...                              reason="same mobile")
+        >>> result.event_id, result.clusters, result.records_moved
+        (11, 1, 1)
     """
     for d in decisions:
         d.check()
@@ -191,8 +193,10 @@ def decide(pool: Pool, decisions: Decision | Sequence[Decision], *, actor: str |
     """Apply one decision or a batch of them in one transaction, as one event.
 
     Example:
-        >>> decide(pool, Decision(7, (3, 8, 11), "split", leaving=(11,)), reason="different person")
-        11
+        >>> result = decide(pool, Decision(11, (73, 1288, 2221), "split", leaving=(2221,)),
+        ...                 reason="different person")
+        >>> result.event_id, result.records_moved
+        (11, 1)
     """
     items = [decisions] if isinstance(decisions, Decision) else list(decisions)
     with pool.transaction() as con:

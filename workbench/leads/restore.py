@@ -48,12 +48,14 @@ def undo(pool: Pool, event_id: int | None = None, *, last: bool = False,
 
     Example:
         >>> from workbench.leads.merge import edit_lead
-        >>> edit_lead(pool, 1, "title", "采购总监", reason="called the customer")
+        >>> edit_lead(pool, 1, "title", "采购总监", reason="called the customer").event_id
         11
-        >>> undo(pool, 11, reason="the wrong lead")
-        12
-        >>> undo(pool, last=True)  # redo: reverses the undo just made
-        13
+        >>> result = undo(pool, 11, reason="the wrong lead")
+        >>> result.event_id, result.undoes
+        (12, 11)
+        >>> redo = undo(pool, last=True)  # redo: reverses the undo just made
+        >>> redo.event_id, redo.undoes
+        (13, 12)
     """
     with pool.transaction() as con, Change.begin(con) as change:
         undone = undone_events(con)
@@ -213,10 +215,10 @@ def restore_as_of(pool: Pool, when, *, actor: str | None = None,
         >>> from datetime import datetime
         >>> from workbench.leads.merge import edit_lead
         >>> before = datetime.now()
-        >>> edit_lead(pool, 1, "title", "采购总监", reason="sabotage")
+        >>> edit_lead(pool, 1, "title", "采购总监", reason="sabotage").event_id
         11
-        >>> restore_as_of(pool, before, reason="sabotage on 5 May")
-        12
+        >>> print(restore_as_of(pool, before, reason="sabotage on 5 May").summary())
+        事件 12 restore_as_of：0 条记录换了线索 records moved，1 个线索受影响 leads touched。...
     """
     moment = _moment(when)
     with pool.transaction() as con, Change.begin(con) as change:

@@ -64,7 +64,7 @@ def estimate(probability: np.ndarray, threshold: float) -> tuple[float, float, i
 
     Example:
         >>> estimate(np.array([0.99, 0.99, 0.6, 0.1]), 0.9)
-        (0.99, 0.734..., 2)
+        (0.99, 0.738..., 2)
     """
     p = np.asarray(probability, dtype="float64")
     above = p >= threshold

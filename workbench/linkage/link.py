@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -95,7 +94,7 @@ class LinkResult:
 # --- reading from the pool -------------------------------------------------------------------
 
 def _record_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
-    cols = {r[0] for r in run(con, "DESCRIBE records").fetchall()}
+    cols = {r[0] for r in run(con, sql.describe_sql("records")).fetchall()}
     return [c for c in sql.LINK_SOURCE_COLUMNS if c in cols]
 
 
@@ -127,51 +126,15 @@ def _previous_clusters(con: duckdb.DuckDBPyConnection, touching=None) -> pd.Seri
 
 # --- scoring -----------------------------------------------------------------------------------
 
-def _gamma_sql(model: LinkageModel) -> str:
-    """SQL that recovers each comparison's level from its weight, as JSON {comparison: level}.
-
-    Splink numbers levels from the top: the first non-null level has the highest number, the
-    last (else) 0, the null level -1.
-    """
-    parts = []
-    for comp in model.settings["comparisons"]:
-        name = comp["output_column_name"]
-        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
-        cases = []
-        for i, lv in enumerate(levels):
-            m, u = lv.get("m_probability"), lv.get("u_probability")
-            if not m or not u:
-                continue
-            w = math.log2(m / u)
-            cases.append(f"WHEN abs(mw_{name} - ({w!r})) < 1e-6 THEN {len(levels) - 1 - i}")
-        case = f"CASE WHEN mw_{name} = 0 THEN -1 {' '.join(cases)} ELSE -1 END"
-        parts.append(f"'{name}', {case}")
-    return f"json_object({', '.join(parts)})" if parts else "NULL"
-
-
-def _weights_sql(model: LinkageModel, columns: set[str]) -> str:
-    parts = []
-    for comp in model.settings["comparisons"]:
-        name = comp["output_column_name"]
-        tf = f" + coalesce(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in columns else ""
-        parts.append(f"'{name}', round(mw_{name}{tf}, 3)")
-    return f"json_object({', '.join(parts)})" if parts else "NULL"
-
-
 def _scored_pairs(
     mem: duckdb.DuckDBPyConnection, table: str, model: LinkageModel, run_id: int
 ) -> None:
     """Turn Splink's predictions in `table` into `wb_pairs` (smaller id left, with the
     explanation columns)."""
-    columns = {r[0] for r in run(mem, f"DESCRIBE {table}").fetchall()}
-    run(mem, f"""
-CREATE OR REPLACE TABLE wb_pairs AS
-SELECT {int(run_id)} AS run_id,
-       least(unique_id_l, unique_id_r) AS id_l, greatest(unique_id_l, unique_id_r) AS id_r,
-       match_weight, match_probability,
-       CAST({_gamma_sql(model)} AS VARCHAR) AS gammas,
-       CAST({_weights_sql(model, columns)} AS VARCHAR) AS weights
-FROM {table}""")
+    columns = {r[0] for r in run(mem, sql.describe_sql(table)).fetchall()}
+    comparisons = model.settings["comparisons"]
+    run(mem, sql.scored_pairs_sql(table, run_id, sql.gammas_json_sql(comparisons),
+                                  sql.weights_json_sql(comparisons, columns)))
 
 
 def _tf_columns(model: LinkageModel) -> list[str]:
@@ -190,8 +153,7 @@ def _register_tf_tables(linker, mem: duckdb.DuckDBPyConnection, model,
     for col in _tf_columns(model):
         name = f"wb_tf_{col}"
         if tables is None:
-            run(mem, f"CREATE OR REPLACE TABLE {name} AS "
-                     + sql.term_frequencies_sql(col, "SELECT * FROM link_input"))
+            run(mem, sql.term_frequency_table_sql(name, col))
         else:
             load_table(mem, name, tables[col])
         frame = db_api.register(name, table_name=f"{name}_{id(linker)}")
@@ -244,8 +206,11 @@ def dedupe_pool(
         A `LinkResult`; `.summary()` is one line for a person.
 
     Example:
-        >>> result = dedupe_pool(Pool("data/leadpool.duckdb"))
+        >>> result = dedupe_pool(Pool("data/leadpool.duckdb"))  # the sample pool keeps its model
+        >>> result.kind, result.records, result.trained, result.model_version
+        ('full', 2478, False, 1)
         >>> print(result.summary())
+        Linked the whole pool: 2478 records, 3639 pairs scored, 1379 links at probability 0.5, ...
     """
     started = time.perf_counter()
     started_at = dt.datetime.now()
@@ -275,7 +240,7 @@ def dedupe_pool(
         predictions = linker.inference.predict()
         run_id_hint = 0
         _scored_pairs(mem, predictions.physical_name, model, run_id_hint)
-        pairs = run(mem, "SELECT id_l, id_r, match_weight, match_probability FROM wb_pairs").df()
+        pairs = run(mem, sql.run_pairs_sql()).df()
         calibration = None
         if trained and threshold is None and min_weight is None:
             # A new model's threshold is chosen on the pool it was trained on, and kept.
@@ -283,7 +248,7 @@ def dedupe_pool(
                                            model.threshold, labels=_scored_labels(pairs, labels))
             model = model.with_threshold(calibration.threshold)
             model.training["calibration"] = calibration.to_dict()
-        ids = run(mem, "SELECT unique_id FROM link_input").df()["unique_id"]
+        ids = run(mem, sql.link_input_ids_sql()).df()["unique_id"]
         pairs, names = clustering_inputs(mem, pairs, "link_input", model.threshold_weight)
         keys = cluster_pairs(ids, pairs, model.threshold_weight, must_link=must,
                              cannot_link=cannot, names=None if model.person_file else names, progress=progress)
@@ -295,21 +260,22 @@ def dedupe_pool(
             cluster_ids = assign_stable_ids(keys, previous)
             clusters = pd.DataFrame({"record_id": cluster_ids.index.astype("int64"),
                                      "cluster_id": cluster_ids.to_numpy(), "run_id": run_id})
-            stored = mem.sql(f"SELECT * REPLACE ({int(run_id)} AS run_id) FROM wb_pairs "
-                             f"WHERE match_weight >= {float(STORE_MIN_WEIGHT)!r}").to_arrow_table()
-            run(con, "DELETE FROM pairs")
+            stored = mem.sql(sql.pairs_to_store_sql(run_id, STORE_MIN_WEIGHT)).to_arrow_table()
+            run(con, sql.delete_all_pairs_sql())
             con.register("wb_stored_pairs", stored)
             run(con, sql.insert_pairs_sql("wb_stored_pairs"))
             con.unregister("wb_stored_pairs")
-            _store_features(con, mem, "SELECT * FROM link_input", replace=True)
-            run(con, "DELETE FROM clusters")
+            _store_features(con, mem, "link_input", replace=True)
+            run(con, sql.delete_all_clusters_sql())
             con.register("wb_clusters", clusters)
             run(con, sql.replace_clusters_sql("wb_clusters"))
             con.unregister("wb_clusters")
             links = int((pairs["match_weight"] >= model.threshold_weight).sum())
             n_clusters = int(clusters["cluster_id"].nunique())
-            run(con, sql.insert_run_sql(), [run_id, started_at, "full", model.version,
-                                            model.threshold, None, len(pairs), n_clusters])
+            run(con, sql.insert_run_sql(), {
+                "run_id": run_id, "started_at": started_at, "kind": "full",
+                "model_version": model.version, "threshold": model.threshold,
+                "batch_id": None, "pairs": len(pairs), "clusters": n_clusters})
     finally:
         mem.close()
     sizes = clusters["cluster_id"].map(clusters["cluster_id"].value_counts())
@@ -330,23 +296,23 @@ def _scored_labels(pairs: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame | 
     return labels.merge(pairs[["id_l", "id_r", "match_probability"]], on=["id_l", "id_r"])
 
 
-def _store_features(con, mem, query: str, *, replace: bool) -> None:
-    """Keep the linkage input of these records in the pool (all of them when `replace`)."""
-    cols = ", ".join(sql.LINK_FEATURE_COLUMNS)
-    rows = mem.sql(f"SELECT {cols} FROM ({query})").to_arrow_table()
+def _store_features(con, mem, table: str, *, replace: bool) -> None:
+    """Keep the linkage input of the records in `table` (of `mem`) in the pool (all of them
+    when `replace`)."""
+    rows = mem.sql(sql.feature_rows_sql(table)).to_arrow_table()
     con.register("wb_features", rows)
     if replace:
         # Made again, not emptied: a pool from an older version gets today's columns.
-        run(con, "DROP TABLE link_features")
+        run(con, sql.drop_features_sql())
         run(con, LINK_FEATURES_DDL)
-        generic = mem.sql("SELECT field, value, names FROM wb_generic_values").to_arrow_table()
+        generic = mem.sql(sql.generic_rows_sql("wb_generic_values")).to_arrow_table()
         con.register("wb_generic", generic)
-        run(con, "DELETE FROM link_generic_values")
-        run(con, "INSERT INTO link_generic_values SELECT * FROM wb_generic")
+        run(con, sql.delete_generic_values_sql())
+        run(con, sql.replace_generic_values_sql("wb_generic"))
         con.unregister("wb_generic")
     else:
-        run(con, "DELETE FROM link_features WHERE unique_id IN (SELECT unique_id FROM wb_features)")
-    run(con, f"INSERT INTO link_features ({cols}) SELECT {cols} FROM wb_features")
+        run(con, sql.delete_features_of_sql("wb_features"))
+    run(con, sql.insert_features_sql("wb_features"))
     con.unregister("wb_features")
 
 
@@ -367,8 +333,7 @@ def _store_generic(con: duckdb.DuckDBPyConnection, batch_input: BatchInput) -> N
     run(con, sql.update_features_sql("wb_regeneric_rows"))
     con.unregister("wb_regeneric_rows")
     con.register("wb_newly_generic_rows", batch_input.newly_generic)
-    run(con, "INSERT INTO link_generic_values SELECT field, value, names "
-             "FROM wb_newly_generic_rows")
+    run(con, sql.add_generic_values_sql("wb_newly_generic_rows"))
     con.unregister("wb_newly_generic_rows")
 
 
@@ -391,65 +356,46 @@ def _batch_link_input(
     def done(step: str) -> None:
         log.info("batch %s: %s at %.1f s", batch_id, step, time.perf_counter() - started)
 
-    run(con, "CREATE OR REPLACE TEMP TABLE wb_batch AS SELECT CAST(? AS BIGINT) AS batch_id",
-        [batch_id])
+    run(con, sql.batch_table_sql(), {"batch_id": batch_id})
     run(con, sql.left_out_sql())
-    run(con, "CREATE OR REPLACE TEMP TABLE wb_batch_records AS "
-             + sql.linkable_records_sql(columns, batch_only=True), [batch_id])
+    run(con, sql.batch_records_sql(columns), {"batch_id": batch_id})
     projection = source_projection(["record_id", *columns], "record_id")
-    run(con, f"CREATE OR REPLACE TEMP VIEW wb_link_source AS SELECT {projection} "
-             "FROM wb_batch_records")
+    run(con, sql.link_source_view_sql(projection, "wb_batch_records"))
     # Generic values as a whole run finds them: the stored list, and the batch's values
     # counted again over every record that gives them.
     run(con, sql.batch_values_sql())
-    run(con, "CREATE OR REPLACE TEMP TABLE wb_givers AS "
-             + sql.records_giving_sql(projection, "wb_batch_values"))
-    run(con, "CREATE OR REPLACE TEMP VIEW wb_generic_source AS "
-             "SELECT * FROM wb_givers UNION ALL SELECT * FROM wb_link_source")
+    run(con, sql.givers_sql(projection))
+    run(con, sql.generic_source_view_sql())
     run(con, sql.generic_values_sql("wb_generic_source", GENERIC_MIN_NAMES))
     run(con, sql.newly_generic_sql())
-    run(con, "CREATE OR REPLACE TEMP TABLE wb_generic_values AS SELECT field, value, names "
-             "FROM link_generic_values UNION ALL SELECT * FROM wb_newly_generic")
-    run(con, "CREATE OR REPLACE TEMP TABLE wb_batch_li AS "
-             + sql.link_input_sql("wb_link_source", '"record_id"'))
+    run(con, sql.batch_generic_values_sql())
+    run(con, sql.batch_link_input_sql())
     # Pool records that give a value the batch made generic are prepared again.
-    run(con, "CREATE OR REPLACE TEMP VIEW wb_regeneric_source AS "
-             + sql.records_giving_sql("*", "wb_newly_generic", "wb_givers")
-             + " AND record_id IN (SELECT unique_id FROM link_features)")
-    run(con, "CREATE OR REPLACE TEMP TABLE wb_regeneric AS "
-             + sql.link_input_sql("wb_regeneric_source", '"record_id"'))
+    run(con, sql.regeneric_source_view_sql())
+    run(con, sql.regeneric_sql())
     run(con, sql.pool_features_sql())
     # The columns that name blocks and term frequencies are counted on, of pool and batch
     # together: read out of the file once.
     tf_columns = _tf_columns(model)
     counted = ", ".join(dict.fromkeys(["name_key", "city", "company_core", *tf_columns]))
-    run(con, f"CREATE OR REPLACE TEMP TABLE wb_everything AS SELECT {counted} FROM wb_pool_li "
-             f"UNION ALL SELECT {counted} FROM wb_batch_li")
-    everything = "SELECT * FROM wb_everything"
-    run(con, "CREATE OR REPLACE TEMP TABLE wb_batch_capped AS " + sql.capped_subset_sql(
-        "SELECT * FROM wb_batch_li", everything, MAX_NAME_BLOCK))
+    run(con, sql.everything_sql(counted))
+    run(con, sql.batch_capped_sql(MAX_NAME_BLOCK))
     done("batch prepared")
     # A pool record shares a capped name block with the batch when its uncapped key is one
     # the batch keeps.
-    run(con, "CREATE OR REPLACE TEMP TABLE wb_candidate_ids AS " + sql.candidate_ids_sql(
-        sql.uncapped_blocks_sql("SELECT * FROM wb_pool_li"), "SELECT * FROM wb_batch_capped",
-        _blocking_columns(model)))
+    run(con, sql.candidate_ids_table_sql(_blocking_columns(model)))
     done("pool records sharing a key found")
-    run(con, "CREATE OR REPLACE TEMP TABLE wb_link_input AS " + sql.capped_subset_sql(
-        "SELECT * FROM wb_pool_li WHERE unique_id IN (SELECT unique_id FROM wb_candidate_ids)",
-        everything, MAX_NAME_BLOCK) + " UNION ALL BY NAME SELECT * FROM wb_batch_capped")
-    link_input = con.sql("SELECT * FROM wb_link_input").to_arrow_table()
+    run(con, sql.batch_with_candidates_sql(MAX_NAME_BLOCK))
+    link_input = con.sql(sql.table_rows_sql("wb_link_input")).to_arrow_table()
     done("name blocks capped")
-    totals = run(con, "SELECT " + ", ".join(f"count({c})" for c in tf_columns)
-                 + f" FROM ({everything})").fetchall()[0] if tf_columns else ()
-    tf = {col: con.sql(sql.term_frequencies_sql(col, everything, "SELECT * FROM wb_link_input",
-                                                total)).to_arrow_table()
+    totals = run(con, sql.value_totals_sql(tf_columns)).fetchall()[0] if tf_columns else ()
+    tf = {col: con.sql(sql.batch_term_frequencies_sql(col, total)).to_arrow_table()
           for col, total in zip(tf_columns, totals, strict=True)}
     done("term frequencies counted")
     return BatchInput(
         link_input=link_input, term_frequencies=tf,
-        regeneric=con.sql("SELECT * FROM wb_regeneric").to_arrow_table(),
-        newly_generic=con.sql("SELECT field, value, names FROM wb_newly_generic").to_arrow_table(),
+        regeneric=con.sql(sql.table_rows_sql("wb_regeneric")).to_arrow_table(),
+        newly_generic=con.sql(sql.generic_rows_sql("wb_newly_generic")).to_arrow_table(),
     )
 
 
@@ -491,8 +437,11 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None,
         saying why when the pool has no trained model yet (run `workbench dedupe` once).
 
     Example:
-        >>> link_batch(Pool(), 12).links
-        37
+        >>> from workbench.ingest.importer import add_record
+        >>> batch = add_record(pool, "线下门店", {"name": "刘芳", "phone": "131 1284 1754"})
+        >>> result = link_batch(pool, batch.batch_id)  # 刘芳: records 5 and 705 of the sample
+        >>> result.kind, result.records, result.links, result.duplicates
+        ('incremental', 1, 2, 1)
     """
     started = time.perf_counter()
     started_at = dt.datetime.now()
@@ -504,8 +453,8 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None,
                               batch_id=batch_id, skipped="no linkage model yet; run "
                               "`workbench dedupe` once to train one")
         columns = _record_columns(con)
-        batch_ids = run(con, sql.batch_record_ids_sql(), [batch_id]).df()["record_id"]
-        stored = run(con, "SELECT count(*) FROM link_features").fetchall()[0][0]
+        batch_ids = run(con, sql.batch_record_ids_sql(), {"batch_id": batch_id}).df()["record_id"]
+        stored = run(con, sql.row_count_sql("link_features")).fetchall()[0][0]
         must, cannot = _constraints(con)
         batch_input = records = None
         if len(batch_ids) and stored:
@@ -528,10 +477,9 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None,
         else:
             load_table(mem, "link_input", batch_input.link_input)
         log.info("batch %s: link input of %d records at %.1f s", batch_id,
-                 run(mem, "SELECT count(*) FROM link_input").fetchall()[0][0],
+                 run(mem, sql.row_count_sql("link_input")).fetchall()[0][0],
                  time.perf_counter() - started)
-        run(mem, "CREATE TABLE li_new AS SELECT * FROM link_input "
-                 "WHERE unique_id IN (SELECT record_id FROM wb_batch_ids)")
+        run(mem, sql.new_link_input_sql())
         # Only pool records that share a blocking key with the batch can pair with it: score
         # against those, not against the whole pool.
         run(mem, sql.candidates_sql("link_input", "li_new", _blocking_columns(model)))
@@ -544,12 +492,11 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None,
         new = db_api.register("li_new", table_name="wb_li_new")
         old = db_api.register("li_old", table_name="wb_li_old")
         parts = [linker.inference.predict_within(new, warning_mode="never")]
-        if run(mem, "SELECT count(*) FROM li_old").fetchall()[0][0]:
+        if run(mem, sql.row_count_sql("li_old")).fetchall()[0][0]:
             parts.append(linker.inference.predict_between(old, new, warning_mode="never"))
-        union = " UNION ALL BY NAME ".join(f"SELECT * FROM {p.physical_name}" for p in parts)
-        run(mem, f"CREATE OR REPLACE TABLE wb_predictions AS {union}")
+        run(mem, sql.predictions_union_sql([p.physical_name for p in parts]))
         _scored_pairs(mem, "wb_predictions", model, 0)
-        new_pairs = run(mem, "SELECT id_l, id_r, match_weight FROM wb_pairs").df()
+        new_pairs = run(mem, sql.run_pair_weights_sql()).df()
         log.info("batch %s: %d pairs scored at %.1f s", batch_id, len(new_pairs),
                  time.perf_counter() - started)
         with pool.transaction() as con:
@@ -561,7 +508,7 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None,
             previous = _previous_clusters(con, touched)
             affected = pd.Index(sorted(touched | set(previous.index.tolist())))
             con.register("wb_affected_df", pd.DataFrame({"record_id": affected.astype("int64")}))
-            run(con, "CREATE TEMP TABLE wb_affected AS SELECT * FROM wb_affected_df")
+            run(con, sql.affected_table_sql("wb_affected_df"))
             con.unregister("wb_affected_df")
             old_pairs = run(con, sql.pairs_among_sql("wb_affected")).df()
             # Ties and names: the batch's records are in the linkage input, the pool's in the
@@ -583,25 +530,25 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None,
             cluster_ids = assign_stable_ids(keys, previous, next_id)
             clusters = pd.DataFrame({"record_id": cluster_ids.index.astype("int64"),
                                      "cluster_id": cluster_ids.to_numpy(), "run_id": run_id})
-            stored = mem.sql(f"SELECT * REPLACE ({int(run_id)} AS run_id) FROM wb_pairs "
-                             f"WHERE match_weight >= {float(STORE_MIN_WEIGHT)!r}").to_arrow_table()
+            stored = mem.sql(sql.pairs_to_store_sql(run_id, STORE_MIN_WEIGHT)).to_arrow_table()
             con.register("wb_stored_pairs", stored)
             run(con, sql.insert_pairs_sql("wb_stored_pairs"))
             con.unregister("wb_stored_pairs")
             if batch_input is None:
-                _store_features(con, mem, "SELECT * FROM link_input", replace=True)
+                _store_features(con, mem, "link_input", replace=True)
             else:
-                _store_features(con, mem, "SELECT * FROM li_new", replace=False)
+                _store_features(con, mem, "li_new", replace=False)
                 _store_generic(con, batch_input)
             con.register("wb_clusters", clusters)
             run(con, sql.delete_clusters_of_sql("wb_clusters"))
             run(con, sql.replace_clusters_sql("wb_clusters"))
             con.unregister("wb_clusters")
-            run(con, "DROP TABLE wb_affected")
+            run(con, sql.drop_table_sql("wb_affected"))
             n_clusters = int(clusters["cluster_id"].nunique())
-            run(con, sql.insert_run_sql(), [run_id, started_at, "incremental", model.version,
-                                            model.threshold, batch_id, len(new_pairs),
-                                            n_clusters])
+            run(con, sql.insert_run_sql(), {
+                "run_id": run_id, "started_at": started_at, "kind": "incremental",
+                "model_version": model.version, "threshold": model.threshold,
+                "batch_id": batch_id, "pairs": len(new_pairs), "clusters": n_clusters})
     finally:
         mem.close()
     in_batch = clusters[clusters["record_id"].isin(batch_ids)]
@@ -628,21 +575,21 @@ def explain_pair(pool: Pool, record_id_l: int, record_id_r: int) -> pd.DataFrame
         match_probability.
 
     Example:
-        >>> explain_pair(pool, 17, 4031)
-          comparison        level  weight    verdict
-        0       name   exact name    8.9     agrees
-        1      phone  same mobile   25.6     agrees
+        >>> explain_pair(pool, 5, 705).head(3)
+          comparison        level  weight  verdict
+        0       name   exact name    7.63   agrees
+        1      phone  same mobile   26.38   agrees
+        2      email         null    0.00  missing
     """
     with pool.connect(read_only=True) as con:
-        rows = run(con, sql.pair_sql(), [record_id_l, record_id_r] * 2).fetchall()
+        rows = run(con, sql.pair_sql(), {"id_l": record_id_l, "id_r": record_id_r}).fetchall()
         if not rows:
             raise LinkageError(
                 f"The pair ({record_id_l}, {record_id_r}) has not been scored. Run `workbench "
                 "dedupe`, or check that both records are in the pool and were blocked together."
             )
         weight, probability, gammas, weights, run_id = rows[0]
-        model_row = run(con, "SELECT model_version FROM linkage_runs WHERE run_id = ?",
-                        [run_id]).fetchall()
+        model_row = run(con, sql.run_model_version_sql(), {"run_id": run_id}).fetchall()
         model = load_model(con, model_row[0][0] if model_row and model_row[0][0] else None)
     gammas = json.loads(gammas or "{}")
     weights = json.loads(weights or "{}")
@@ -666,7 +613,8 @@ def cluster_explanations(pool: Pool, record_ids) -> pd.DataFrame:
     """Why the weakest pair of the cluster scored as it did: one row per comparison."""
     from workbench.linkage.link import explain_pair
     with pool.connect(read_only=True) as con:
-        pairs = run(con, sql.cluster_pairs_sql(), [[int(r) for r in record_ids]]).df()
+        pairs = run(con, sql.cluster_pairs_sql(),
+                    {"record_ids": [int(r) for r in record_ids]}).df()
     if pairs.empty:
         return pd.DataFrame(columns=["comparison", "level", "weight", "verdict"])
     weakest = pairs.iloc[0]

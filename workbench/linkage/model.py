@@ -68,9 +68,9 @@ class LinkageModel:
     """A trained model: Splink settings with m/u, the threshold, and how it was trained.
 
     Example:
-        >>> model = LinkageModel(settings={...}, threshold=0.95)
-        >>> model.threshold_weight  # the same threshold as a match weight
-        4.247927513443585
+        >>> model = LinkageModel(settings={"comparisons": []}, threshold=0.95)
+        >>> round(model.threshold_weight, 6)  # the same threshold as a match weight
+        4.247928
     """
 
     settings: dict[str, Any]
@@ -106,6 +106,7 @@ class LinkageModel:
         `min_weight` (any number); at most one of the two, neither gives the model itself.
 
         Example:
+            >>> model = LinkageModel(settings={"comparisons": []}, threshold=0.95)
             >>> model.with_threshold(0.99).threshold_kind, model.with_threshold(min_weight=8).threshold_kind
             ('probability', 'weight')
         """
@@ -132,13 +133,12 @@ def splink_connection() -> duckdb.DuckDBPyConnection:
     """A private in-memory DuckDB connection for Splink's working tables."""
     con = duckdb.connect()
     # The machine is shared; DuckDB would otherwise take every core and most of the memory.
-    con.execute("SET preserve_insertion_order = false")
-    # Splink's tables beyond this spill to disk: a million records then link in under 3 GiB.
-    # Each connection spills into a folder of its own (two runs must not share spill files),
-    # removed when the connection is gone.
-    con.execute(f"SET memory_limit = '{LINK_MEMORY_LIMIT}'")
+    # Splink's tables beyond the memory limit spill to disk: a million records then link in
+    # under 3 GiB. Each connection spills into a folder of its own (two runs must not share
+    # spill files), removed when the connection is gone.
     spill = tempfile.mkdtemp(prefix="workbench-linkage-")
-    con.execute(f"SET temp_directory = '{Path(spill).as_posix()}'")
+    for statement in sql.connection_settings_sql(LINK_MEMORY_LIMIT, Path(spill).as_posix()):
+        con.execute(statement)
     weakref.finalize(con, shutil.rmtree, spill, ignore_errors=True)
     return con
 
@@ -149,7 +149,7 @@ def load_table(con: duckdb.DuckDBPyConnection, table: str, data, select: str = "
     view = f"{table}_incoming"
     con.register(view, data)
     try:
-        run(con, f"CREATE TABLE {quote_ident(table)} AS SELECT {select} FROM {quote_ident(view)}")
+        run(con, sql.copy_table_sql(quote_ident(table), quote_ident(view), select))
     finally:
         con.unregister(view)
 
@@ -192,23 +192,24 @@ def prepare_link_input(
         The number of rows.
 
     Example:
+        >>> con = splink_connection()
+        >>> records = pd.DataFrame({"record_id": [1, 2, 3], "name": ["张伟", "张伟", "李娜"],
+        ...                         "phone": ["+8613912345671", "+8613912345671", "+8613712345672"]})
+        >>> load_table(con, "records_std", records)
         >>> prepare_link_input(con, "records_std", id_column="record_id")
-        10000
+        3
     """
-    columns = [r[0] for r in run(con, f"DESCRIBE {source}").fetchall()]
+    columns = [r[0] for r in run(con, sql.describe_sql(source)).fetchall()]
     if id_column not in columns:
         raise LinkageError(
             f"The records to link have no id column '{id_column}'. Columns found: "
             f"{', '.join(columns)}. Pass the name of the id column."
         )
-    run(con, f"CREATE OR REPLACE TEMP VIEW wb_link_source AS SELECT "
-             f"{source_projection(columns, id_column)} FROM {source}")
+    run(con, sql.link_source_view_sql(source_projection(columns, id_column), source))
     run(con, sql.generic_values_sql("wb_link_source", generic_min_names))
-    run(con, f"CREATE OR REPLACE TABLE {table} AS "
-             + sql.capped_blocks_sql(sql.link_input_sql("wb_link_source", f'"{id_column}"'),
-                                     MAX_NAME_BLOCK))
-    n = run(con, f"SELECT count(*) FROM {table}").fetchall()[0][0]
-    generic = run(con, "SELECT field, count(*) FROM wb_generic_values GROUP BY 1").fetchall()
+    run(con, sql.capped_link_input_sql(table, id_column, MAX_NAME_BLOCK))
+    n = run(con, sql.row_count_sql(table)).fetchall()[0][0]
+    generic = run(con, sql.generic_counts_sql()).fetchall()
     if generic:
         log.info("generic contact values kept out of linkage: %s", dict(generic))
     return n
@@ -217,8 +218,7 @@ def prepare_link_input(
 def column_coverage(con: duckdb.DuckDBPyConnection, table: str = "link_input") -> dict[str, float]:
     """The share of rows with a value, per linkage column."""
     cols = [c for c in LINK_COLUMNS if c != "unique_id"]
-    select = ", ".join(f"avg(CASE WHEN {c} IS NULL THEN 0 ELSE 1 END)" for c in cols)
-    row = run(con, f"SELECT {select} FROM {table}").fetchall()[0]
+    row = run(con, sql.coverage_sql(cols, table)).fetchall()[0]
     return {c: float(v or 0.0) for c, v in zip(cols, row, strict=True)}
 
 
@@ -554,7 +554,21 @@ def blocking_counts(linker) -> pd.DataFrame:
     """How many comparisons each prediction blocking rule adds, before prediction runs.
 
     Example:
-        >>> blocking_counts(linker)[["blocking_rule", "marginal_comparison_count"]]
+        >>> con = splink_connection()
+        >>> records = pd.DataFrame({"record_id": [1, 2, 3], "name": ["张伟", "张伟", "李娜"],
+        ...                         "phone": ["+8613912345671", "+8613912345671", "+8613712345672"],
+        ...                         "phone_last8": ["12345671", "12345671", "12345672"]})
+        >>> load_table(con, "records_std", records)
+        >>> prepare_link_input(con, "records_std")
+        3
+        >>> with pool.connect(read_only=True) as pool_con:
+        ...     model = load_model(pool_con)
+        >>> counts = blocking_counts(make_linker(con, model.settings))
+        >>> counts.set_index("blocking_rule")["marginal_comparison_count"].head(2)
+        blocking_rule
+        l.phone_last8 = r.phone_last8    1
+        l.email = r.email                0
+        Name: marginal_comparison_count, dtype: int64
     """
     records = linker.blocking_analysis.count_comparisons_from_blocking_rules(
         record_sample_proportion=1.0
@@ -595,11 +609,18 @@ def train_model(
         The trained `LinkageModel` (not yet saved).
 
     Example:
+        >>> from workbench.ingest.standardise import standardise_frame
+        >>> from workbench.testdata.generate import generate_leads
+        >>> records = standardise_frame(generate_leads(200, seed=1)).assign(record_id=range(200))
+        >>> con = splink_connection()
+        >>> load_table(con, "records_std", records)
+        >>> prepare_link_input(con, "records_std")
+        200
         >>> model = train_model(con, "link_input", seed=7)
-        >>> model.comparisons()
-        ['name', 'phone', 'email', 'wechat', 'company', 'city', 'title']
+        >>> model.comparisons()[:4], model.threshold_kind
+        (['name', 'phone', 'email', 'shared_contact'], 'probability')
     """
-    n = run(con, f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    n = run(con, sql.row_count_sql(table)).fetchall()[0][0]
     if n < 2:
         raise LinkageError(
             f"A model cannot be trained on {n} record(s). Import more records, or link with a "
@@ -658,7 +679,7 @@ def train_model(
         ) from err
     finally:
         if table != whole:
-            run(con, f"DROP TABLE IF EXISTS {table}")
+            run(con, sql.drop_table_sql(table, if_exists=True))
     trained = linker.misc.save_model_to_json()
     clamped = clamp_levels(trained)
     for c in clamped:
@@ -759,16 +780,14 @@ def _training_sample(con: duckdb.DuckDBPyConnection, table: str, n: int, seed: i
     if n <= size:
         return table, n
     keep = int(1_000_000 * size / n)
-    labelled = ""
-    if labels is not None and len(labels):
+    labelled = labels is not None and len(labels) > 0
+    if labelled:
         ids = pd.concat([labels["id_l"], labels["id_r"]]).astype("int64").unique()
-        run(con, "DROP TABLE IF EXISTS wb_labelled_ids")
+        run(con, sql.drop_table_sql("wb_labelled_ids", if_exists=True))
         load_table(con, "wb_labelled_ids", pd.DataFrame({"unique_id": ids}))
-        labelled = " OR unique_id IN (SELECT unique_id FROM wb_labelled_ids)"
     sample = f"{table}_training_sample"
-    run(con, f"CREATE OR REPLACE TABLE {sample} AS SELECT * FROM {table} "
-             f"WHERE hash(unique_id, {int(seed)}) % 1000000 < {keep}{labelled}")
-    count = run(con, f"SELECT count(*) FROM {sample}").fetchall()[0][0]
+    run(con, sql.training_sample_sql(sample, table, seed, keep, labelled))
+    count = run(con, sql.row_count_sql(sample)).fetchall()[0][0]
     log.info("training on a sample of %d of %d records", count, n)
     return sample, int(count)
 
@@ -782,11 +801,9 @@ def _train_from_labels(linker, con: duckdb.DuckDBPyConnection, labels: pd.DataFr
         "unique_id_r": matches["id_r"].to_numpy(),
     })
     con.register("wb_label_pairs", frame)
-    run(con, "CREATE OR REPLACE TABLE wb_labels AS SELECT l.* FROM wb_label_pairs l "
-             f"JOIN {table} a ON a.unique_id = l.unique_id_l "
-             f"JOIN {table} b ON b.unique_id = l.unique_id_r")
+    run(con, sql.label_pairs_table_sql(table))
     con.unregister("wb_label_pairs")
-    count = run(con, "SELECT count(*) FROM wb_labels").fetchall()[0][0]
+    count = run(con, sql.row_count_sql("wb_labels")).fetchall()[0][0]
     if count:
         linker.training.estimate_m_from_pairwise_labels("wb_labels")
     return int(count)
@@ -799,12 +816,16 @@ def save_model(con: duckdb.DuckDBPyConnection, model: LinkageModel, note: str | 
 
     Example:
         >>> with pool.transaction() as con:
-        ...     version = save_model(con, model)
+        ...     version = save_model(con, load_model(con).with_threshold(0.9), note="stricter")
+        >>> version
+        2
     """
-    version = run(con, sql.insert_model_sql(), [
-        current_actor(), json.dumps(model.settings, ensure_ascii=False), float(model.threshold),
-        model.threshold_kind, json.dumps(model.training, ensure_ascii=False), note,
-    ]).fetchall()[0][0]
+    version = run(con, sql.insert_model_sql(), {
+        "created_by": current_actor(),
+        "settings": json.dumps(model.settings, ensure_ascii=False),
+        "threshold": float(model.threshold), "threshold_kind": model.threshold_kind,
+        "training": json.dumps(model.training, ensure_ascii=False), "note": note,
+    }).fetchall()[0][0]
     model.version = int(version)
     log.info("saved linkage model version %d", version)
     return int(version)
@@ -816,11 +837,13 @@ def load_model(con: duckdb.DuckDBPyConnection, version: int | None = None) -> Li
     Example:
         >>> with pool.connect(read_only=True) as con:
         ...     model = load_model(con)
+        >>> model.version, model.threshold_kind
+        (1, 'probability')
     """
     if version is None:
         row = _first(run(con, sql.latest_model_sql()).fetchall())
     else:
-        row = _first(run(con, sql.model_version_sql(), [version]).fetchall())
+        row = _first(run(con, sql.model_version_sql(), {"version": version}).fetchall())
         if row is None:
             raise LinkageError(
                 f"The pool has no linkage model version {version}. Run `workbench dedupe` to "

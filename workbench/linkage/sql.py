@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from workbench.ingest.standardise.phones import (
     PLACEHOLDER_NATIONAL,
     PLACEHOLDER_RUN_NUMBERS,
@@ -478,10 +480,13 @@ WHERE EXISTS (SELECT 1 FROM wb_batch_values b WHERE b.field = g.field AND b.valu
 # --- models --------------------------------------------------------------------------------
 
 def insert_model_sql() -> str:
+    """Store a new model version (the next number): $created_by, $settings, $threshold,
+    $threshold_kind, $training, $note."""
     return """
 INSERT INTO models (version, created_at, created_by, settings, threshold, threshold_kind,
                     training, note)
-SELECT coalesce(max(version), 0) + 1, now(), ?, ?, ?, ?, ?, ? FROM models
+SELECT coalesce(max(version), 0) + 1, now(), $created_by, $settings, $threshold,
+       $threshold_kind, $training, $note FROM models
 RETURNING version"""
 
 
@@ -492,7 +497,9 @@ ORDER BY version DESC LIMIT 1"""
 
 
 def model_version_sql() -> str:
-    return "SELECT version, settings, threshold, threshold_kind, training FROM models WHERE version = ?"
+    """One stored model: $version."""
+    return ("SELECT version, settings, threshold, threshold_kind, training FROM models "
+            "WHERE version = $version")
 
 
 def active_labels_sql() -> str:
@@ -511,16 +518,19 @@ FROM current_constraints"""
 
 
 def linkable_records_sql(columns: list[str], batch_only: bool = False) -> str:
-    """Records that take part in linkage (not rejected), optionally those of one batch."""
+    """Records that take part in linkage (not rejected), optionally those of one batch
+    (`batch_only`: $batch_id)."""
     cols = ", ".join(f'"{c}"' for c in columns)
     where = "WHERE NOT coalesce(rejected, false)"
     if batch_only:
-        where += " AND batch_id = ?"
+        where += " AND batch_id = $batch_id"
     return f"SELECT record_id, {cols} FROM records {where}"
 
 
 def batch_record_ids_sql() -> str:
-    return "SELECT record_id FROM records WHERE batch_id = ? AND NOT coalesce(rejected, false)"
+    """The linkable records of one batch: $batch_id."""
+    return ("SELECT record_id FROM records WHERE batch_id = $batch_id "
+            "AND NOT coalesce(rejected, false)")
 
 
 def current_clusters_sql() -> str:
@@ -552,10 +562,13 @@ def next_run_id_sql() -> str:
 
 
 def insert_run_sql() -> str:
+    """Record one linkage run: $run_id, $started_at, $kind, $model_version, $threshold,
+    $batch_id, $pairs, $clusters."""
     return """
 INSERT INTO linkage_runs (run_id, started_at, finished_at, kind, model_version, threshold,
                           batch_id, pairs, clusters)
-VALUES (?, ?, now(), ?, ?, ?, ?, ?, ?)"""
+VALUES ($run_id, $started_at, now(), $kind, $model_version, $threshold, $batch_id, $pairs,
+        $clusters)"""
 
 
 def insert_pairs_sql(frame: str) -> str:
@@ -585,10 +598,10 @@ def delete_clusters_of_sql(frame: str) -> str:
 
 
 def pair_sql() -> str:
-    """The latest stored score of one pair."""
+    """The latest stored score of one pair: $id_l, $id_r (in either order)."""
     return """
 SELECT match_weight, match_probability, gammas, weights, run_id FROM pairs
-WHERE record_id_l = least(?, ?) AND record_id_r = greatest(?, ?)
+WHERE record_id_l = least($id_l, $id_r) AND record_id_r = greatest($id_l, $id_r)
 ORDER BY run_id DESC LIMIT 1"""
 
 
@@ -610,10 +623,331 @@ SELECT record_id_l AS id_l, record_id_r AS id_r, is_match FROM current_labels"""
 
 
 def cluster_pairs_sql() -> str:
-    """The latest scored pairs among the records `?` (a list of ids), weakest first."""
+    """The latest scored pairs among the records $record_ids (a list of ids), weakest first."""
     return """
 SELECT record_id_l, record_id_r, arg_max(match_probability, run_id) AS match_probability,
        arg_max(match_weight, run_id) AS match_weight
 FROM pairs
-WHERE record_id_l IN (SELECT unnest($1::BIGINT[])) AND record_id_r IN (SELECT unnest($1::BIGINT[]))
+WHERE record_id_l IN (SELECT unnest($record_ids::BIGINT[]))
+  AND record_id_r IN (SELECT unnest($record_ids::BIGINT[]))
 GROUP BY record_id_l, record_id_r ORDER BY match_probability, record_id_l, record_id_r"""
+
+
+# --- working tables of one run (Splink's in-memory connection or the pool's) -------------------
+
+def table_rows_sql(table: str) -> str:
+    """Every row of `table`."""
+    return f"SELECT * FROM {table}"
+
+
+def row_count_sql(table: str) -> str:
+    """How many rows `table` has."""
+    return f"SELECT count(*) FROM {table}"
+
+
+def describe_sql(table: str) -> str:
+    """The columns of `table` (name first)."""
+    return f"DESCRIBE {table}"
+
+
+def drop_table_sql(table: str, *, if_exists: bool = False) -> str:
+    """Drop a working table."""
+    return f"DROP TABLE {'IF EXISTS ' if if_exists else ''}{table}"
+
+
+def connection_settings_sql(memory_limit: str, spill_folder: str) -> list[str]:
+    """The settings of Splink's private connection: insertion order not kept, `memory_limit`,
+    and where tables beyond it spill."""
+    return ["SET preserve_insertion_order = false",
+            f"SET memory_limit = '{memory_limit}'",
+            f"SET temp_directory = '{spill_folder}'"]
+
+
+def copy_table_sql(table: str, view: str, select: str = "*") -> str:
+    """A new table `table` (quoted) holding `select` over the registered `view` (quoted)."""
+    return f"CREATE TABLE {table} AS SELECT {select} FROM {view}"
+
+
+def link_source_view_sql(projection: str, source: str) -> str:
+    """The view `wb_link_source`: `projection` (`source_projection`) over `source`."""
+    return f"CREATE OR REPLACE TEMP VIEW wb_link_source AS SELECT {projection} FROM {source}"
+
+
+def capped_link_input_sql(table: str, id_column: str, max_block: int) -> str:
+    """The linkage input `table` made from `wb_link_source`, name blocks capped at `max_block`."""
+    return (f"CREATE OR REPLACE TABLE {table} AS "
+            + capped_blocks_sql(link_input_sql("wb_link_source", f'"{id_column}"'), max_block))
+
+
+def generic_counts_sql() -> str:
+    """Generic contact values per field (of `wb_generic_values`)."""
+    return "SELECT field, count(*) FROM wb_generic_values GROUP BY 1"
+
+
+def coverage_sql(columns: list[str], table: str) -> str:
+    """The share of rows of `table` with a value, one column per name in `columns`."""
+    select = ", ".join(f"avg(CASE WHEN {c} IS NULL THEN 0 ELSE 1 END)" for c in columns)
+    return f"SELECT {select} FROM {table}"
+
+
+def training_sample_sql(sample: str, table: str, seed: int, keep: int, labelled: bool) -> str:
+    """`sample`: the rows of `table` whose hash with `seed` falls in the `keep` millionths, and
+    (`labelled`) every record in `wb_labelled_ids`."""
+    extra = " OR unique_id IN (SELECT unique_id FROM wb_labelled_ids)" if labelled else ""
+    return (f"CREATE OR REPLACE TABLE {sample} AS SELECT * FROM {table} "
+            f"WHERE hash(unique_id, {int(seed)}) % 1000000 < {keep}{extra}")
+
+
+def label_pairs_table_sql(table: str) -> str:
+    """`wb_labels`: the registered label pairs `wb_label_pairs` whose two records are in `table`."""
+    return ("CREATE OR REPLACE TABLE wb_labels AS SELECT l.* FROM wb_label_pairs l "
+            f"JOIN {table} a ON a.unique_id = l.unique_id_l "
+            f"JOIN {table} b ON b.unique_id = l.unique_id_r")
+
+
+def empty_link_input_sql(columns: str) -> str:
+    """An empty `link_input` with `columns` (name and type each) and the phones list."""
+    return f"CREATE TABLE link_input ({columns}, phones VARCHAR[])"
+
+
+def file_pairs_sql(predictions: str) -> str:
+    """A file's scored pairs out of Splink's `predictions`, smaller id left."""
+    return (f"SELECT least(unique_id_l, unique_id_r) AS id_l, "
+            f"greatest(unique_id_l, unique_id_r) AS id_r, match_probability, "
+            f"match_weight FROM {predictions}")
+
+
+# --- scored pairs of one run -------------------------------------------------------------------
+
+def gammas_json_sql(comparisons: list[dict]) -> str:
+    """SQL that recovers each comparison's level from its weight, as JSON {comparison: level}.
+
+    Splink numbers levels from the top: the first non-null level has the highest number, the
+    last (else) 0, the null level -1.
+    """
+    parts = []
+    for comp in comparisons:
+        name = comp["output_column_name"]
+        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        cases = []
+        for i, lv in enumerate(levels):
+            m, u = lv.get("m_probability"), lv.get("u_probability")
+            if not m or not u:
+                continue
+            w = math.log2(m / u)
+            cases.append(f"WHEN abs(mw_{name} - ({w!r})) < 1e-6 THEN {len(levels) - 1 - i}")
+        case = f"CASE WHEN mw_{name} = 0 THEN -1 {' '.join(cases)} ELSE -1 END"
+        parts.append(f"'{name}', {case}")
+    return f"json_object({', '.join(parts)})" if parts else "NULL"
+
+
+def weights_json_sql(comparisons: list[dict], columns: set[str]) -> str:
+    """SQL for each comparison's weight (term frequency included when `columns` has it), as
+    JSON {comparison: weight}."""
+    parts = []
+    for comp in comparisons:
+        name = comp["output_column_name"]
+        tf = f" + coalesce(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in columns else ""
+        parts.append(f"'{name}', round(mw_{name}{tf}, 3)")
+    return f"json_object({', '.join(parts)})" if parts else "NULL"
+
+
+def scored_pairs_sql(table: str, run_id: int, gammas: str, weights: str) -> str:
+    """`wb_pairs`: Splink's predictions in `table`, smaller id left, with the explanation
+    columns (`gammas`, `weights`: SQL expressions)."""
+    return f"""
+CREATE OR REPLACE TABLE wb_pairs AS
+SELECT {int(run_id)} AS run_id,
+       least(unique_id_l, unique_id_r) AS id_l, greatest(unique_id_l, unique_id_r) AS id_r,
+       match_weight, match_probability,
+       CAST({gammas} AS VARCHAR) AS gammas,
+       CAST({weights} AS VARCHAR) AS weights
+FROM {table}"""
+
+
+def run_pairs_sql() -> str:
+    """The run's scored pairs (`wb_pairs`): id_l, id_r, match_weight, match_probability."""
+    return "SELECT id_l, id_r, match_weight, match_probability FROM wb_pairs"
+
+
+def run_pair_weights_sql() -> str:
+    """The run's scored pairs (`wb_pairs`): id_l, id_r, match_weight."""
+    return "SELECT id_l, id_r, match_weight FROM wb_pairs"
+
+
+def pairs_to_store_sql(run_id: int, min_weight: float) -> str:
+    """The run's scored pairs worth keeping in the pool (at least `min_weight`), as run `run_id`."""
+    return (f"SELECT * REPLACE ({int(run_id)} AS run_id) FROM wb_pairs "
+            f"WHERE match_weight >= {float(min_weight)!r}")
+
+
+def link_input_ids_sql() -> str:
+    """The ids of the linkage input."""
+    return "SELECT unique_id FROM link_input"
+
+
+def term_frequency_table_sql(name: str, column: str) -> str:
+    """`name`: Splink's term-frequency lookup of `column`, counted over `link_input`."""
+    return (f"CREATE OR REPLACE TABLE {name} AS "
+            + term_frequencies_sql(column, "SELECT * FROM link_input"))
+
+
+def predictions_union_sql(tables: list[str]) -> str:
+    """`wb_predictions`: the rows of Splink's prediction `tables`, matched by column name."""
+    union = " UNION ALL BY NAME ".join(f"SELECT * FROM {t}" for t in tables)
+    return f"CREATE OR REPLACE TABLE wb_predictions AS {union}"
+
+
+def new_link_input_sql() -> str:
+    """`li_new`: the rows of `link_input` that are the batch's records (`wb_batch_ids`)."""
+    return ("CREATE TABLE li_new AS SELECT * FROM link_input "
+            "WHERE unique_id IN (SELECT record_id FROM wb_batch_ids)")
+
+
+def affected_table_sql(frame: str) -> str:
+    """`wb_affected`: the record ids of the registered `frame`."""
+    return f"CREATE TEMP TABLE wb_affected AS SELECT * FROM {frame}"
+
+
+def run_model_version_sql() -> str:
+    """The model version a linkage run used: $run_id."""
+    return "SELECT model_version FROM linkage_runs WHERE run_id = $run_id"
+
+
+def delete_all_pairs_sql() -> str:
+    return "DELETE FROM pairs"
+
+
+def delete_all_clusters_sql() -> str:
+    return "DELETE FROM clusters"
+
+
+# --- the kept linkage input (link_features, link_generic_values) ------------------------------
+
+def feature_rows_sql(table: str) -> str:
+    """The kept columns of the linkage input rows in `table`."""
+    cols = ", ".join(LINK_FEATURE_COLUMNS)
+    return f"SELECT {cols} FROM (SELECT * FROM {table})"
+
+
+def insert_features_sql(frame: str) -> str:
+    """Keep the linkage input rows of the registered `frame`."""
+    cols = ", ".join(LINK_FEATURE_COLUMNS)
+    return f"INSERT INTO link_features ({cols}) SELECT {cols} FROM {frame}"
+
+
+def delete_features_of_sql(frame: str) -> str:
+    """Forget the kept linkage input of the records in `frame`."""
+    return f"DELETE FROM link_features WHERE unique_id IN (SELECT unique_id FROM {frame})"
+
+
+def drop_features_sql() -> str:
+    return "DROP TABLE link_features"
+
+
+def generic_rows_sql(table: str) -> str:
+    """field, value, names of the generic values in `table`."""
+    return f"SELECT field, value, names FROM {table}"
+
+
+def delete_generic_values_sql() -> str:
+    return "DELETE FROM link_generic_values"
+
+
+def replace_generic_values_sql(frame: str) -> str:
+    """The stored generic values: every row of the registered `frame`."""
+    return f"INSERT INTO link_generic_values SELECT * FROM {frame}"
+
+
+def add_generic_values_sql(frame: str) -> str:
+    """Add the generic values of the registered `frame` (field, value, names)."""
+    return f"INSERT INTO link_generic_values SELECT field, value, names FROM {frame}"
+
+
+# --- one batch's linkage input, prepared inside the pool ---------------------------------------
+
+def batch_table_sql() -> str:
+    """`wb_batch`: the batch being linked, $batch_id."""
+    return "CREATE OR REPLACE TEMP TABLE wb_batch AS SELECT CAST($batch_id AS BIGINT) AS batch_id"
+
+
+def batch_records_sql(columns: list[str]) -> str:
+    """`wb_batch_records`: the linkable records of batch $batch_id, with `columns`."""
+    return ("CREATE OR REPLACE TEMP TABLE wb_batch_records AS "
+            + linkable_records_sql(columns, batch_only=True))
+
+
+def givers_sql(projection: str) -> str:
+    """`wb_givers`: the records that give one of the batch's values (`wb_batch_values`)."""
+    return ("CREATE OR REPLACE TEMP TABLE wb_givers AS "
+            + records_giving_sql(projection, "wb_batch_values"))
+
+
+def generic_source_view_sql() -> str:
+    """`wb_generic_source`: the givers and the batch, where generic values are counted."""
+    return ("CREATE OR REPLACE TEMP VIEW wb_generic_source AS "
+            "SELECT * FROM wb_givers UNION ALL SELECT * FROM wb_link_source")
+
+
+def batch_generic_values_sql() -> str:
+    """`wb_generic_values`: the stored generic values and those the batch adds."""
+    return ("CREATE OR REPLACE TEMP TABLE wb_generic_values AS SELECT field, value, names "
+            "FROM link_generic_values UNION ALL SELECT * FROM wb_newly_generic")
+
+
+def batch_link_input_sql() -> str:
+    """`wb_batch_li`: the batch's linkage input (from `wb_link_source`)."""
+    return ("CREATE OR REPLACE TEMP TABLE wb_batch_li AS "
+            + link_input_sql("wb_link_source", '"record_id"'))
+
+
+def regeneric_source_view_sql() -> str:
+    """`wb_regeneric_source`: kept pool records that give a value the batch made generic."""
+    return ("CREATE OR REPLACE TEMP VIEW wb_regeneric_source AS "
+            + records_giving_sql("*", "wb_newly_generic", "wb_givers")
+            + " AND record_id IN (SELECT unique_id FROM link_features)")
+
+
+def regeneric_sql() -> str:
+    """`wb_regeneric`: those pool records prepared again."""
+    return ("CREATE OR REPLACE TEMP TABLE wb_regeneric AS "
+            + link_input_sql("wb_regeneric_source", '"record_id"'))
+
+
+def everything_sql(columns: str) -> str:
+    """`wb_everything`: `columns` of pool and batch linkage input together."""
+    return (f"CREATE OR REPLACE TEMP TABLE wb_everything AS SELECT {columns} FROM wb_pool_li "
+            f"UNION ALL SELECT {columns} FROM wb_batch_li")
+
+
+def batch_capped_sql(max_block: int) -> str:
+    """`wb_batch_capped`: the batch's linkage input, name blocks capped over pool and batch."""
+    return ("CREATE OR REPLACE TEMP TABLE wb_batch_capped AS " + capped_subset_sql(
+        "SELECT * FROM wb_batch_li", "SELECT * FROM wb_everything", max_block))
+
+
+def candidate_ids_table_sql(rules: list[list[tuple[str, str]]]) -> str:
+    """`wb_candidate_ids`: pool records that share a blocking key (of `rules`) with the batch."""
+    return ("CREATE OR REPLACE TEMP TABLE wb_candidate_ids AS " + candidate_ids_sql(
+        uncapped_blocks_sql("SELECT * FROM wb_pool_li"), "SELECT * FROM wb_batch_capped",
+        rules))
+
+
+def batch_with_candidates_sql(max_block: int) -> str:
+    """`wb_link_input`: the candidate pool records (capped) and the batch's records."""
+    return ("CREATE OR REPLACE TEMP TABLE wb_link_input AS " + capped_subset_sql(
+        "SELECT * FROM wb_pool_li WHERE unique_id IN (SELECT unique_id FROM wb_candidate_ids)",
+        "SELECT * FROM wb_everything", max_block)
+        + " UNION ALL BY NAME SELECT * FROM wb_batch_capped")
+
+
+def value_totals_sql(columns: list[str]) -> str:
+    """How many values each of `columns` has over pool and batch (`wb_everything`)."""
+    return ("SELECT " + ", ".join(f"count({c})" for c in columns)
+            + " FROM (SELECT * FROM wb_everything)")
+
+
+def batch_term_frequencies_sql(column: str, total: int) -> str:
+    """Term frequencies of `column` over pool and batch, for the rows of `wb_link_input`."""
+    return term_frequencies_sql(column, "SELECT * FROM wb_everything",
+                                "SELECT * FROM wb_link_input", total)

@@ -22,6 +22,7 @@ from workbench.fields import HELPER_FIELDS, STANDARD_FIELDS
 from workbench.ingest.headers import map_headers
 from workbench.ingest.read import read_file
 from workbench.ingest.standardise import standardise_frame
+from workbench.linkage import sql
 from workbench.linkage.calibration import choose_threshold
 from workbench.linkage.cluster import cluster_pairs
 from workbench.linkage.link import LinkResult, clustering_inputs
@@ -111,7 +112,11 @@ def dedupe_frame(
         match_probability, match_weight for every scored pair.
 
     Example:
-        >>> clusters, pairs = dedupe_frame(people, id_column="rec_id")
+        >>> from workbench.testdata.generate import generate_leads
+        >>> people = generate_leads(200, seed=1)
+        >>> clusters, pairs = dedupe_frame(people, id_column="lead_id")
+        >>> len(clusters), clusters["cluster_id"].nunique(), len(pairs)
+        (200, 134, 110)
     """
     if id_column not in frame.columns:
         raise InputError(
@@ -157,7 +162,7 @@ def dedupe_frame(
         load_table(mem, "wb_std", std, select=_linkage_columns(std.columns))
         del std
         prepare_link_input(mem, "wb_std", id_column="wb_row")
-        run(mem, "DROP TABLE wb_std")
+        run(mem, sql.drop_table_sql("wb_std"))
         clock.lap("link input")
         model: LinkageModel = train_model(mem, seed=seed, threshold=UNCALIBRATED_THRESHOLD)
         clock.lap("train")
@@ -165,9 +170,7 @@ def dedupe_frame(
         linker = make_linker(mem, {**model.settings,
                                    "retain_intermediate_calculation_columns": False})
         predictions = linker.inference.predict(warning_mode="never")
-        pairs = run(mem, f"SELECT least(unique_id_l, unique_id_r) AS id_l, "
-                         f"greatest(unique_id_l, unique_id_r) AS id_r, match_probability, "
-                         f"match_weight FROM {predictions.physical_name}").df()
+        pairs = run(mem, sql.file_pairs_sql(predictions.physical_name)).df()
         clock.lap("predict")
         calibration = None
         if threshold is None and min_weight is None:
@@ -244,8 +247,10 @@ def dedupe_file(
         seed: training seed.
 
     Example:
-        >>> dedupe_file("people.csv", "clusters.csv", id_column="rec_id").summary()
-        '5000 rows in 3512 clusters (2391 rows have a duplicate); wrote clusters.csv in 9.1 s.'
+        >>> from workbench.testdata.generate import generate_leads
+        >>> generate_leads(200, seed=1).to_csv("people.csv", index=False)
+        >>> dedupe_file("people.csv", "clusters.csv", id_column="lead_id").summary()
+        '200 rows in 134 clusters (109 rows have a duplicate); wrote clusters.csv in ... s.'
     """
     started = time.perf_counter()
     path = Path(path)

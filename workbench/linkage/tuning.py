@@ -59,7 +59,18 @@ def comparison_levels(model: LinkageModel) -> pd.DataFrame:
     """One row per comparison level: comparison, level (Splink's gamma), label, m, u, weight.
 
     Example:
-        >>> comparison_levels(model).query("comparison == 'phone'")
+        >>> from workbench.linkage.model import load_model
+        >>> with pool.connect(read_only=True) as con:
+        ...     model = load_model(con)
+        >>> comparison_levels(model).query("comparison == 'phone'")[["level", "label", "weight"]].round(2)
+            level                   label  weight
+        8       6             same mobile   26.38
+        9       5           same landline   11.85
+        10      4      same last 8 digits   10.97
+        11      3         shares a number   10.97
+        12      2           one digit off   11.58
+        13      1  a masked number agrees    8.97
+        14      0                    else   -3.94
     """
     learnt = {(c["comparison"], c["level"]): c["learnt"]
               for c in model.training.get("clamped", [])}
@@ -95,7 +106,12 @@ def with_overrides(model: LinkageModel, overrides: dict[tuple[str, int], tuple[f
         InputError: an unknown comparison or level, or an m/u outside (0, 1].
 
     Example:
+        >>> from workbench.linkage.model import load_model
+        >>> with pool.connect(read_only=True) as con:
+        ...     model = load_model(con)
         >>> tuned = with_overrides(model, {("name", 0): (0.05, 0.9)}, threshold=0.9)
+        >>> tuned.threshold, tuned.version
+        (0.9, None)
     """
     settings = copy.deepcopy(model.settings)
     comps = {c["output_column_name"]: c for c in settings["comparisons"]}
@@ -166,7 +182,7 @@ def threshold_summary(pairs: pd.DataFrame, threshold: float, *,
 
     Example:
         >>> threshold_summary(scored_pairs(pool), 0.9, labels=pair_labels(pool))
-        {'threshold': 0.9, 'pairs_above': 1310, 'clusters_above': 590, ...}
+        {'threshold': 0.9, 'threshold_weight': 3.17, 'pairs': 1849, 'pairs_above': 1327, 'clusters_above': 477, ...}
     """
     w = (pairs["match_weight"] if weights is None else weights).astype(float).to_numpy()
     cut = weight_of(threshold)
@@ -231,7 +247,11 @@ def save_version(pool: Pool, model: LinkageModel, note: str | None = None) -> in
     """Store a tuned model as a new version; the next linkage run uses it. Returns the version.
 
     Example:
+        >>> from workbench.linkage.model import load_model
+        >>> with pool.connect(read_only=True) as con:
+        ...     model = load_model(con)
         >>> save_version(pool, with_overrides(model, {}, threshold=0.9), note="lower threshold")
+        2
     """
     from workbench.linkage.model import save_model
     with pool.transaction() as con:
@@ -245,7 +265,7 @@ def model_charts(model: LinkageModel):
     try:
         cols = ", ".join(f"{c} {'BIGINT' if c == 'unique_id' else 'VARCHAR'}"
                          for c in LINK_COLUMNS if c != "phones")
-        run(mem, f"CREATE TABLE link_input ({cols}, phones VARCHAR[])")
+        run(mem, sql.empty_link_input_sql(cols))
         linker = make_linker(mem, model.settings)
         return (linker.visualisations.match_weights_chart(),
                 linker.visualisations.m_u_parameters_chart())

@@ -109,7 +109,11 @@ def latest_events(pool, limit: int = 20) -> pd.DataFrame:
     has reversed it (`undone`).
 
     Example:
-        >>> latest_events(Pool("data/leadpool.duckdb"), 5)[["event_id", "kind", "undone"]]
+        >>> latest_events(Pool("data/leadpool.duckdb"), 3)[["event_id", "kind", "undone"]]
+           event_id             kind  undone
+        0        10           import   False
+        1         9  channel_changed   False
+        2         8           import   False
     """
     with pool.connect(read_only=True) as con:
         frame = run(con, sql.latest_events_sql(), {"limit": int(limit)}).df()
