@@ -66,22 +66,8 @@ class Inbox:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as con:
             con.execute("PRAGMA journal_mode=WAL")
-            con.execute("""CREATE TABLE IF NOT EXISTS inbox (
-                seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                event_id TEXT NOT NULL UNIQUE,
-                system TEXT NOT NULL,
-                body TEXT NOT NULL,
-                received_at TEXT NOT NULL,
-                done_at TEXT)""")
-            con.execute("CREATE INDEX IF NOT EXISTS inbox_waiting ON inbox (done_at, seq)")
-            # Refused events are not kept, only what was wrong with them, for `workbench events`.
-            con.execute("""CREATE TABLE IF NOT EXISTS refused (
-                seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                received_at TEXT NOT NULL,
-                source TEXT NOT NULL,
-                event_id TEXT,
-                field TEXT NOT NULL,
-                reason TEXT NOT NULL)""")
+            for statement in sql.INBOX_DDL:
+                con.execute(statement)
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -97,10 +83,9 @@ class Inbox:
             con.execute("BEGIN IMMEDIATE")
             new = 0
             for event in events:
-                cur = con.execute(
-                    "INSERT OR IGNORE INTO inbox (event_id, system, body, received_at) "
-                    "VALUES (?, ?, ?, ?)", (event.event_id, event.system, event.to_json(),
-                                            received))
+                cur = con.execute(sql.inbox_put_sql(), {
+                    "event_id": event.event_id, "system": event.system,
+                    "body": event.to_json(), "received_at": received})
                 new += cur.rowcount
             con.execute("COMMIT")
         finally:
@@ -116,11 +101,10 @@ class Inbox:
         con = self._connect()
         try:
             con.execute("BEGIN IMMEDIATE")
-            con.executemany(
-                "INSERT INTO refused (received_at, source, event_id, field, reason) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(received, f"{source}:{r.row}" if r.row else source, r.event_id, r.field,
-                  r.reason) for r in refusals])
+            con.executemany(sql.inbox_refused_sql(), [
+                {"received_at": received, "source": f"{source}:{r.row}" if r.row else source,
+                 "event_id": r.event_id, "field": r.field, "reason": r.reason}
+                for r in refusals])
             con.execute("COMMIT")
         finally:
             con.close()
@@ -129,9 +113,7 @@ class Inbox:
         """The latest refused events: when, from where, which id, field and reason."""
         con = self._connect()
         try:
-            return pd.read_sql_query(
-                "SELECT received_at, source, event_id, field, reason FROM refused "
-                "ORDER BY seq DESC LIMIT ?", con, params=(limit,))
+            return pd.read_sql_query(sql.inbox_refusals_sql(), con, params={"limit": limit})
         finally:
             con.close()
 
@@ -139,8 +121,7 @@ class Inbox:
         """(event_id, body, received_at) of events not yet applied, oldest first."""
         con = self._connect()
         try:
-            return con.execute("SELECT event_id, body, received_at FROM inbox "
-                               "WHERE done_at IS NULL ORDER BY seq LIMIT ?", (limit,)).fetchall()
+            return con.execute(sql.inbox_waiting_sql(), {"limit": limit}).fetchall()
         finally:
             con.close()
 
@@ -148,8 +129,8 @@ class Inbox:
         con = self._connect()
         try:
             con.execute("BEGIN IMMEDIATE")
-            con.executemany("UPDATE inbox SET done_at = ? WHERE event_id = ?",
-                            [(now().isoformat(sep=" "), e) for e in event_ids])
+            con.executemany(sql.inbox_done_sql(), [
+                {"done_at": now().isoformat(sep=" "), "event_id": e} for e in event_ids])
             con.execute("COMMIT")
         finally:
             con.close()
@@ -157,9 +138,7 @@ class Inbox:
     def counts(self) -> dict[str, int]:
         con = self._connect()
         try:
-            waiting, done = con.execute(
-                "SELECT count(*) FILTER (WHERE done_at IS NULL), "
-                "count(*) FILTER (WHERE done_at IS NOT NULL) FROM inbox").fetchone()
+            waiting, done = con.execute(sql.inbox_counts_sql()).fetchone()
         finally:
             con.close()
         return {"waiting": int(waiting), "done": int(done)}

@@ -175,3 +175,60 @@ SELECT n.notification_id, n.created_at, n.recipient, n.kind, n.subject, n.messag
        (SELECT arg_max(d.error, d.tried_at) FROM deliveries d
         WHERE d.notification_id = n.notification_id) AS last_error
 FROM notifications n ORDER BY n.notification_id DESC LIMIT $limit"""
+
+
+# --- the inbox: a SQLite file beside the pool (sqlite3 takes :name parameters) --------------
+
+INBOX_DDL: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS inbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    system TEXT NOT NULL,
+    body TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    done_at TEXT)""",
+    "CREATE INDEX IF NOT EXISTS inbox_waiting ON inbox (done_at, seq)",
+    # Refused events are not kept, only what was wrong with them, for `workbench events`.
+    """CREATE TABLE IF NOT EXISTS refused (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    received_at TEXT NOT NULL,
+    source TEXT NOT NULL,
+    event_id TEXT,
+    field TEXT NOT NULL,
+    reason TEXT NOT NULL)""",
+)
+
+
+def inbox_put_sql() -> str:
+    """Keep one event (:event_id, :system, :body, :received_at) unless its id is there."""
+    return ("INSERT OR IGNORE INTO inbox (event_id, system, body, received_at) "
+            "VALUES (:event_id, :system, :body, :received_at)")
+
+
+def inbox_refused_sql() -> str:
+    """Note a refusal (:received_at, :source, :event_id, :field, :reason)."""
+    return ("INSERT INTO refused (received_at, source, event_id, field, reason) "
+            "VALUES (:received_at, :source, :event_id, :field, :reason)")
+
+
+def inbox_refusals_sql() -> str:
+    """The latest :limit refusals, newest first."""
+    return ("SELECT received_at, source, event_id, field, reason FROM refused "
+            "ORDER BY seq DESC LIMIT :limit")
+
+
+def inbox_waiting_sql() -> str:
+    """(event_id, body, received_at) of the oldest :limit events not yet applied."""
+    return ("SELECT event_id, body, received_at FROM inbox WHERE done_at IS NULL "
+            "ORDER BY seq LIMIT :limit")
+
+
+def inbox_done_sql() -> str:
+    """Mark event :event_id applied at :done_at."""
+    return "UPDATE inbox SET done_at = :done_at WHERE event_id = :event_id"
+
+
+def inbox_counts_sql() -> str:
+    """Events waiting and done."""
+    return ("SELECT count(*) FILTER (WHERE done_at IS NULL), "
+            "count(*) FILTER (WHERE done_at IS NOT NULL) FROM inbox")

@@ -12,6 +12,7 @@ import duckdb
 
 from workbench.ingest import sql
 from workbench.leads.change import Change
+from workbench.store import sql as store_sql
 from workbench.store.pool import run
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def join_known_source_ids(con: duckdb.DuckDBPyConnection, batch_id: int, event_i
     """
     with Change(con) as change:
         moves = change.table("updates", sql.source_id_updates_sql(), {"batch_id": batch_id})
-        count = run(con, f"SELECT count(*) FROM {moves}").fetchall()[0][0]
+        count = run(con, store_sql.count_rows_sql(moves)).fetchall()[0][0]
         if not count:
             return 0
         change.move(f"SELECT record_id, lead_id FROM {moves}", event_id,
