@@ -108,12 +108,14 @@ def _reject_reason(pool: Pool, batch_id: int) -> str:
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The .csv or .xlsx file to write.")
 @click.option("--batch", type=int, help="Only this batch.")
-@click.option("--mask", is_flag=True, help="Mask personal data (138****5678, 张*).")
+@click.option("--mask/--unmasked", default=True, show_default=True,
+              help="Personal data masked (138****5678, 张*); --unmasked only if authorised.")
+@click.option("--reason", help="Why, recorded with the export.")
 @click.pass_obj
-def export_command(pool: Pool, kind, out, batch, mask):
+def export_command(pool: Pool, kind, out, batch, mask, reason):
     """Write KIND (records, batches, rejects, ...) to a .csv or .xlsx file."""
     from workbench.leads.export import export_table
-    path, rows = export_table(pool, kind, out, batch=batch, mask=mask)
+    path, rows = export_table(pool, kind, out, batch=batch, mask=mask, reason=reason)
     click.echo(f"Wrote {rows:,} rows to {path}.")
 
 
@@ -154,8 +156,11 @@ def review_group():
               help="The .xlsx to write (or give it as the argument).")
 @click.option("--pattern", help="Only clusters of this pattern (see `review patterns`).")
 @click.option("--limit", type=int, help="At most this many clusters.")
+@click.option("--mask/--unmasked", default=True, show_default=True,
+              help="Personal data masked; --unmasked only if authorised.")
+@click.option("--reason", help="Why, recorded with the export.")
 @click.pass_obj
-def review_export_command(pool: Pool, out, out_option, pattern, limit):
+def review_export_command(pool: Pool, out, out_option, pattern, limit, mask, reason):
     """Write the review queue to OUT (.xlsx) with a decision drop-down per cluster."""
     from workbench.errors import InputError
     from workbench.leads.review import export_review
@@ -163,7 +168,7 @@ def review_export_command(pool: Pool, out, out_option, pattern, limit):
     if out is None:
         raise InputError("Where should the review file go?",
                          fix="Give it: `workbench review export 待审.xlsx`.")
-    path, n = export_review(pool, out, pattern=pattern, limit=limit)
+    path, n = export_review(pool, out, pattern=pattern, limit=limit, mask=mask, reason=reason)
     click.echo(f"Wrote {n:,} clusters to {path}. Choose a decision per cluster (for a split, "
                f"mark leaving records with x), then `workbench review apply {path}`.")
 
@@ -268,12 +273,14 @@ def edit_command(pool: Pool, lead_id, field, value, clear, reason):
 @click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write them to a .csv or .xlsx file instead of showing a summary.")
 @click.option("--rebuild", is_flag=True, help="Rebuild the golden leads table first.")
+@click.option("--mask/--unmasked", default=True, show_default=True,
+              help="In --out files personal data masked; --unmasked only if authorised.")
+@click.option("--reason", help="Why, recorded with an export.")
 @click.pass_obj
-def leads_command(pool: Pool, as_of, out, rebuild):
+def leads_command(pool: Pool, as_of, out, rebuild, mask, reason):
     """The golden leads, now or as of a past moment."""
     from workbench.leads.golden import golden_leads, rebuild_leads
     from workbench.leads.restore import leads_as_of
-    from workbench.store.workbook import write_workbook
     if rebuild:
         click.echo(f"Rebuilt {rebuild_leads(pool):,} golden leads.")
     if as_of:
@@ -282,14 +289,8 @@ def leads_command(pool: Pool, as_of, out, rebuild):
         with pool.connect() as con:
             frame = golden_leads(con)
     if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        flat = frame.apply(lambda s: s.map(lambda v: ", ".join(map(str, v))
-                                           if hasattr(v, "__len__") and not isinstance(v, str)
-                                           else v))
-        if out.suffix.lower() == ".xlsx":
-            write_workbook(out, {"leads": flat})
-        else:
-            flat.to_csv(out, index=False, encoding="utf-8-sig")
+        from workbench.leads.export import export_frame
+        export_frame(pool, "leads", frame, out, mask=mask, reason=reason)
         click.echo(f"Wrote {len(frame):,} leads to {out}.")
         return
     click.echo(f"{len(frame):,} leads{' as of ' + as_of if as_of else ''}, "
@@ -298,7 +299,7 @@ def leads_command(pool: Pool, as_of, out, rebuild):
             if c in frame]
     if len(frame):
         from workbench.privacy.masking import mask_frame
-        # On screen personal data is masked (PIPL); files written with --out are not.
+        # On screen personal data is always masked (PIPL).
         click.echo(mask_frame(frame[cols].head(20)).to_string(index=False))
 
 
@@ -321,14 +322,13 @@ def history_command(pool: Pool, lead_id):
 @click.pass_obj
 def events_command(pool: Pool, limit):
     """The latest events of the history, newest first."""
-    from workbench.store.log import undone_events
-    with pool.connect(read_only=True) as con:
-        rows = con.execute("SELECT event_id, happened_at, actor, kind, target, reason, undoes "
-                           "FROM events ORDER BY event_id DESC LIMIT ?", [limit]).fetchall()
-        undone = undone_events(con)
-    for e, at, actor, kind, target, reason, undoes in rows:
+    from workbench.leads.lookup import recent_events
+    frame = recent_events(pool, limit)
+    for e, at, actor, kind, target, reason, undoes, undone in frame.itertuples(index=False):
+        reason = reason if isinstance(reason, str) else None
+        target = target if isinstance(target, str) else None
         extra = f" (undoes {undoes})" if undoes else ""
-        flag = "  [undone]" if e in undone else ""
+        flag = "  [undone]" if undone else ""
         click.echo(f"{e:>6}  {at:%Y-%m-%d %H:%M:%S}  {actor:<10} {kind:<12} {target or ''}"
                    f"{extra}{' — ' + reason if reason else ''}{flag}")
 
@@ -691,6 +691,18 @@ def privacy_authorise(pool: Pool, user, reason):
     from workbench.privacy.masking import authorise
     users = authorise(pool, user, reason=reason)
     click.echo(f"Authorised for unmasked reports: {', '.join(users)}")
+
+
+@privacy_group.command("admin")
+@click.argument("user")
+@click.option("--remove", is_flag=True, help="No longer an administrator.")
+@click.option("--reason", help="Why, for the history.")
+@click.pass_obj
+def privacy_admin(pool: Pool, user, remove, reason):
+    """Make USER a privacy administrator, who approves others (never themselves)."""
+    from workbench.privacy.masking import add_admin
+    admins = add_admin(pool, user, allow=not remove, reason=reason)
+    click.echo(f"Privacy administrators: {', '.join(admins)}")
 
 
 @privacy_group.command("revoke")
