@@ -115,7 +115,7 @@ def write_workbook(
 
 
 def write_table(path: str | os.PathLike, frame: pd.DataFrame, *, sheet: str = "data") -> Path:
-    """Write one frame as .xlsx (through `write_workbook`) or .csv, formulas neutralised.
+    """Write one frame as .xlsx (through `write_workbook`) or else CSV, formulas neutralised.
 
     The one writer of tables for people: CSV is UTF-8 with a BOM (so that Excel reads Chinese),
     formula-like text gets an apostrophe, numbers stay numbers (a negative amount is -12, not
@@ -125,11 +125,8 @@ def write_table(path: str | os.PathLike, frame: pd.DataFrame, *, sheet: str = "d
         >>> write_table("线索.csv", leads)
     """
     path = Path(path)
-    if path.suffix.lower() not in (".csv", ".xlsx"):
-        raise InputError(f"cannot write '{path.suffix or path.name}' files.", file=str(path),
-                         fix="Name the output .csv or .xlsx.")
     flat = frame.apply(lambda column: column.map(_joined) if column.dtype == object else column)
-    if path.suffix.lower() == ".xlsx":
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
         return write_workbook(path, {sheet: flat})
     path.parent.mkdir(parents=True, exist_ok=True)
     safe = flat.apply(
