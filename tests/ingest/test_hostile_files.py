@@ -291,3 +291,15 @@ def test_the_cli_prints_a_message_and_exits_2_for_a_hostile_file(tmp_path):
     assert result.exit_code == 2, result.output
     assert "far.xlsx" in result.output and "Traceback" not in result.output
     assert resource is not None
+
+
+def test_a_far_cell_is_found_whatever_the_writer_s_habits(tmp_path):
+    """Namespace prefixes and rows without numbers take the careful scan, not the fast one."""
+    sheet = ('<?xml version="1.0" encoding="UTF-8"?><x:worksheet xmlns:x="http://schemas.'
+             'openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
+             '<x:row><x:c r="A1" t="inlineStr"><x:is><x:t>姓名</x:t></x:is></x:c></x:row>'
+             '<x:row><x:c t="inlineStr" r="XFD1048576"><x:is><x:t>x</x:t></x:is></x:c></x:row>'
+             '</x:sheetData></x:worksheet>')
+    path = _xlsx(tmp_path / "prefixed.xlsx", sheet)
+    with pytest.raises(InputError, match="16,384 columns"):
+        read_file(path)

@@ -29,6 +29,12 @@ ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods"}
 _CHUNK = 4 << 20
 # A cell with a value (not a self-closing, formatting-only <c .../>), its column letters and row.
 _CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*(?<!/)>')
+# What Excel, LibreOffice and the Python writers write: `r` first in every <row> and <c>. Such
+# chunks are scanned by the fast patterns; anything else (a prefix, another attribute first, a
+# row without its number) by _CELL.
+_FAST_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})')
+_FAST_ROW = re.compile(rb'<row r="(\d{1,7})"')
+_ODD = re.compile(rb'<c (?!r=)|<row(?! r=)[ >/]')
 _SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 
 
@@ -146,7 +152,13 @@ def _scan_part(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo,
             text = tail + chunk
             cut = text.rfind(b"<")
             text, tail = text[:cut], text[cut:]
-            _collect(_CELL.findall(text), columns, rows)
+            if b":c " in text or _ODD.search(text):
+                _collect(_CELL.findall(text), columns, rows)
+            else:
+                columns.update(_FAST_COLUMN.findall(text))
+                numbers = [int(r) for r in _FAST_ROW.findall(text)]
+                if numbers:
+                    rows[:] = [min(numbers + rows[:1]), max(numbers + rows[1:])]
     if count_cells:
         _collect(_CELL.findall(tail), columns, rows)
     if columns and rows:
