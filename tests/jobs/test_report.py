@@ -12,7 +12,7 @@ from support.quality_data import BAD, GOOD, import_batch
 
 from workbench.errors import InputError
 from workbench.jobs.report import QUALITY_NOTEBOOK, run_notebook, write_report
-from workbench.privacy.masking import authorise
+from workbench.privacy.masking import add_admin, authorise
 from workbench.quality.measures import SHEET_NAMES, quality_report
 from workbench.store.pool import Pool
 
@@ -53,7 +53,8 @@ def test_unmasked_report_needs_a_reason_and_an_authorised_user(pool, tmp_path, m
     monkeypatch.setenv("WORKBENCH_USER", "实习生")
     with pytest.raises(InputError, match="'实习生' is not authorised"):
         write_report(pool, tmp_path / "out", masked=False, reason="想看看")
-    authorise(pool, "赵工", reason="数据分析师，经审批")
+    add_admin(pool, "数据负责人")
+    authorise(pool, "赵工", reason="数据分析师，经审批", actor="数据负责人")
     with pytest.raises(InputError, match="not authorised"):
         write_report(pool, tmp_path / "out", masked=False, reason="想看看")
     assert not (tmp_path / "out").exists()
@@ -95,7 +96,8 @@ def test_report_files_show_the_same_figures_as_the_pool(pool, tmp_path):
 
 @pytest.mark.slow
 def test_unmasked_report_is_recorded_and_shows_phones(pool, tmp_path, monkeypatch):
-    authorise(pool, "赵工", reason="数据分析师，经审批")
+    add_admin(pool, "数据负责人")
+    authorise(pool, "赵工", reason="数据分析师，经审批", actor="数据负责人")
     monkeypatch.setenv("WORKBENCH_USER", "赵工")
     files = write_report(pool, tmp_path / "report", masked=False, reason="渠道整改核对",
                          channels=["抖音广告"], progress=False)

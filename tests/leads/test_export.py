@@ -7,6 +7,7 @@ import pytest
 from workbench.errors import InputError
 from workbench.ingest.importer import import_file
 from workbench.leads.export import export_table
+from workbench.privacy.masking import add_admin, authorise
 from workbench.store.pool import Pool
 
 
@@ -21,11 +22,14 @@ def pool(tmp_path):
         encoding="utf-8",
     )
     import_file(pool, path, channel="官网")
+    add_admin(pool, "数据负责人")
+    authorise(pool, "分析师", actor="数据负责人", reason="渠道核对")
     return pool
 
 
 def test_records_csv_has_standardised_and_raw_side_by_side(pool, tmp_path):
-    out, rows = export_table(pool, "records", tmp_path / "records.csv")
+    out, rows = export_table(pool, "records", tmp_path / "records.csv", mask=False,
+                             actor="分析师")
     assert rows == 2
     frame = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
     first = frame.iloc[0]
@@ -36,7 +40,8 @@ def test_records_csv_has_standardised_and_raw_side_by_side(pool, tmp_path):
 
 
 def test_rejects_xlsx_carries_row_reason_and_values_and_no_formula(pool, tmp_path):
-    out, rows = export_table(pool, "rejects", tmp_path / "rejects.xlsx", batch=1)
+    out, rows = export_table(pool, "rejects", tmp_path / "rejects.xlsx", batch=1, mask=False,
+                             actor="分析师")
     assert rows == 1
     sheet = openpyxl.load_workbook(out).active
     header = [c.value for c in sheet[1]]

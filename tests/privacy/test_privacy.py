@@ -85,16 +85,19 @@ def test_mask_frame_with_other_column_names():
 
 def test_authorise_and_revoke_are_events(tmp_path):
     from workbench.errors import InputError
-    from workbench.privacy.masking import authorise, check_unmasked_access
+    from workbench.privacy.masking import add_admin, authorise, check_unmasked_access
     from workbench.store.pool import Pool
     pool = Pool(tmp_path / "pool.duckdb")
-    assert authorise(pool, "赵工", reason="经审批") == ["赵工"]
-    assert authorise(pool, "钱工", reason="经审批") == ["赵工", "钱工"]
-    assert authorise(pool, "赵工", allow=False, reason="离职") == ["钱工"]
+    add_admin(pool, "数据负责人")
+    boss = {"actor": "数据负责人"}
+    assert authorise(pool, "赵工", reason="经审批", **boss) == ["赵工"]
+    assert authorise(pool, "钱工", reason="经审批", **boss) == ["赵工", "钱工"]
+    assert authorise(pool, "赵工", allow=False, reason="离职", **boss) == ["钱工"]
     with pool.connect() as con:
         check_unmasked_access(con, "钱工")
         with pytest.raises(InputError, match="'赵工' is not authorised"):
             check_unmasked_access(con, "赵工")
         events = con.execute("SELECT kind, target, reason FROM events ORDER BY event_id").fetchall()
     assert events[-1] == ("privacy_revoked", "user:赵工", "离职")
-    assert [e[0] for e in events] == ["privacy_authorised"] * 2 + ["privacy_revoked"]
+    assert [e[0] for e in events] == (["privacy_admin_added"] + ["privacy_authorised"] * 2
+                                      + ["privacy_revoked"])

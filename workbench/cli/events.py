@@ -36,9 +36,10 @@ def events_group(ctx: click.Context, limit, status):
     pool: Pool = ctx.obj
     from workbench.events.intake import recent_events
     if status is None:
-        from workbench.store.log import latest_events
+        from workbench.leads.lookup import recent_events as history
         click.echo("历史 history (workbench undo ID):")
-        for row in latest_events(pool, limit).itertuples():
+        # Masked where a person looks: edited phones, e-mails and ID numbers.
+        for row in history(pool, limit).itertuples():
             extra = f" (undoes {int(row.undoes)})" if pd.notna(row.undoes) else ""
             flag = "  [undone]" if row.undone else ""
             reason = f" — {row.reason}" if isinstance(row.reason, str) and row.reason else ""

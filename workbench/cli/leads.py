@@ -21,8 +21,11 @@ def review_group():
               help="The .xlsx to write (or give it as the argument).")
 @click.option("--pattern", help="Only clusters of this pattern (see `review patterns`).")
 @click.option("--limit", type=int, help="At most this many clusters.")
+@click.option("--mask/--unmasked", default=True, show_default=True,
+              help="Personal data masked; --unmasked only if authorised.")
+@click.option("--reason", help="Why, recorded with the export.")
 @click.pass_obj
-def review_export_command(pool: Pool, out, out_option, pattern, limit):
+def review_export_command(pool: Pool, out, out_option, pattern, limit, mask, reason):
     """Write the review queue to OUT (.xlsx) with a decision drop-down per cluster."""
     from workbench.errors import InputError
     from workbench.leads.review import export_review
@@ -30,7 +33,7 @@ def review_export_command(pool: Pool, out, out_option, pattern, limit):
     if out is None:
         raise InputError("Where should the review file go?",
                          fix="Give it: `workbench review export 待审.xlsx`.")
-    path, n = export_review(pool, out, pattern=pattern, limit=limit)
+    path, n = export_review(pool, out, pattern=pattern, limit=limit, mask=mask, reason=reason)
     click.echo(f"Wrote {n:,} clusters to {path}. Choose a decision per cluster (for a split, "
                f"mark leaving records with x), then `workbench review apply {path}`.")
 
@@ -137,12 +140,14 @@ def edit_command(pool: Pool, lead_id, field, value, clear, reason):
 @click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write them to a .csv or .xlsx file instead of showing a summary.")
 @click.option("--rebuild", is_flag=True, help="Rebuild the golden leads table first.")
+@click.option("--mask/--unmasked", default=True, show_default=True,
+              help="In --out files personal data masked; --unmasked only if authorised.")
+@click.option("--reason", help="Why, recorded with an export.")
 @click.pass_obj
-def leads_command(pool: Pool, as_of, out, rebuild):
+def leads_command(pool: Pool, as_of, out, rebuild, mask, reason):
     """The golden leads, now or as of a past moment."""
     from workbench.leads.golden import golden_leads, rebuild_leads
     from workbench.leads.restore import leads_as_of
-    from workbench.store.workbook import write_workbook
     if rebuild:
         click.echo(f"Rebuilt {rebuild_leads(pool):,} golden leads.")
     if as_of:
@@ -151,14 +156,8 @@ def leads_command(pool: Pool, as_of, out, rebuild):
         with pool.connect() as con:
             frame = golden_leads(con)
     if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        flat = frame.apply(lambda s: s.map(lambda v: ", ".join(map(str, v))
-                                           if hasattr(v, "__len__") and not isinstance(v, str)
-                                           else v))
-        if out.suffix.lower() == ".xlsx":
-            write_workbook(out, {"leads": flat})
-        else:
-            flat.to_csv(out, index=False, encoding="utf-8-sig")
+        from workbench.leads.export import export_frame
+        export_frame(pool, "leads", frame, out, mask=mask, reason=reason)
         click.echo(f"Wrote {len(frame):,} leads to {out}.")
         return
     click.echo(f"{len(frame):,} leads{' as of ' + as_of if as_of else ''}, "
@@ -167,7 +166,7 @@ def leads_command(pool: Pool, as_of, out, rebuild):
             if c in frame]
     if len(frame):
         from workbench.privacy.masking import mask_frame
-        # On screen personal data is masked (PIPL); files written with --out are not.
+        # On screen personal data is always masked (PIPL).
         click.echo(mask_frame(frame[cols].head(20)).to_string(index=False))
 
 
@@ -202,10 +201,12 @@ def undo_command(pool: Pool, event_id, last, reason):
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The .csv or .xlsx file to write.")
 @click.option("--batch", type=int, help="Only this batch.")
-@click.option("--mask", is_flag=True, help="Mask personal data (138****5678, 张*).")
+@click.option("--mask/--unmasked", default=True, show_default=True,
+              help="Personal data masked (138****5678, 张*); --unmasked only if authorised.")
+@click.option("--reason", help="Why, recorded with the export.")
 @click.pass_obj
-def export_command(pool: Pool, kind, out, batch, mask):
+def export_command(pool: Pool, kind, out, batch, mask, reason):
     """Write KIND (records, batches, rejects, ...) to a .csv or .xlsx file."""
     from workbench.leads.export import export_table
-    path, rows = export_table(pool, kind, out, batch=batch, mask=mask)
+    path, rows = export_table(pool, kind, out, batch=batch, mask=mask, reason=reason)
     click.echo(f"Wrote {rows:,} rows to {path}.")

@@ -24,6 +24,18 @@ def privacy_authorise(pool: Pool, user, reason):
     click.echo(f"Authorised for unmasked reports: {', '.join(users)}")
 
 
+@privacy_group.command("admin")
+@click.argument("user")
+@click.option("--remove", is_flag=True, help="No longer an administrator.")
+@click.option("--reason", help="Why, for the history.")
+@click.pass_obj
+def privacy_admin(pool: Pool, user, remove, reason):
+    """Make USER a privacy administrator, who approves others (never themselves)."""
+    from workbench.privacy.masking import add_admin
+    admins = add_admin(pool, user, allow=not remove, reason=reason)
+    click.echo(f"Privacy administrators: {', '.join(admins)}")
+
+
 @privacy_group.command("revoke")
 @click.argument("user")
 @click.option("--reason", required=True, help="Why (kept in the history).")

@@ -8,6 +8,7 @@ header spread over two rows (a merged group cell above its sub-headers) is joine
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -23,7 +24,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from workbench.errors import InputError
+from workbench.errors import InputError, WorkbenchError
+from workbench.ingest import limits
 from workbench.ingest.headers import header_score
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,11 @@ SUFFIXES = EXCEL_SUFFIXES | CSV_SUFFIXES | JSONL_SUFFIXES
 HEADER_SEARCH_ROWS = 10
 # Text columns of large files stay in Arrow memory: a tenth of the size of Python strings.
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+# Control characters are never data (NUL inside a name, DOS's end-of-file Ctrl-Z): dropped.
+# Tab, line feed and carriage return stay. In UTF-8 and GB18030 these bytes are never part of a
+# multi-byte character, so they can be dropped from the bytes of a text file too.
+CONTROL_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32), 127])
+_CONTROL_CHARS = dict.fromkeys(CONTROL_BYTES)
 
 
 @dataclass
@@ -87,17 +94,37 @@ def read_file(
         raise InputError("the file does not exist.", file=str(path), fix="Check the path.")
     suffix = path.suffix.lower()
     score = score_header or header_score
-    if suffix in EXCEL_SUFFIXES:
-        return _read_workbook(path, sheet, score)
-    if suffix in CSV_SUFFIXES:
-        return [_read_csv(path, score)]
-    if suffix in JSONL_SUFFIXES:
-        return [_read_jsonl(path)]
-    raise InputError(
-        f"files of type '{suffix or '(none)'}' cannot be imported.",
-        file=str(path),
-        fix=f"Save it as one of: {', '.join(sorted(SUFFIXES))}.",
-    )
+    if suffix not in SUFFIXES:
+        raise InputError(
+            f"files of type '{suffix or '(none)'}' cannot be imported.",
+            file=str(path),
+            fix=f"Save it as one of: {', '.join(sorted(SUFFIXES))}.",
+        )
+    limits.check_size(path)
+    try:
+        if suffix in EXCEL_SUFFIXES:
+            sheets = _read_workbook(path, sheet, score)
+        elif suffix in CSV_SUFFIXES:
+            sheets = [_read_csv(path, score)]
+        else:
+            sheets = [_read_jsonl(path)]
+    except WorkbenchError:
+        raise
+    except (Exception, RecursionError, MemoryError) as err:  # a reader's own failure, any type
+        raise InputError(
+            f"the file cannot be read ({type(err).__name__}: {str(err)[:200]}).",
+            file=str(path),
+            fix="Check that it is a lead file of the type its name says: open it in Excel or a "
+            "text editor and save it again.",
+        ) from err
+    sheets = [one for one in sheets if not one.frame.empty]
+    if not sheets:
+        raise InputError(
+            "the file has no data rows (only headers, or nothing below them).",
+            file=str(path),
+            fix="Export the data again with its rows; a file of headers alone imports nothing.",
+        )
+    return sheets
 
 
 # --- cells ----------------------------------------------------------------------------------
@@ -132,7 +159,7 @@ def cell_text(value) -> str | None:
         return value.isoformat(timespec="seconds")
     if isinstance(value, dt.timedelta):
         return str(value)
-    text = str(value).strip()
+    text = str(value).translate(_CONTROL_CHARS).strip()
     return text or None
 
 
@@ -218,6 +245,7 @@ def _frame_from_grid(
 def _read_workbook(path: Path, sheet: str | None, score) -> list[Sheet]:
     import python_calamine
 
+    limits.check_workbook(path)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except Exception as err:  # calamine raises several unrelated types for a bad file
@@ -236,7 +264,16 @@ def _read_workbook(path: Path, sheet: str | None, score) -> list[Sheet]:
         )
     sheets = []
     for name in [sheet] if sheet is not None else names:
-        data = workbook.get_sheet_by_name(name)
+        try:
+            data = workbook.get_sheet_by_name(name)
+        except Exception as err:  # calamine's XML, zip and value errors have no common base
+            raise InputError(
+                f"the sheet cannot be read ({type(err).__name__}: {str(err)[:200]}).",
+                file=str(path), sheet=name,
+                fix="Open the workbook in Excel and save it again as .xlsx.",
+            ) from err
+        # Before any cell is copied: the span the reader found, whatever the file declared.
+        limits.check_span(path, name, data.height, data.width)
         grid = [[cell_text(v) for v in row] for row in data.to_python(skip_empty_area=False)]
         merged_below = set()
         try:
@@ -270,18 +307,14 @@ def detect_encoding(sample: bytes) -> str:
         return "utf-8-sig"
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
-    try:
-        sample.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError as err:
-        # A multi-byte character cut by the end of the sample is still UTF-8.
-        if err.start >= len(sample) - 3 and err.reason == "unexpected end of data":
-            return "utf-8"
-    try:
-        sample.decode("gb18030")
-        return "gb18030"
-    except UnicodeDecodeError:
-        pass
+    # Decoded as the start of a longer text: a multi-byte character cut by the end of the
+    # sample (a sample is the first MiB of a file) is not an error in either encoding.
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+            return encoding
+        except UnicodeDecodeError:
+            pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample).best()
@@ -293,6 +326,8 @@ def _read_csv(path: Path, score) -> Sheet:
     if not raw.strip():
         raise InputError("the file is empty.", file=str(path), fix="Export the data again.")
     encoding = detect_encoding(raw[: 1 << 20])
+    if encoding != "utf-16":
+        raw = raw.translate(None, CONTROL_BYTES)  # NUL in a name, the Ctrl-Z that ends a file
     # The header is found in the first lines; the body is parsed from the bytes as they are.
     head = raw[:65536].decode(encoding, errors="ignore")
     try:
@@ -302,16 +337,30 @@ def _read_csv(path: Path, score) -> Sheet:
     first_lines = list(csv.reader(io.StringIO("\n".join(head.splitlines()[:HEADER_SEARCH_ROWS])),
                                   delimiter=delimiter))
     grid = [[(c.strip() or None) for c in row] for row in first_lines]
+    # Header detection looks at every cell of the first rows: bounded before it starts.
+    limits.check_span(path, None, 1, max((len(row) for row in grid), default=0),
+                      at_least=len(raw) > 65536)
     header_index, names = _split_header(grid, score, merged_below=set())
     # In a text file the header line itself says how many columns there are.
     names = names[: max(len(grid[header_index]), 1)]
     body, numbers = _parse_body(raw, encoding, delimiter, header_index, names, path)
     del raw
     body = body.apply(lambda column: column.str.strip())
+    _check_lengths(body, numbers, path)
     keep = (body != "").any(axis=1).to_numpy()
     body = body[keep].reset_index(drop=True)
     body = body.where(body != "")
     return Sheet(str(path), None, body, list(numbers[keep]), header_index + 1)
+
+
+def _check_lengths(body: pd.DataFrame, numbers, path: Path) -> None:
+    """Refuse a cell longer than Excel allows, naming its row and column."""
+    for name in body.columns:
+        lengths = body[name].str.len()
+        if len(lengths) and lengths.max() > limits.MAX_CELL_CHARS:
+            at = int(np.argmax(lengths.fillna(0).to_numpy()))
+            limits.check_cell_length(path, int(lengths.iloc[at]), row=int(numbers[at]),
+                                     column=name)
 
 
 def _parse_body(raw: bytes, encoding: str, delimiter: str, header_index: int,
@@ -378,7 +427,22 @@ def _line_numbers(data: bytes) -> np.ndarray:
 def _read_ragged(text: str, delimiter: str, header_index: int, names: list[str], path: Path):
     rows, numbers = [], []
     width = len(names)
-    for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    number = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as err:  # a cell beyond the csv module's limit, a NUL, a stray quote
+            raise InputError(
+                f"the row cannot be parsed as CSV ({err}; cells may hold at most "
+                f"{limits.MAX_CELL_CHARS:,} characters).",
+                file=str(path), row=reader.line_num,
+                fix="A quote left open makes the rest of the file one cell: close or remove it, "
+                "then import again.",
+            ) from err
+        number += 1
         if number <= header_index + 1:
             continue
         if len(row) > width and any(c.strip() for c in row[width:]):
@@ -399,19 +463,25 @@ def _read_ragged(text: str, delimiter: str, header_index: int, names: list[str],
 def _read_jsonl(path: Path) -> Sheet:
     records, numbers = [], []
     encoding = detect_encoding(path.read_bytes()[: 1 << 20])
+    number = 0
     with path.open(encoding=encoding) as handle:
-        for number, line in enumerate(handle, start=1):
+        while True:
+            try:
+                line = handle.readline()
+            except UnicodeDecodeError as err:
+                raise InputError(
+                    f"the file is not {encoding} text (nor any encoding found) after line "
+                    f"{number}; it looks like binary data.",
+                    file=str(path), row=number + 1,
+                    fix="Export the data again as JSON Lines in UTF-8, one object per line.",
+                ) from err
+            if not line:
+                break
+            number += 1
+            line = line.translate(_CONTROL_CHARS)  # a NUL, the Ctrl-Z that ends a DOS file
             if not line.strip():
                 continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise InputError(
-                    f"the line is not valid JSON ({err.msg} at character {err.colno}).",
-                    file=str(path),
-                    row=number,
-                    fix="Each line must hold one JSON object; fix or remove that line.",
-                ) from err
+            item = _json_line(line, path, number)
             if not isinstance(item, dict):
                 raise InputError(
                     "the line holds a JSON value that is not an object.",
@@ -419,13 +489,40 @@ def _read_jsonl(path: Path) -> Sheet:
                     row=number,
                     fix='Each line must be an object such as {"姓名": "张伟", "手机": "138…"}.',
                 )
-            records.append({k: _json_cell(v) for k, v in item.items()})
+            cells = {k: _json_cell(v) for k, v in item.items()}
+            for key, text in cells.items():
+                limits.check_cell_length(path, len(text or ""), row=number, column=key)
+            records.append(cells)
             numbers.append(number)
     if not records:
         raise InputError("the file has no records.", file=str(path), fix="Export the data again.")
     frame = pd.DataFrame.from_records(records).astype(object)
+    limits.check_span(path, None, len(frame), len(frame.columns))
     frame = frame.where(frame.notna(), None)
     return Sheet(str(path), None, frame, numbers, 0)
+
+
+def _json_line(line: str, path: Path, number: int):
+    """One line parsed, its nesting bounded by limits.MAX_JSON_DEPTH."""
+    fix = "Each line must hold one JSON object; fix or remove that line."
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as err:
+        raise InputError(
+            f"the line is not valid JSON ({err.msg} at character {err.colno}).",
+            file=str(path), row=number, fix=fix,
+        ) from err
+    except RecursionError as err:
+        item = None
+        depth_error = err
+    else:
+        depth_error = None
+    if depth_error is not None or limits.json_depth(item) > limits.MAX_JSON_DEPTH:
+        raise InputError(
+            f"the line nests lists or objects more than {limits.MAX_JSON_DEPTH} levels deep.",
+            file=str(path), row=number, fix=fix,
+        ) from depth_error
+    return item
 
 
 def _json_cell(value) -> str | None:

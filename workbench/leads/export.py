@@ -17,8 +17,10 @@ from workbench.errors import InputError
 from workbench.fields import CHECKED_FIELDS, STANDARD_FIELDS
 from workbench.leads import sql
 from workbench.leads.golden import leads_frame
+from workbench.privacy.masking import check_unmasked_access, mask_frame
+from workbench.store.log import log_event
 from workbench.store.pool import Pool, current_actor, run
-from workbench.store.workbook import neutralise_text, write_workbook
+from workbench.store.workbook import write_table
 
 log = logging.getLogger(__name__)
 
@@ -65,18 +67,21 @@ def export_table(
     out: str | Path,
     *,
     batch: int | None = None,
-    mask: bool = False,
+    mask: bool = True,
     actor: str | None = None,
+    reason: str | None = None,
 ) -> tuple[Path, int]:
-    """Write one kind of content to a .csv or .xlsx file.
+    """Write one kind of content to a .csv or .xlsx file, personal data masked by default.
 
     Args:
         pool: the lead pool.
         kind: one of EXPORTS ('records', 'batches', 'rejects', and what later areas add).
         out: the file to write; its suffix chooses the format.
         batch: only this batch.
-        mask: mask personal data (138****5678, 张*).
+        mask: mask personal data (138****5678, 张*); False only for authorised users
+            (`privacy.masking.authorise`), and the refusal of anyone else is recorded too.
         actor: who exports (default: the current user); recorded in the history.
+        reason: why, recorded beside the export.
 
     Returns:
         The path written and the number of rows.
@@ -88,32 +93,48 @@ def export_table(
     if kind not in EXPORTS:
         raise InputError(f"'{kind}' cannot be exported.",
                          fix=f"Choose one of: {', '.join(EXPORTS)}.")
-    out = Path(out)
+    _check_suffix(Path(out))
+    with pool.connect(read_only=True) as con:
+        frame = EXPORTS[kind](con, batch)
+    return export_frame(pool, kind, frame, out, mask=mask, actor=actor, reason=reason,
+                        personal=kind in PERSONAL), len(frame)
+
+
+def export_frame(pool: Pool, kind: str, frame: pd.DataFrame, out: str | Path, *,
+                 mask: bool = True, actor: str | None = None, reason: str | None = None,
+                 personal: bool = True) -> Path:
+    """Write a frame for people to read: masked unless `mask=False` and the actor is
+    authorised, formulas neutralised (store.workbook.write_table), and for personal data an
+    event that says who exported what (kind, rows, file, masked or not, why).
+
+    An unauthorised request for unmasked data is refused, and the refusal is an event too.
+
+    Example:
+        >>> export_frame(pool, "leads", golden_leads(con), "线索.xlsx")
+    """
+    out = _check_suffix(Path(out))
+    actor = actor or current_actor()
+    details = {"file": str(out), "rows": len(frame), "masked": mask}
+    if personal and not mask:
+        with pool.connect() as con:
+            try:
+                check_unmasked_access(con, actor)
+            except InputError:
+                log_event(con, "export_refused", kind, actor=actor, reason=reason,
+                          payload=details)
+                raise
+    if personal and mask:
+        frame = mask_frame(frame)
+    write_table(out, frame, sheet=kind)
+    if personal:
+        with pool.connect() as con:
+            log_event(con, "export", kind, actor=actor, reason=reason, payload=details)
+    log.info("wrote %d rows to %s", len(frame), out)
+    return out
+
+
+def _check_suffix(out: Path) -> Path:
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise InputError(f"cannot write '{out.suffix or out.name}' files.", file=str(out),
                          fix="Name the output .csv or .xlsx.")
-    with pool.connect(read_only=False) as con:
-        frame = EXPORTS[kind](con, batch)
-        if mask:
-            from workbench.privacy.masking import mask_frame
-            frame = mask_frame(frame)
-        if kind in PERSONAL:
-            _log_access(con, kind, out, len(frame), mask, actor or current_actor())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".xlsx":
-        write_workbook(out, {kind: frame})
-    else:
-        # utf-8-sig so that Excel opens Chinese text correctly; formula-like text neutralised.
-        safe = frame.apply(
-            lambda s: s.map(neutralise_text)
-            if s.dtype == object or pd.api.types.is_string_dtype(s) else s
-        )
-        safe.to_csv(out, index=False, encoding="utf-8-sig")
-    log.info("wrote %d rows to %s", len(frame), out)
-    return out, len(frame)
-
-
-def _log_access(con, kind: str, out: Path, rows: int, masked: bool, actor: str) -> None:
-    from workbench.store.log import log_event
-    log_event(con, "export", kind, actor=actor,
-              payload={"file": str(out), "rows": rows, "masked": masked})
+    return out

@@ -14,6 +14,7 @@ from workbench.leads import golden, sql
 from workbench.leads.change import Change
 from workbench.leads.decisions import Decision, apply_decisions
 from workbench.leads.review import SHOWN_FIELDS, review_queue
+from workbench.privacy.masking import mask_free_text
 from workbench.store.log import undone_events
 from workbench.store.pool import Pool, run, transaction
 
@@ -53,12 +54,23 @@ def find_leads(pool: Pool, query: str, *, limit: int = 50) -> pd.DataFrame:
                     "limit": int(limit)}).df()
 
 
-def recent_events(pool: Pool, limit: int = 20) -> pd.DataFrame:
-    """The newest events first, with whether each is still in force (not undone)."""
+def recent_events(pool: Pool, limit: int = 20, *, mask: bool = True) -> pd.DataFrame:
+    """The newest events first, with whether each is still in force (not undone).
+
+    Phones, e-mails and ID numbers quoted in targets and reasons are masked unless
+    `mask=False`.
+
+    Example:
+        >>> recent_events(pool, 5)[["event_id", "kind", "reason", "undone"]]
+    """
     with pool.connect(read_only=True) as con:
         frame = run(con, sql.recent_events_sql(), {"limit": int(limit)}).df()
         undone = undone_events(con)
     frame["undone"] = frame["event_id"].isin(undone)
+    frame["undoes"] = [None if pd.isna(e) else int(e) for e in frame["undoes"]]
+    if mask:
+        for column in ("target", "reason"):
+            frame[column] = frame[column].map(mask_free_text)
     return frame
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 from workbench.errors import InputError
 from workbench.leads import golden, sql
 from workbench.leads.change import Change, ChangeResult
+from workbench.privacy.masking import mask_free_text, personal_columns
 from workbench.store.log import event_row, log_event, now, undone_events
 from workbench.store.pool import Pool, current_actor, run
 
@@ -176,9 +177,12 @@ def _refuse(con: duckdb.DuckDBPyConnection, event: dict, what: str, keys: list) 
 # --- the story of a lead, and the pool as of a moment -------------------------------------
 
 
-def lead_history(pool: Pool, lead_id: int) -> pd.DataFrame:
+def lead_history(pool: Pool, lead_id: int, *, mask: bool = True) -> pd.DataFrame:
     """A lead's whole story, oldest first: records joining and leaving, field overrides,
     conflicts, each with its event's kind, actor and reason.
+
+    Values of personal fields (an edited phone, a conflict's candidate names) and phones,
+    e-mails and ID numbers quoted in reasons are masked unless `mask=False`.
 
     Example:
         >>> lead_history(pool, 1)[["kind", "what"]]
@@ -192,7 +196,34 @@ def lead_history(pool: Pool, lead_id: int) -> pd.DataFrame:
         raise InputError(f"There is no lead {lead_id} in the pool's history.",
                          fix="Find lead ids with `workbench leads`.")
     frame["undone"] = frame["event_id"].map(lambda e: e in undone if e == e else False)
+    if mask:
+        frame["detail"] = [_masked_detail(w, d) for w, d in zip(frame["what"], frame["detail"],
+                                                                 strict=True)]
+        frame["reason"] = frame["reason"].map(mask_free_text)
     return frame
+
+
+def _masked_detail(what: str, detail: object) -> object:
+    """'phone = +8613812345678' → 'phone = 138****5678'; a conflict's candidates and winner
+    masked by their field's rule. Details of other fields stay as they are."""
+    if not isinstance(detail, str) or what not in ("field set", "conflict"):
+        return detail
+    if what == "field set":
+        field, sep, value = detail.partition(" = ")
+        masker = personal_columns([field]).get(field)
+        return f"{field}{sep}{masker(value)}" if masker and sep else detail
+    field, _, rest = detail.partition(": ")
+    masker = personal_columns([field]).get(field)
+    if masker is None:
+        return detail
+    candidates, _, tail = rest.partition(" -> ")
+    winner, by, rule = tail.rpartition(" by ")
+    try:
+        shown = [{**c, "value": masker(c.get("value"))} for c in json.loads(candidates)]
+        candidates = json.dumps(shown, ensure_ascii=False)
+    except (ValueError, TypeError, AttributeError):
+        candidates = "***"
+    return f"{field}: {candidates} -> {masker(winner) if winner else ''}{by}{rule}"
 
 
 def leads_as_of(pool: Pool, when) -> pd.DataFrame:

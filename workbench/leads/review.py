@@ -27,7 +27,8 @@ from workbench.leads import sql
 from workbench.leads.change import ChangeResult
 from workbench.leads.decisions import Decision, apply_decisions, signature
 from workbench.leads.survivorship import valid_sql
-from workbench.store.log import now, undone_events
+from workbench.privacy.masking import check_unmasked_access, mask_frame
+from workbench.store.log import log_event, now, undone_events
 from workbench.store.pool import Pool, current_actor, run
 from workbench.store.workbook import looks_like_formula
 
@@ -199,8 +200,14 @@ def _row_check(export_id: str, cluster_id: int, record_id: int, values: list) ->
 
 
 def export_review(pool: Pool, out: str | Path, *, pattern: str | None = None,
-                  limit: int | None = None) -> tuple[Path, int]:
+                  limit: int | None = None, mask: bool = True, actor: str | None = None,
+                  reason: str | None = None) -> tuple[Path, int]:
     """Write the review queue to an .xlsx for decisions in Excel; returns (path, clusters).
+
+    Personal data is masked unless `mask=False` and the actor is authorised
+    (privacy.masking.check_unmasked_access); the export is an event either way, and so is a
+    refused unmasked one. The row checks are of the values as written, so a masked file
+    round-trips as well as an unmasked one.
 
     Each cluster's records are grouped together, cells on which its records differ are
     highlighted, and the decision column has a drop-down (merge / split / not duplicates /
@@ -217,6 +224,15 @@ def export_review(pool: Pool, out: str | Path, *, pattern: str | None = None,
         raise InputError("A review file must be an .xlsx workbook.", file=str(out),
                          fix="Name the output review.xlsx or similar.")
     export_id = uuid.uuid4().hex[:12]
+    actor = actor or current_actor()
+    if not mask:
+        with pool.connect() as con:
+            try:
+                check_unmasked_access(con, actor)
+            except InputError:
+                log_event(con, "export_refused", "review", actor=actor, reason=reason,
+                          payload={"file": str(out), "masked": False})
+                raise
     with pool.transaction() as con:
         queue = _queue(con)
         if pattern:
@@ -226,6 +242,11 @@ def export_review(pool: Pool, out: str | Path, *, pattern: str | None = None,
         ids = sorted({int(x) for s in queue.signature for x in s.split(",")})
         records = run(con, sql.review_records_sql(list(SHOWN_FIELDS)), {"record_ids": ids}).df()
         last_event = run(con, sql.last_event_id_sql()).fetchall()[0][0]
+        log_event(con, "export", "review", actor=actor, reason=reason,
+                  payload={"file": str(out), "clusters": len(queue), "records": len(ids),
+                           "masked": mask, "export_id": export_id})
+    if mask:
+        records = mask_frame(records)
     out.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(str(out))
     sheet = book.add_worksheet("审核 review")

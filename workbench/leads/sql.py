@@ -754,7 +754,7 @@ def lead_row_sql() -> str:
 def recent_events_sql() -> str:
     """The `$limit` newest events, newest first."""
     return """
-SELECT event_id, happened_at, actor, kind, target, reason
+SELECT event_id, happened_at, actor, kind, target, reason, undoes
 FROM events ORDER BY event_id DESC LIMIT $limit"""
 
 

@@ -38,6 +38,7 @@ from workbench.linkage.model import (
 from workbench.linkage.sql import LINK_SOURCE_COLUMNS
 from workbench.store.pool import run
 from workbench.store.sql import quote_ident
+from workbench.store.workbook import write_table
 
 log = logging.getLogger(__name__)
 
@@ -303,8 +304,4 @@ def _header_only(path: Path) -> pd.DataFrame:
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame.to_excel(path, index=False, engine="xlsxwriter")
-    else:
-        frame.to_csv(path, index=False, encoding="utf-8")
+    write_table(path, frame, sheet=path.stem)  # formula-like text neutralised

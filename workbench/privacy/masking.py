@@ -10,8 +10,10 @@ rule allows. `mask_frame` masks every personal column of a frame (fields.PERSONA
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 
 import pandas as pd
 
@@ -19,7 +21,7 @@ from workbench.errors import InputError
 from workbench.fields import PERSONAL_FIELDS
 from workbench.store import sql
 from workbench.store.log import log_event
-from workbench.store.pool import run
+from workbench.store.pool import current_actor, run
 
 STAR = "*"
 # Two-character surnames; a name starting with one keeps both characters.
@@ -245,27 +247,111 @@ def mask_frame(frame: pd.DataFrame, columns: Mapping[str, str] | None = None) ->
 # --- who may see personal data unmasked ------------------------------------------------------
 
 _GRANTS_KEY = "privacy_authorised"
+_ADMINS_KEY = "privacy_admins"
 
 
 def authorised_users(con) -> list[str]:
     """The people allowed to export personal data unmasked (kept in the pool's meta table)."""
-    row = run(con, sql.meta_value_sql(), {"key": _GRANTS_KEY}).fetchone()
+    return _meta_list(con, _GRANTS_KEY)
+
+
+def privacy_admins(con) -> list[str]:
+    """The administrators who may approve others for unmasked data (never themselves)."""
+    return _meta_list(con, _ADMINS_KEY)
+
+
+def _meta_list(con, key: str) -> list[str]:
+    row = run(con, sql.meta_value_sql(), {"key": key}).fetchone()
     return json.loads(row[0]) if row else []
 
 
-def authorise(pool, user: str, *, allow: bool = True, reason: str | None = None) -> list[str]:
-    """Allow (or with `allow=False`, stop allowing) `user` to export unmasked; an event.
+def os_login() -> str:
+    """The operating-system account running this process (not `WORKBENCH_USER`, which anyone
+    can set): the only identity that may name the first administrator."""
+    import pwd
+
+    return pwd.getpwuid(os.geteuid()).pw_name
+
+
+def pool_owner(pool) -> str:
+    """The operating-system account that owns the pool file."""
+    import pwd
+
+    return pwd.getpwuid(Path(pool.path).stat().st_uid).pw_name
+
+
+def add_admin(pool, user: str, *, allow: bool = True, actor: str | None = None,
+              reason: str | None = None) -> list[str]:
+    """Make `user` a privacy administrator (or with `allow=False`, no longer one); an event.
+
+    The first administrator can be named only by the operating-system account that owns the
+    pool file; after that only an administrator names others, and never removes the last one.
 
     Example:
-        >>> authorise(Pool(), "zhao.gong", reason="数据分析师，经审批")
+        >>> add_admin(Pool(), "张经理", reason="数据负责人")
+        ['张经理']
+    """
+    actor = actor or current_actor()
+    with pool.transaction() as con:
+        admins = privacy_admins(con)
+        if admins:
+            _require_admin(admins, actor, f"change the administrators ('{user}')")
+        elif os_login() != pool_owner(pool):
+            raise InputError(
+                f"the first privacy administrator can be named only by the account that owns "
+                f"the pool file ('{pool_owner(pool)}'), not by '{os_login()}'.",
+                file=str(pool.path),
+                fix="Ask that account to run `workbench privacy admin USER`.",
+            )
+        users = [u for u in admins if u != user] + ([user] if allow else [])
+        if not users:
+            raise InputError(f"'{user}' is the last privacy administrator.",
+                             fix="Name another administrator first, then remove this one.")
+        run(con, sql.set_meta_value_sql(),
+            {"key": _ADMINS_KEY, "value": json.dumps(sorted(users), ensure_ascii=False)})
+        log_event(con, "privacy_admin_added" if allow else "privacy_admin_removed",
+                  f"user:{user}", actor=actor if admins else os_login(), reason=reason)
+    return sorted(users)
+
+
+def _require_admin(admins: list[str], actor: str, what: str) -> None:
+    if actor not in admins:
+        raise InputError(
+            f"'{actor}' is not a privacy administrator and may not {what}.",
+            fix=f"Ask an administrator ({', '.join(admins) or 'none yet'}) to do it; the "
+            "account that owns the pool file names the first one with "
+            "`workbench privacy admin USER`.",
+        )
+
+
+def authorise(pool, user: str, *, allow: bool = True, reason: str | None = None,
+              actor: str | None = None) -> list[str]:
+    """Allow (or with `allow=False`, stop allowing) `user` to export unmasked; an event.
+
+    Only a privacy administrator may grant, and never to themselves (审批留痕: the approver
+    and the approved are two people, both in the event).
+
+    Raises:
+        InputError: the actor is not an administrator, or grants themselves.
+
+    Example:
+        >>> authorise(Pool(), "zhao.gong", reason="数据分析师，经审批", actor="张经理")
         ['zhao.gong']
     """
+    actor = actor or current_actor()
     with pool.transaction() as con:
+        admins = privacy_admins(con)
+        _require_admin(admins, actor, f"authorise '{user}'")
+        if allow and actor == user:
+            raise InputError(
+                f"'{actor}' may not authorise themselves for unmasked personal data.",
+                fix="Ask another privacy administrator to approve you.",
+            )
         users = [u for u in authorised_users(con) if u != user] + ([user] if allow else [])
         run(con, sql.set_meta_value_sql(),
             {"key": _GRANTS_KEY, "value": json.dumps(sorted(users), ensure_ascii=False)})
         log_event(con, "privacy_authorised" if allow else "privacy_revoked", f"user:{user}",
-                  reason=reason)
+                  actor=actor, reason=reason)
     return sorted(users)
 
 
@@ -278,6 +364,6 @@ def check_unmasked_access(con, actor: str) -> None:
     if actor not in authorised_users(con):
         raise InputError(
             f"'{actor}' is not authorised to see personal data unmasked (PIPL).",
-            fix="Ask a data owner to run `workbench privacy authorise USER --reason ...`, or "
-            "leave the report masked.",
+            fix="Ask a privacy administrator to run `workbench privacy authorise USER "
+            "--reason ...`, or leave the output masked.",
         )

@@ -387,7 +387,12 @@ def styled(frame: pd.DataFrame):
         <pandas.io.formats.style.Styler object at 0x...>
     """
     rates = [c for c in frame.columns if c in _PERCENT_COLUMNS]
-    return frame.style.format({c: "{:.1%}" for c in rates}, na_rep="—").hide(axis="index")
+    # A Styler writes cells as raw HTML: every value from data (a channel named
+    # <img src=x onerror=…>) is escaped first; then the rates get their percentages.
+    return (frame.style.format(na_rep="—", escape="html")
+            .format("{:.1%}", subset=rates, na_rep="—")
+            .format_index(escape="html", axis=1)
+            .hide(axis="index"))
 
 
 def summary_table(report: QualityReport) -> pd.DataFrame:

@@ -2,8 +2,16 @@
 
 A snapshot is a copy of the pool file taken while this process holds the pool (so nobody
 writes) right after a checkpoint, with a manifest beside it: checksum, row counts, the last
-event. Restoring checks a snapshot against its manifest and its own contents first, then puts
-the current pool aside (never overwriting it) and brings the snapshot in.
+event, and a digest of every table's contents. Restoring checks a snapshot against its manifest
+and its own contents first, then puts the current pool aside (never overwriting it) and brings
+the snapshot in.
+
+Trust: every table of the pool is read through DuckDB before a backup is kept (so damaged data
+blocks fail the backup instead of being copied), the copy is read again and must give the same
+digests, and the snapshot is written under a temporary name and renamed only when checked, so
+a killed backup leaves nothing that is listed or counted. The pool remembers the checksum of
+each snapshot it wrote; a restore into that pool refuses a snapshot whose manifest says
+otherwise (a snapshot changed and its manifest rewritten to match).
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from workbench.errors import PoolBusy, PoolError
+from workbench.errors import PoolBusy, PoolError, WorkbenchError
 from workbench.store import schema
 from workbench.store import sql as store_sql
 from workbench.store.log import log_event, now
@@ -31,6 +39,10 @@ DEFAULT_KEEP = 30
 # The tables whose row counts a snapshot's manifest records and a restore checks.
 COUNTED = ("records", "batches", "events", "membership", "edits", "labels",
            "link_constraints", "review_decisions", "conflicts", "notifications", "channels")
+
+
+PARTIAL = ".partial"
+_SNAPSHOT_SUMS_KEY = "backup_sha256:"
 
 
 def backup_dir(pool: Pool) -> Path:
@@ -52,11 +64,28 @@ def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             for t in COUNTED if t in present}
 
 
+def _digests(con: duckdb.DuckDBPyConnection, where: Path) -> dict[str, list]:
+    """[rows, digest] of every stored table; PoolError when DuckDB cannot read one whole."""
+    digests = {}
+    for (table,) in run(con, store_sql.base_tables_sql()).fetchall():
+        try:
+            rows, digest = run(con, store_sql.content_digest_sql(table)).fetchall()[0]
+        except WorkbenchError as err:
+            raise PoolError(
+                f"The table '{table}' of '{where}' cannot be read whole ({err.__cause__ or err}):"
+                " its data is damaged. No backup was kept. Restore the newest good snapshot "
+                "(`workbench backups`, then `workbench restore SNAPSHOT`).") from err
+        digests[table] = [int(rows), digest]
+    return digests
+
+
 def backup(pool: Pool, dest: str | Path | None = None, *, keep: int = DEFAULT_KEEP,
            actor: str | None = None, reason: str | None = None) -> Path:
     """Write a consistent snapshot of the pool and return its path.
 
-    The newest `keep` snapshots of this pool in `dest` are kept, older ones removed.
+    The newest `keep` snapshots of this pool in `dest` are kept, older ones removed. Every
+    table is read whole first: a pool with damaged data fails its backup (PoolError) rather
+    than giving a snapshot that restores the damage.
 
     Example:
         >>> backup(Pool("data/leadpool.duckdb"))
@@ -66,34 +95,66 @@ def backup(pool: Pool, dest: str | Path | None = None, *, keep: int = DEFAULT_KE
     dest.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     snapshot = dest / f"{pool.path.stem}-{stamp}.duckdb"
-    with pool.connect() as con:
-        with transaction(con):
-            event_id = log_event(con, "backup", str(snapshot), actor=actor, reason=reason,
-                                 payload={"keep": keep})
-        # With the pool held by this connection nobody writes; after the checkpoint the
-        # file on disk holds every committed row, so a copy of it is a consistent snapshot.
-        run(con, store_sql.checkpoint_sql())
-        counts = _counts(con)
-        shutil.copy2(pool.path, snapshot)
-    manifest = {
-        "snapshot": snapshot.name, "pool": str(pool.path), "created_at": str(now()),
-        "schema_version": schema.SCHEMA_VERSION, "last_event_id": event_id,
-        "sha256": _sha256(snapshot), "counts": counts,
-    }
-    _manifest_path(snapshot).write_text(json.dumps(manifest, ensure_ascii=False, indent=1),
-                                        encoding="utf-8")
-    check_snapshot(snapshot)
+    # Written under names that neither `list_backups` nor `_prune` see, renamed when checked.
+    partial = dest / f".{snapshot.name}{PARTIAL}"
+    _remove_partials(dest, pool.path.stem)
+    try:
+        with pool.connect() as con:
+            with transaction(con):
+                event_id = log_event(con, "backup", str(snapshot), actor=actor, reason=reason,
+                                     payload={"keep": keep})
+            # With the pool held by this connection nobody writes; after the checkpoint the
+            # file on disk holds every committed row, so a copy of it is a consistent snapshot.
+            run(con, store_sql.checkpoint_sql())
+            counts = _counts(con)
+            digests = _digests(con, pool.path)
+            shutil.copy2(pool.path, partial)
+        manifest = {
+            "snapshot": snapshot.name, "pool": str(pool.path), "created_at": str(now()),
+            "schema_version": schema.SCHEMA_VERSION, "last_event_id": event_id,
+            "sha256": _sha256(partial), "counts": counts, "duckdb_version": duckdb.__version__,
+            "digests": digests,
+        }
+        partial_manifest = _manifest_path(partial)
+        partial_manifest.write_text(json.dumps(manifest, ensure_ascii=False, indent=1),
+                                    encoding="utf-8")
+        check_snapshot(partial)
+        with pool.connect() as con:
+            run(con, store_sql.set_meta_value_sql(),
+                {"key": _SNAPSHOT_SUMS_KEY + snapshot.name, "value": manifest["sha256"]})
+        os.replace(partial_manifest, _manifest_path(snapshot))
+        os.replace(partial, snapshot)
+    finally:
+        partial.unlink(missing_ok=True)
+        _manifest_path(partial).unlink(missing_ok=True)
     _prune(dest, pool.path.stem, keep)
     log.info("backup written to %s", snapshot)
     return snapshot
+
+
+def _remove_partials(dest: Path, stem: str, older_than: float = 600.0) -> None:
+    """Remove what killed backups left (a backup running now is younger than `older_than`)."""
+    import time
+
+    for leftover in dest.glob(f".{stem}-*{PARTIAL}*"):
+        try:
+            if time.time() - leftover.stat().st_mtime > older_than:
+                leftover.unlink()
+        except OSError:
+            pass
 
 
 def _manifest_path(snapshot: Path) -> Path:
     return snapshot.with_suffix(".json")
 
 
+def _snapshots(dest: Path, stem: str) -> list[Path]:
+    """The finished snapshots of the pool `stem` in `dest`, oldest first (with a manifest)."""
+    return [s for s in sorted(dest.glob(f"{stem}-*.duckdb")) if _manifest_path(s).exists()]
+
+
 def _prune(dest: Path, stem: str, keep: int) -> None:
-    snapshots = sorted(dest.glob(f"{stem}-*.duckdb"))
+    snapshots = _snapshots(dest, stem)
     for old in snapshots[: max(0, len(snapshots) - max(keep, 1))]:
         old.unlink()
         _manifest_path(old).unlink(missing_ok=True)
@@ -104,10 +165,11 @@ def list_backups(pool: Pool, dest: str | Path | None = None) -> pd.DataFrame:
     """The snapshots of this pool, newest first, with time, last event and record count."""
     dest = Path(dest) if dest is not None else backup_dir(pool)
     rows = []
-    for snap in sorted(dest.glob(f"{pool.path.stem}-*.duckdb"), reverse=True):
-        meta = {}
-        if _manifest_path(snap).exists():
+    for snap in reversed(_snapshots(dest, pool.path.stem)):
+        try:
             meta = json.loads(_manifest_path(snap).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            meta = {}
         rows.append({"snapshot": str(snap), "created_at": meta.get("created_at"),
                      "last_event_id": meta.get("last_event_id"),
                      "records": meta.get("counts", {}).get("records")})
@@ -128,7 +190,12 @@ def check_snapshot(snapshot: str | Path) -> dict:
     if not manifest_file.exists():
         raise PoolError(f"The snapshot '{snapshot}' has no manifest ({manifest_file.name}); it "
                         "cannot be checked. Pick a snapshot written by `workbench backup`.")
-    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        manifest["sha256"], manifest["counts"]  # noqa: B018 - both must be there
+    except (ValueError, KeyError, TypeError) as err:
+        raise PoolError(f"The manifest of the snapshot '{snapshot}' is damaged ({err}). Pick "
+                        "another snapshot.") from err
     if _sha256(snapshot) != manifest["sha256"]:
         raise PoolError(f"The snapshot '{snapshot}' does not match its checksum: it was "
                         "changed or damaged after the backup. Pick an older snapshot.")
@@ -140,6 +207,9 @@ def check_snapshot(snapshot: str | Path) -> dict:
     try:
         version = int(run(con, schema.schema_version_sql()).fetchall()[0][0])
         counts = _counts(con)
+        digests = _digests(con, snapshot)
+    except WorkbenchError as err:
+        raise PoolError(f"The snapshot '{snapshot}' cannot be read whole: {err}") from err
     finally:
         con.close()
     if version > schema.SCHEMA_VERSION:
@@ -148,7 +218,37 @@ def check_snapshot(snapshot: str | Path) -> dict:
     if counts != manifest["counts"]:
         raise PoolError(f"The snapshot '{snapshot}' holds {counts}, its manifest says "
                         f"{manifest['counts']}. Pick an older snapshot.")
+    # Digests are DuckDB's hash: comparable when the same DuckDB wrote the manifest.
+    if manifest.get("duckdb_version") == duckdb.__version__ and "digests" in manifest:
+        changed = sorted(t for t in set(digests) | set(manifest["digests"])
+                         if digests.get(t) != manifest["digests"].get(t))
+        if changed:
+            raise PoolError(f"The contents of the snapshot '{snapshot}' differ from its "
+                            f"manifest in: {', '.join(changed)}. Pick an older snapshot.")
     return manifest
+
+
+def _check_known_to_pool(pool: Pool, snapshot: Path, manifest: dict) -> None:
+    """Refuse a snapshot whose checksum differs from the one the pool recorded writing it."""
+    if not pool.path.exists():
+        return
+    try:
+        con = duckdb.connect(str(pool.path), read_only=True)
+    except duckdb.Error:
+        return  # the pool is damaged or held: restore is for exactly that; the checks above hold
+    try:
+        row = con.execute(store_sql.meta_value_sql(),
+                          {"key": _SNAPSHOT_SUMS_KEY + snapshot.name}).fetchone()
+    except duckdb.Error:
+        row = None
+    finally:
+        con.close()
+    if row and row[0] != manifest["sha256"]:
+        raise PoolError(
+            f"The snapshot '{snapshot}' is not the one this pool wrote: the pool recorded "
+            f"checksum {row[0][:12]}…, the manifest says {manifest['sha256'][:12]}…. The snapshot "
+            "and its manifest were changed after the backup; nothing was restored. Pick "
+            "another snapshot.")
 
 
 def restore(pool: Pool, snapshot: str | Path, *, actor: str | None = None,
@@ -166,6 +266,7 @@ def restore(pool: Pool, snapshot: str | Path, *, actor: str | None = None,
     """
     snapshot = Path(snapshot)
     manifest = check_snapshot(snapshot)
+    _check_known_to_pool(pool, snapshot, manifest)
     staging = pool.path.with_name(pool.path.name + ".restoring")
     shutil.copy2(snapshot, staging)
     aside = pool.path.with_name(

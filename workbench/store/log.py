@@ -12,7 +12,6 @@ import logging
 from datetime import datetime
 
 import duckdb
-import pandas as pd
 
 from workbench.errors import InputError
 from workbench.store import sql
@@ -102,21 +101,3 @@ def event_row(con: duckdb.DuckDBPyConnection, event_id: int) -> dict:
             fix="List recent events with `workbench events` and pass one of their ids.",
         )
     return dict(zip([d[0] for d in cur.description], row, strict=True))
-
-
-def latest_events(pool, limit: int = 20) -> pd.DataFrame:
-    """The newest `limit` events of the log, newest first, each with whether an undo in force
-    has reversed it (`undone`).
-
-    Example:
-        >>> latest_events(Pool("data/leadpool.duckdb"), 3)[["event_id", "kind", "undone"]]
-           event_id             kind  undone
-        0        10           import   False
-        1         9  channel_changed   False
-        2         8           import   False
-    """
-    with pool.connect(read_only=True) as con:
-        frame = run(con, sql.latest_events_sql(), {"limit": int(limit)}).df()
-        undone = undone_events(con)
-    frame["undone"] = frame["event_id"].map(lambda e: int(e) in undone).astype(bool)
-    return frame

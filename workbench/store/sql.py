@@ -141,14 +141,18 @@ def main_tables_sql() -> str:
     return "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
 
 
+def base_tables_sql() -> str:
+    """The names of the stored tables (not views) of the main schema, in order."""
+    return ("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "AND table_type = 'BASE TABLE' ORDER BY table_name")
+
+
+def content_digest_sql(table: str) -> str:
+    """Rows of `table` and a digest of every value in them: reading them makes DuckDB check
+    each data block's checksum, and the digest tells a copy with the same contents."""
+    return f"SELECT count(*), coalesce(sum(hash(t)), 0)::VARCHAR FROM {quote_ident(table)} t"
+
+
 def count_rows_sql(table: str) -> str:
     """How many rows the table `table` holds."""
     return f"SELECT count(*) FROM {quote_ident(table)}"
-
-
-def latest_events_sql() -> str:
-    """The newest `$limit` events of the log, newest first: event_id, happened_at, actor,
-    kind, target, reason, undoes."""
-    return """
-SELECT event_id, happened_at, actor, kind, target, reason, undoes FROM events
-ORDER BY event_id DESC LIMIT $limit"""

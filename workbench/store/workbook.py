@@ -33,6 +33,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_TEXT = 32_767
 _PHONE_NUMBER = re.compile(r"\+\d{6,15}")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -45,8 +46,8 @@ def looks_like_formula(value: object) -> bool:
     """
     if not isinstance(value, str) or not value.startswith(FORMULA_TRIGGERS):
         return False
-    # An international phone number (+8613812345678) is data, not a formula.
-    return not _PHONE_NUMBER.fullmatch(value)
+    # An international phone number (+8613812345678) or a signed number (-12.5) is data.
+    return not (_PHONE_NUMBER.fullmatch(value) or _PLAIN_NUMBER.fullmatch(value))
 
 
 def neutralise_text(value: object) -> object:
@@ -113,6 +114,36 @@ def write_workbook(
         book.close()
     log.info("wrote %s (%d sheets)", path, len(used))
     return path
+
+
+def write_table(path: str | os.PathLike, frame: pd.DataFrame, *, sheet: str = "data") -> Path:
+    """Write one frame as .xlsx (through `write_workbook`) or else CSV, formulas neutralised.
+
+    The one writer of tables for people: CSV is UTF-8 with a BOM (so that Excel reads Chinese),
+    formula-like text gets an apostrophe, numbers stay numbers (a negative amount is -12, not
+    '-12), and list cells (a lead's phones) are joined with ', '.
+
+    Example:
+        >>> write_table("线索.csv", leads)
+    """
+    path = Path(path)
+    flat = frame.apply(lambda column: column.map(_joined) if column.dtype == object else column)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return write_workbook(path, {sheet: flat})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    safe = flat.apply(
+        lambda column: column.map(neutralise_text)
+        if column.dtype == object or pd.api.types.is_string_dtype(column) else column
+    )
+    safe.to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
+def _joined(value: object) -> object:
+    if isinstance(value, list | tuple) or (hasattr(value, "__len__") and hasattr(value, "dtype")
+                                           and not isinstance(value, str)):
+        return ", ".join(map(str, value))
+    return value
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
