@@ -39,7 +39,7 @@ from pypinyin import Style, lazy_pinyin
 from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 
 from workbench.fields import DERIVED_COLUMNS, HELPER_FIELDS, STANDARD_FIELDS
-from workbench.ingest import regions
+from workbench.ingest import customer, regions
 
 log = logging.getLogger(__name__)
 
@@ -1252,6 +1252,13 @@ _SIMPLE_FIELDS: dict[str, Callable[[pd.Series], dict]] = {
     "city": _per_value(standardise_city, "city"),
     "birth_date": lambda v: {"birth_date": _date_series(v, False)},
     "updated_at": lambda v: {"updated_at": _date_series(v, True)},
+    # Customer fields (issue 13); their own parsers are in ingest/customer.py.
+    "registered_at": lambda v: {"registered_at": _date_series(v, True)},
+    "last_order_at": lambda v: {"last_order_at": _date_series(v, True)},
+    "orders": _per_cleaned(customer.standardise_orders, "orders"),
+    "total_amount": _per_cleaned(_amount, "total_amount"),
+    "status": _per_cleaned(customer.standardise_status, "status"),
+    "tags": _per_cleaned(customer.standardise_tags, "tags"),
     "phone": _phone_columns,
     "email": _email_columns,
     "name": _name_columns,
