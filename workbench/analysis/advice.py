@@ -14,65 +14,14 @@ Example:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
+from workbench.analysis.conditions import Condition
+
 DEFAULT_ADVICE = "保持现状，持续观察"
-_OPS = {">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "<": lambda a, b: a < b,
-        "<=": lambda a, b: a <= b, "==": lambda a, b: a == b}
-
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One comparison of a channel's figure. Make them with the named constructors."""
-
-    column: str
-    op: str  # one of > >= < <= == , or 'missing'
-    value: float | None = None
-    relative: bool = False
-
-    @classmethod
-    def above(cls, column: str, value: float, *, relative: bool = False) -> Condition:
-        return cls(column, ">", value, relative)
-
-    @classmethod
-    def below(cls, column: str, value: float, *, relative: bool = False) -> Condition:
-        return cls(column, "<", value, relative)
-
-    @classmethod
-    def at_least(cls, column: str, value: float, *, relative: bool = False) -> Condition:
-        return cls(column, ">=", value, relative)
-
-    @classmethod
-    def equals(cls, column: str, value: float) -> Condition:
-        return cls(column, "==", value)
-
-    @classmethod
-    def missing(cls, column: str) -> Condition:
-        return cls(column, "missing")
-
-    def holds(self, row: Mapping, overall: Mapping) -> bool:
-        value = row.get(self.column)
-        if self.op == "missing":
-            return _missing(value)
-        limit = self.value
-        if self.relative:
-            base = overall.get(self.column)
-            if _missing(base):
-                return False
-            limit = limit * base
-        if _missing(value) or limit is None:
-            return False
-        return bool(_OPS[self.op](value, limit))
-
-
 @dataclass(frozen=True)
 class AdviceRule:
     """Advice written when every condition holds."""

@@ -38,10 +38,11 @@ FROM {table}"""
 
 def touches_sql() -> str:
     """When each lead first came from each of its channels (lead_id, channel, touched_at as
-    'YYYY-MM-DD HH:MM:SS' text): a record's registration time if the channel sent one, else
-    its update time, else when it was imported."""
+    'YYYY-MM-DD HH:MM:SS' text, records: how many of its records that channel sent): a
+    record's registration time if the channel sent one, else its update time, else when it
+    was imported."""
     return """
-SELECT m.lead_id, r.channel,
+SELECT m.lead_id, r.channel, count(*) AS records,
        min(coalesce(r.registered_at, r.updated_at,
                     strftime(r.entered_at, '%Y-%m-%d %H:%M:%S'))) AS touched_at
 FROM current_membership m JOIN records r USING (record_id)
