@@ -118,7 +118,7 @@ def golden_customers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     if has_cache(con):
         return run(con, sql.cached_customers_sql()).df()
     frame = golden_leads(con)
-    return frame[["lead_id", "channels", "members", "registered_at", "last_order_at", "orders",
+    return frame[["lead_id", "name", "phone", "city", "channels", "members", "registered_at", "last_order_at", "orders",
                   "total_amount", "status", "tags"]].sort_values("lead_id").reset_index(drop=True)
 
 

@@ -54,8 +54,8 @@ ORDER BY m.lead_id, touched_at, r.channel"""
 def cached_customers_sql() -> str:
     """The customer fields of every golden lead in the `leads` cache."""
     return """
-SELECT lead_id, channels, members, registered_at, last_order_at, orders, total_amount, status,
-       tags
+SELECT lead_id, name, phone, city, channels, members, registered_at, last_order_at, orders,
+       total_amount, status, tags
 FROM leads ORDER BY lead_id"""
 
 
