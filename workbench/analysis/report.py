@@ -133,3 +133,47 @@ def write_analysis_files(result: CustomerAnalysis, out_dir: str | Path, *,
                                   indent=1), encoding="utf-8")
     log.info("customer analysis files in %s", out)
     return {"workbook": workbook, "figures": figures}
+
+
+def run_analysis(pool, *, since: str = "", until: str = "", as_of: str = "",
+                 attribution: str = "first", k: int = 4, materialise_tags: bool = False
+                 ) -> CustomerAnalysis:
+    """What the notebook and `workbench analyse` run: settings from plain parameters, the tags
+    materialised first when asked (a scheduled run keeps their history), then the analysis.
+
+    Example:
+        >>> result = run_analysis(pool, since="2026-01", attribution="shared", k=3)
+    """
+    from workbench.analysis.customers import since_month
+    from workbench.analysis.tags import apply_tags
+
+    settings = AnalysisSettings(as_of=as_of or None, attribution=attribution,
+                                since=since_month(since), until=since_month(until),
+                                k=int(k)).validate()
+    if materialise_tags:
+        apply_tags(pool, settings)
+    with pool.connect(read_only=True) as con:
+        return customer_analysis(con, settings)
+
+
+def tag_preview(result: CustomerAnalysis, *, masked: bool = True, limit: int = 20
+                ) -> pd.DataFrame:
+    """The first customers with their tags, as the notebook shows them (masked by default)."""
+    people = result.customers.head(limit)
+    return (mask_frame(people) if masked else people).rename(columns=TAG_HEADERS)
+
+
+def segment_table(result: CustomerAnalysis):
+    """The segments described, or why there are none (too few customers for k)."""
+    if result.segments is None:
+        return result.segments_note
+    return chinese_summary(result.segments)
+
+
+def segment_chart(result: CustomerAnalysis):
+    """The segments' chart, or the note why there are none."""
+    from workbench.analysis import charts
+
+    if result.segments is None:
+        return result.segments_note
+    return charts.segment_chart(result.segments)

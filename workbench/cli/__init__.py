@@ -704,5 +704,10 @@ def privacy_revoke(pool: Pool, user, reason):
     click.echo(f"Authorised for unmasked reports: {', '.join(users) or 'nobody'}")
 
 
+from workbench.cli.analysis import register as _register_analysis  # noqa: E402
+
+_register_analysis(main)
+
+
 if __name__ == "__main__":
     main()
