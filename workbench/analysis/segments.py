@@ -6,7 +6,7 @@ log(1 + orders), log(1 + total spend), each standardised to mean 0 and deviation
 their customers' median spend, highest first, so the same data gives the same segment ids
 from run to run. The silhouette score says how well the k chosen separates them.
 
-Each segment is named by where its median recency and spend lie against all customers' (the
+Each segment is named by where its median recency and spend lie against all customers' mean (the
 classic RFM quadrants): 重要价值客户 (spends much, bought lately), 重要挽留客户 (spends much, not
 lately), 潜力发展客户 (spends little, lately), 一般维持客户 (spends little, not lately).
 
@@ -93,8 +93,10 @@ def segment_customers(con: duckdb.DuckDBPyConnection,
              .sort_values(["amount", "recency"], ascending=[False, True]).index.tolist())
     number = {label: i + 1 for i, label in enumerate(order)}
     buyers["segment"] = buyers["_label"].map(number)
-    all_recency = float(buyers["recency_days"].astype(float).median())
-    all_amount = float(buyers["total_amount"].median())
+    # Quadrants against the mean of all customers (as RFM does): a few big spenders raise it,
+    # so only segments that spend like them count as high.
+    all_recency = float(buyers["recency_days"].astype(float).mean())
+    all_amount = float(buyers["total_amount"].mean())
     revenue = float(buyers["total_amount"].sum()) or 1.0
     rows = []
     for segment, group in buyers.groupby("segment"):
