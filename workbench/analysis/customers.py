@@ -98,6 +98,9 @@ class AnalysisSettings:
         return replace(self, **changes).validate()
 
 
+DEFAULT_SETTINGS = AnalysisSettings()
+
+
 def _is_month(text: str) -> bool:
     try:
         dt.datetime.strptime(text, "%Y-%m")
@@ -141,7 +144,7 @@ def _quintile(values: pd.Series, *, low_is_good: bool = False) -> pd.Series:
 
 
 def customer_frame(con: duckdb.DuckDBPyConnection,
-                   settings: AnalysisSettings = AnalysisSettings()) -> pd.DataFrame:
+                   settings: AnalysisSettings = DEFAULT_SETTINGS) -> pd.DataFrame:
     """One row per golden lead with what the analysis reads.
 
     Columns: lead_id, channels (list), first_channel, last_channel, first_seen, orders (int),

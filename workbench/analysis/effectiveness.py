@@ -29,7 +29,13 @@ import pandas as pd
 
 from workbench.analysis.advice import STANDARD_RULES, AdviceRule, advise
 from workbench.analysis.costs import current_costs
-from workbench.analysis.customers import AnalysisSettings, customer_frame, since_month, touches
+from workbench.analysis.customers import (
+    DEFAULT_SETTINGS,
+    AnalysisSettings,
+    customer_frame,
+    since_month,
+    touches,
+)
 
 TOTAL = "合计"
 # The seeds' table first, then the counts it is computed from.
@@ -109,7 +115,7 @@ def monthly_sums(con: duckdb.DuckDBPyConnection, settings: AnalysisSettings,
     return sums.sort_values(["channel", "month"]).reset_index(drop=True)
 
 
-def channel_table(con: duckdb.DuckDBPyConnection, settings: AnalysisSettings = AnalysisSettings(),
+def channel_table(con: duckdb.DuckDBPyConnection, settings: AnalysisSettings = DEFAULT_SETTINGS,
                   *, by_month: bool = False, rules: tuple[AdviceRule, ...] = STANDARD_RULES,
                   customers: pd.DataFrame | None = None) -> pd.DataFrame:
     """The effectiveness table: one row per channel (and month with `by_month`), then a

@@ -22,7 +22,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from workbench.analysis.customers import ATTRIBUTIONS, AnalysisSettings, customer_frame
+from workbench.analysis.customers import (
+    ATTRIBUTIONS,
+    DEFAULT_SETTINGS,
+    AnalysisSettings,
+    customer_frame,
+)
 from workbench.analysis.effectiveness import channel_table, chinese
 from workbench.analysis.segments import Segments, chinese_summary, segment_customers
 from workbench.analysis.tags import computed_tags
@@ -71,7 +76,7 @@ def _number(value) -> float | None:
 
 
 def customer_analysis(con: duckdb.DuckDBPyConnection,
-                      settings: AnalysisSettings = AnalysisSettings()) -> CustomerAnalysis:
+                      settings: AnalysisSettings = DEFAULT_SETTINGS) -> CustomerAnalysis:
     """Channel table, tags, RFM and segments under `settings`."""
     settings.validate()
     frame = customer_frame(con, settings)

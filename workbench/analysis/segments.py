@@ -26,7 +26,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
-from workbench.analysis.customers import AnalysisSettings, customer_frame
+from workbench.analysis.customers import DEFAULT_SETTINGS, AnalysisSettings, customer_frame
 from workbench.errors import InputError
 
 FEATURES = ("recency_days", "orders", "total_amount")
@@ -62,7 +62,7 @@ def _name(recency: float, amount: float, all_recency: float, all_amount: float) 
 
 
 def segment_customers(con: duckdb.DuckDBPyConnection,
-                      settings: AnalysisSettings = AnalysisSettings(),
+                      settings: AnalysisSettings = DEFAULT_SETTINGS,
                       customers: pd.DataFrame | None = None) -> Segments:
     """Segment the customers into `settings.k` groups.
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from workbench.analysis import sql
 from workbench.analysis.conditions import Condition
-from workbench.analysis.customers import AnalysisSettings, customer_frame, touches
+from workbench.analysis.customers import DEFAULT_SETTINGS, AnalysisSettings, customer_frame, touches
 from workbench.store.log import log_event, now
 from workbench.store.pool import Pool, run
 
@@ -72,7 +72,7 @@ class TagRule:
                              "rule": self.name})
 
 
-def standard_rules(settings: AnalysisSettings = AnalysisSettings()) -> tuple[TagRule, ...]:
+def standard_rules(settings: AnalysisSettings = DEFAULT_SETTINGS) -> tuple[TagRule, ...]:
     """高价值, 沉睡, 活跃, 新客, 复购 and 偏好渠道 with the thresholds of `settings`.
 
     Do-not-contact (勿扰) will come from the events issue's opt-outs when it lands.
@@ -106,7 +106,7 @@ def _with_preference(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.
     return out
 
 
-def computed_tags(con: duckdb.DuckDBPyConnection, settings: AnalysisSettings = AnalysisSettings(),
+def computed_tags(con: duckdb.DuckDBPyConnection, settings: AnalysisSettings = DEFAULT_SETTINGS,
                   rules: tuple[TagRule, ...] | None = None,
                   customers: pd.DataFrame | None = None) -> pd.DataFrame:
     """(lead_id, tag, rule) that the rules give now, one row per lead and tag."""
@@ -128,7 +128,7 @@ class TagChange:
     event_id: int | None
 
 
-def apply_tags(pool: Pool, settings: AnalysisSettings = AnalysisSettings(),
+def apply_tags(pool: Pool, settings: AnalysisSettings = DEFAULT_SETTINGS,
                rules: tuple[TagRule, ...] | None = None, *, actor: str | None = None
                ) -> TagChange:
     """Materialise the computed tags: append what changed since the tags in force.
@@ -165,7 +165,7 @@ def apply_tags(pool: Pool, settings: AnalysisSettings = AnalysisSettings(),
     return TagChange(len(added), len(removed), event_id)
 
 
-def lead_tags(con: duckdb.DuckDBPyConnection, settings: AnalysisSettings = AnalysisSettings(),
+def lead_tags(con: duckdb.DuckDBPyConnection, settings: AnalysisSettings = DEFAULT_SETTINGS,
               customers: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per lead: the computed tags in force, the tags channels sent, and the RFM scores
     (lead_id, computed_tags, channel_tags, r_score, f_score, m_score, rfm)."""
