@@ -100,3 +100,26 @@ def test_a_rule_of_ones_own(customer_pool):
         tags = computed_tags(con, SETTINGS, rules=(rule,))
     assert tags["lead_id"].tolist() == [lead_of(pool, ids["P4"])]
     assert tags["rule"].tolist() == ["big_basket"]
+
+
+def test_the_leads_screen_shows_the_computed_tags(tmp_path):
+    from workbench.widgets.leads_widget import LeadsWidget
+
+    pool, ids = build_pool(tmp_path)
+    apply_tags(pool, SETTINGS)
+    screen = LeadsWidget(pool)
+    screen.select(lead_of(pool, ids["P1"]))
+    assert "偏好渠道:抖音,复购,活跃,高价值" in screen.lead_view.value
+    assert "展会VIP,直播粉" in screen.lead_view.value  # what the channels sent, beside them
+
+
+def test_the_leads_export_carries_both_kinds_of_tags(tmp_path):
+    from workbench.leads.golden import leads_frame
+
+    pool, ids = build_pool(tmp_path)
+    apply_tags(pool, SETTINGS)
+    with pool.connect() as con:
+        frame = leads_frame(con)
+    row = frame[(frame["row"] == "lead") & (frame["lead_id"] == lead_of(pool, ids["P1"]))].iloc[0]
+    assert row["computed_tags"] == "偏好渠道:抖音,复购,活跃,高价值"
+    assert row["tags"] == "展会VIP,直播粉"

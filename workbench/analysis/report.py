@@ -182,3 +182,18 @@ def segment_chart(result: CustomerAnalysis):
     if result.segments is None:
         return result.segments_note
     return charts.segment_chart(result.segments)
+
+
+def channel_summary(pool, *, since: str = "", until: str = "", attribution: str = "first"):
+    """The channel table with Chinese headers for the quality report, or a note when the pool
+    cannot give one (no golden leads yet, or a pool from before the analysis tables)."""
+    from workbench.analysis.customers import since_month
+    from workbench.errors import WorkbenchError
+
+    settings = AnalysisSettings(attribution=attribution, since=since_month(since) or None,
+                                until=since_month(until) or None)
+    try:
+        with pool.connect(read_only=True) as con:
+            return chinese(channel_table(con, settings))
+    except WorkbenchError as err:
+        return f"渠道效果暂无 (no channel table): {err}"

@@ -84,3 +84,8 @@ def insert_tags_sql(table: str) -> str:
     return f"""
 INSERT INTO lead_tags (seq, lead_id, tag, active, rule, recorded_at, event_id)
 SELECT seq, lead_id, tag, active, rule, $recorded_at, $event_id FROM {table}"""
+
+
+def tags_of_lead_sql() -> str:
+    """The computed tags in force of lead $lead_id, comma-separated (NULL: none)."""
+    return "SELECT string_agg(tag, ',' ORDER BY tag) FROM current_lead_tags WHERE lead_id = $lead_id"

@@ -182,3 +182,8 @@ def lead_tags(con: duckdb.DuckDBPyConnection, settings: AnalysisSettings = DEFAU
 def tag_history(con: duckdb.DuckDBPyConnection, lead_id: int | None = None) -> pd.DataFrame:
     """Every change of computed tags (of one lead when given), oldest first."""
     return run(con, sql.tag_history_sql(), {"lead_id": lead_id}).df()
+
+
+def tags_of(con: duckdb.DuckDBPyConnection, lead_id: int) -> str | None:
+    """The computed tags in force of one lead, comma-separated, for the leads screen."""
+    return run(con, sql.tags_of_lead_sql(), {"lead_id": int(lead_id)}).fetchall()[0][0]

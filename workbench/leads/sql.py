@@ -793,3 +793,10 @@ def export_rejects_sql(raw_columns: list[str], one_batch: bool) -> str:
 SELECT batch_id, source_file, source_sheet, source_row, reject_reason,
        {column_list(raw_columns)}, extra
 FROM records WHERE rejected {where} ORDER BY record_id"""
+
+
+def computed_tags_sql() -> str:
+    """The computed tags in force per lead (lead_id, tags comma-separated), from the customer
+    analysis's `current_lead_tags`."""
+    return """
+SELECT lead_id, string_agg(tag, ',' ORDER BY tag) FROM current_lead_tags GROUP BY lead_id"""
