@@ -22,9 +22,6 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
-from sklearn.preprocessing import StandardScaler
 
 from workbench.analysis.customers import DEFAULT_SETTINGS, AnalysisSettings, customer_frame
 from workbench.errors import InputError
@@ -69,6 +66,11 @@ def segment_customers(con: duckdb.DuckDBPyConnection,
     Raises:
         InputError: fewer customers than k + 1 (no silhouette can be computed).
     """
+    # scikit-learn is imported here: `import workbench` (and every CLI call) stays quick.
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+    from sklearn.preprocessing import StandardScaler
+
     frame = customer_frame(con, settings) if customers is None else customers
     buyers = frame[frame["is_customer"] & frame["recency_days"].notna()].sort_values(
         "lead_id").reset_index(drop=True)
