@@ -26,6 +26,7 @@ import pandas as pd
 from workbench.analysis import sql
 from workbench.analysis.conditions import Condition
 from workbench.analysis.customers import DEFAULT_SETTINGS, AnalysisSettings, customer_frame, touches
+from workbench.store import sql as store_sql
 from workbench.store.log import log_event, now
 from workbench.store.pool import Pool, run
 
@@ -185,5 +186,8 @@ def tag_history(con: duckdb.DuckDBPyConnection, lead_id: int | None = None) -> p
 
 
 def tags_of(con: duckdb.DuckDBPyConnection, lead_id: int) -> str | None:
-    """The computed tags in force of one lead, comma-separated, for the leads screen."""
+    """The computed tags in force of one lead, comma-separated, for the leads screen (None in
+    a pool made before the analysis tables)."""
+    if not run(con, store_sql.table_exists_sql(), {"table": "lead_tags"}).fetchall()[0][0]:
+        return None
     return run(con, sql.tags_of_lead_sql(), {"lead_id": int(lead_id)}).fetchall()[0][0]

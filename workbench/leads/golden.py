@@ -159,7 +159,8 @@ def leads_frame(con: duckdb.DuckDBPyConnection, batch: int | None = None) -> pd.
                 lambda v: ", ".join(map(str, list(v))) if v is not None and not isinstance(v, str)
                 and hasattr(v, "__iter__") else v)
     # The tags the customer analysis computed (analysis/tags.py), beside the channels' `tags`.
-    computed = dict(run(con, sql.computed_tags_sql()).fetchall())
+    has_tags = run(con, store_sql.table_exists_sql(), {"table": "lead_tags"}).fetchall()[0][0]
+    computed = dict(run(con, sql.computed_tags_sql()).fetchall()) if has_tags else {}
     lead_rows["computed_tags"] = lead_rows["lead_id"].map(computed)
     lead_rows.insert(0, "row", "lead")
     members.insert(0, "row", "record")
