@@ -82,3 +82,18 @@ def test_sums_are_not_logged_as_conflicts(customer_pool):
             "SELECT field FROM conflicts WHERE lead_id = ?", [lead_of(pool, ids["P1"])]).fetchall()}
     assert "status" in fields or "registered_at" in fields
     assert not fields & {"orders", "total_amount", "tags"}
+
+
+def test_customers_are_the_same_with_or_without_the_leads_cache(tmp_path):
+    from analysis_pool import build_pool
+
+    from workbench.analysis.customers import AnalysisSettings, customer_frame
+
+    pool, _ = build_pool(tmp_path)
+    with pool.connect() as con:
+        cached = customer_frame(con, AnalysisSettings(as_of="2026-06-30"))
+        con.execute("DROP TABLE leads")
+        computed = customer_frame(con, AnalysisSettings(as_of="2026-06-30"))
+    columns = ["lead_id", "orders", "total_amount", "last_order_at", "first_channel", "rfm"]
+    assert cached[columns].equals(computed[columns])
+    assert cached["orders"].tolist() == [4, 1, 2, 0, 0]

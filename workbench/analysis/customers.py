@@ -25,7 +25,7 @@ import pandas as pd
 
 from workbench.analysis import sql
 from workbench.errors import InputError
-from workbench.leads.golden import golden_leads, has_cache
+from workbench.leads.golden import golden_leads_sql, has_cache, load_rules
 from workbench.store.pool import run
 
 ATTRIBUTIONS: dict[str, str] = {
@@ -119,10 +119,10 @@ def since_month(text: str | None) -> str | None:
 def golden_customers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The customer fields of every golden lead: from the `leads` cache when there is one."""
     if has_cache(con):
-        return run(con, sql.cached_customers_sql()).df()
-    frame = golden_leads(con)
-    return frame[["lead_id", "name", "phone", "city", "channels", "members", "registered_at", "last_order_at", "orders",
-                  "total_amount", "status", "tags"]].sort_values("lead_id").reset_index(drop=True)
+        return run(con, sql.customers_sql()).df()
+    # No cache yet (`workbench leads --rebuild` makes it): survivorship over the history, and
+    # only the columns the analysis reads leave DuckDB.
+    return run(con, sql.customers_sql(golden_leads_sql(load_rules(con)))).df()
 
 
 def touches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

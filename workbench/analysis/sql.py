@@ -51,12 +51,14 @@ GROUP BY m.lead_id, r.channel
 ORDER BY m.lead_id, touched_at, r.channel"""
 
 
-def cached_customers_sql() -> str:
-    """The customer fields of every golden lead in the `leads` cache."""
-    return """
+def customers_sql(golden: str = "leads") -> str:
+    """The customer fields of every golden lead, from the `leads` cache or from `golden` (a
+    SELECT of golden leads computed from the history)."""
+    src = golden if golden == "leads" else f"({golden})"
+    return f"""
 SELECT lead_id, name, phone, city, channels, members, registered_at, last_order_at, orders,
        total_amount, status, tags
-FROM leads ORDER BY lead_id"""
+FROM {src} ORDER BY lead_id"""
 
 
 def current_tags_sql() -> str:
