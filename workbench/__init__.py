@@ -2,7 +2,7 @@
 
 The package reads as its pipeline: `store` (the pool file, its schema, the event log) →
 `privacy` → `leads` (membership, golden leads, decisions, undo) → `ingest` (files in) →
-`linkage` (who is who) → `quality` → `jobs` (notebook runs, schedule, demo) → `widgets` → `cli`.
+`linkage` (who is who) → `quality` → `analysis` (channels, tags, segments) → `jobs` (notebook runs, schedule, demo) → `widgets` → `cli`.
 Each imports only from those before it.
 
 The names in `__all__` are what a notebook author needs; the rest is reached through its
@@ -11,6 +11,11 @@ subpackage. Each family of operations returns one type: imports an `ImportResult
 `edit_lead`, `decide`, `apply_review`, `undo`, `restore_as_of`) a `ChangeResult`.
 """
 
+from workbench.analysis.costs import import_costs
+from workbench.analysis.customers import AnalysisSettings
+from workbench.analysis.effectiveness import channel_table
+from workbench.analysis.report import customer_analysis
+from workbench.analysis.tags import apply_tags
 from workbench.errors import InputError, WorkbenchError
 from workbench.ingest.importer import ImportResult, add_record, import_file
 from workbench.jobs.report import write_report
@@ -28,6 +33,7 @@ from workbench.store.pool import Pool
 
 __all__ = [
     "ChangeResult",
+    "AnalysisSettings",
     "Decision",
     "ImportResult",
     "InputError",
@@ -36,14 +42,18 @@ __all__ = [
     "WorkbenchError",
     "add_record",
     "apply_review",
+    "apply_tags",
     "backup",
+    "channel_table",
     "commit_merges",
+    "customer_analysis",
     "decide",
     "dedupe_file",
     "dedupe_pool",
     "edit_lead",
     "explain_pair",
     "export_review",
+    "import_costs",
     "import_file",
     "lead_history",
     "leads_as_of",

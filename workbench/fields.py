@@ -27,6 +27,7 @@ STANDARD_FIELDS: tuple[str, ...] = (
     "gender",
     "age",
     "amount",
+    *("registered_at", "last_order_at", "orders", "total_amount", "status", "tags"),  # customers
     "owner",
     "remark",
     "channel",
@@ -84,6 +85,14 @@ CHECKED_FIELDS: tuple[str, ...] = (
     "name", "phone", "email", "wechat", "qq", "douyin", "kuaishou", "company", "title",
     "province", "city", "address", "postcode", "id_number", "birth_date", "gender", "age",
     "amount", "updated_at",
+    *("registered_at", "last_order_at", "orders", "total_amount", "status", "tags"),
+)
+
+
+# What channels send about customers (registration, orders, status, their own tags): the
+# inputs of workbench.analysis. `status` takes one of ingest.customer.STATUSES.
+CUSTOMER_FIELDS: tuple[str, ...] = (
+    "registered_at", "last_order_at", "orders", "total_amount", "status", "tags",
 )
 
 

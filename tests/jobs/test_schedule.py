@@ -50,7 +50,8 @@ def test_the_repository_schedule_loads():
     schedule = load_schedule(REPO / "schedule.toml")
     assert [j.name for j in schedule.jobs] == ["daily-quality-report",
                                                "weekly-quality-report-30-days",
-                                               "deliver-notifications"]
+                                               "deliver-notifications",
+                                               "weekly-customer-analysis"]
     daily = schedule.jobs[0]
     assert (daily.every, daily.at, daily.retries, daily.retry_pause) == ("day", "23:00", 3, 600)
     assert daily.notebook == Path("notebooks/quality_report.ipynb")

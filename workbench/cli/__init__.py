@@ -33,3 +33,7 @@ from workbench.cli.events import COMMANDS as EVENT_COMMANDS  # noqa: E402
 
 for _command in EVENT_COMMANDS:  # events (with the event log when no subcommand), rules, notify
     main.add_command(_command)
+
+from workbench.cli.analysis import register as _register_analysis  # noqa: E402
+
+_register_analysis(main)

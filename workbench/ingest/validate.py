@@ -68,6 +68,12 @@ INVALID_REASONS: dict[str, str] = {
     "age": "is not a whole number",
     "amount": "is not a number",
     "updated_at": "is not a date and time",
+    "registered_at": "is not a date and time",
+    "last_order_at": "is not a date and time",
+    "orders": "is not a whole number of orders",
+    "total_amount": "is not a number",
+    "status": "is not a customer status (新线索 / 跟进中 / 已转化 / 流失)",
+    "tags": "is not a list of tags (comma-separated, each at most 20 characters)",
 }
 
 
@@ -205,6 +211,9 @@ DEFAULT_CHECKS: tuple[Check, ...] = (
     Check.not_future("birth_date"),
     Check.after("birth_date", "1900-01-01"),
     Check.not_future("updated_at"),
+    Check.non_negative("total_amount"),
+    Check.not_future("registered_at"),
+    Check.not_future("last_order_at"),
 )
 
 # Worse statuses win when several checks touch one value.

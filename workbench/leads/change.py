@@ -229,7 +229,9 @@ class Change:
         rows = self.table("golden", sql.golden_sql(select_sql(self.rules),
                                                   sql.select_from_sql(src)))
         if conflicts:
-            fields = list(GOLDEN_FIELDS)
+            # Totals and tag lists combine their members' values: no value wins, none conflicts.
+            fields = [f for f in GOLDEN_FIELDS
+                      if self.rules.rule_for(f).rule not in ("sum_channels", "union")]
             run(self.con, sql.conflicts_sql(src, rows, fields, {f: valid_sql(f) for f in fields},
                                             {f: self.rules.rule_for(f).rule for f in fields}),
                 {"logged_at": now(), "event_id": event_id})

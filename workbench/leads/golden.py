@@ -173,6 +173,10 @@ def leads_frame(con: duckdb.DuckDBPyConnection, batch: int | None = None) -> pd.
             lead_rows[c] = lead_rows[c].map(
                 lambda v: ", ".join(map(str, list(v))) if v is not None and not isinstance(v, str)
                 and hasattr(v, "__iter__") else v)
+    # The tags the customer analysis computed (analysis/tags.py), beside the channels' `tags`.
+    has_tags = run(con, store_sql.table_exists_sql(), {"table": "lead_tags"}).fetchall()[0][0]
+    computed = dict(run(con, sql.computed_tags_sql()).fetchall()) if has_tags else {}
+    lead_rows["computed_tags"] = lead_rows["lead_id"].map(computed)
     lead_rows.insert(0, "row", "lead")
     members.insert(0, "row", "record")
     frame = pd.concat([lead_rows, members], ignore_index=True, sort=False)

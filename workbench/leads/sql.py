@@ -310,15 +310,15 @@ LEFT JOIN (SELECT lead_id, list(field ORDER BY field) AS _fields, map(list(field
 def golden_src_sql(columns: list[str], ranks: dict[str, str], *, as_of: bool = False,
                    state: str | None = None, touched: str | None = None) -> str:
     """Each lead's member records with the keys survivorship orders by and a rank per rule
-    (`ranks`: column -> ORDER BY): membership from `state` (a table of record_id, lead_id) or
-    the history, only the leads in `touched(lead_id)` when given. Params: $as_of when
-    `as_of`."""
+    (`ranks`: column -> its window, `PARTITION BY lead_id ... ORDER BY ...`): membership from
+    `state` (a table of record_id, lead_id) or the history, only the leads in
+    `touched(lead_id)` when given. Params: $as_of when `as_of`."""
     mem = f"SELECT record_id, lead_id FROM {state}" if state else membership_state_sql(as_of)
     touched = f"AND m.lead_id IN (SELECT lead_id FROM {touched})" if touched else ""
     cols = ", ".join(f"r.{quote_ident(c)}" for c in columns)
     ranked = "".join(
-        f",\n       row_number() OVER (PARTITION BY lead_id ORDER BY {order}) AS {name}"
-        for name, order in ranks.items())
+        f",\n       row_number() OVER ({window}) AS {name}"
+        for name, window in ranks.items())
     return f"""
 SELECT *{ranked}
 FROM (
@@ -804,3 +804,8 @@ WITH b AS (SELECT DISTINCT lead_id FROM {before} WHERE lead_id IN (SELECT lead_i
 SELECT count(*) FILTER (WHERE b.lead_id IS NULL AND a.lead_id IS NOT NULL),
        count(*) FILTER (WHERE b.lead_id IS NOT NULL AND a.lead_id IS NULL)
 FROM {touched} t LEFT JOIN b ON b.lead_id = t.lead_id LEFT JOIN a ON a.lead_id = t.lead_id"""
+def computed_tags_sql() -> str:
+    """The computed tags in force per lead (lead_id, tags comma-separated), from the customer
+    analysis's `current_lead_tags`."""
+    return """
+SELECT lead_id, string_agg(tag, ',' ORDER BY tag) FROM current_lead_tags GROUP BY lead_id"""

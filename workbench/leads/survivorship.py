@@ -28,6 +28,12 @@ RULES: dict[str, str] = {
     "prefer_mobile": "a valid mobile number over a landline, then latest",
     "most_common": "the value most member records agree on, then latest",
     "earliest": "the record updated first (keeps the original value)",
+    # Rules over values rather than records, for what channels report about customers.
+    "max": "the largest value (dates: the most recent)",
+    "min": "the smallest value (dates: the earliest)",
+    "sum_channels": "the sum over channels of each channel's latest value: a channel reports "
+    "its running total, so its older records are not added again",
+    "union": "every tag any record gives, each once, comma-separated",
 }
 
 # Fields of the golden lead. `channel` and `updated_at` become `channels` and `last_updated`.
@@ -49,6 +55,17 @@ class FieldRule:
     keep_all: bool = False
 
 
+# Customer fields: registered when first seen anywhere, last order the most recent one, orders
+# and spend added up across channels (each channel counted once), tags from every channel.
+CUSTOMER_RULES: dict[str, FieldRule] = {
+    "registered_at": FieldRule("min"),
+    "last_order_at": FieldRule("max"),
+    "orders": FieldRule("sum_channels"),
+    "total_amount": FieldRule("sum_channels"),
+    "tags": FieldRule("union"),
+}
+
+
 @dataclass(frozen=True)
 class Survivorship:
     """Survivorship rules for every golden field; fields not listed use `default`."""
@@ -63,6 +80,7 @@ class Survivorship:
             fields={
                 "phone": FieldRule("prefer_mobile", keep_all=True),
                 "email": FieldRule("latest", keep_all=True),
+                **CUSTOMER_RULES,
             }
         )
 
@@ -115,20 +133,28 @@ def valid_sql(name: str) -> str:
 
 _LATEST = "_updated DESC NULLS LAST, _own DESC, _priority DESC, record_id DESC"
 
-# The order of each rule's candidates, most preferred first, inside one lead.
-ORDER_BY: dict[str, str] = {
-    "latest": _LATEST,
-    "priority": "_own DESC, _priority DESC, _updated DESC NULLS LAST, record_id DESC",
-    "prefer_mobile": f"coalesce(phone_type = 'mobile', false) DESC, {_LATEST}",
-    "earliest": "_updated ASC NULLS LAST, _own DESC, _priority DESC, record_id ASC",
+# The window of each rule's candidates, most preferred first: inside one lead, or for
+# sum_channels inside one lead's records from one channel.
+WINDOW: dict[str, str] = {
+    "latest": f"PARTITION BY lead_id ORDER BY {_LATEST}",
+    "priority": "PARTITION BY lead_id "
+    "ORDER BY _own DESC, _priority DESC, _updated DESC NULLS LAST, record_id DESC",
+    "prefer_mobile": "PARTITION BY lead_id "
+    f"ORDER BY coalesce(phone_type = 'mobile', false) DESC, {_LATEST}",
+    "earliest": "PARTITION BY lead_id "
+    "ORDER BY _updated ASC NULLS LAST, _own DESC, _priority DESC, record_id ASC",
+    "sum_channels": "PARTITION BY lead_id, channel ORDER BY _updated DESC NULLS LAST, "
+    "record_id DESC",
 }
+# Rules that pick by value, with no rank of records.
+_BY_VALUE = {"most_common", "max", "min", "union"}
 
 
 def rank_columns(rules: Survivorship) -> dict[str, str]:
     """The rank columns the rules need (`_r_<rule>`: 1 for the preferred member of a lead),
-    each with its ORDER BY. Ranking once per rule is much cheaper than ordering per field."""
-    used = {rules.rule_for(f).rule for f in GOLDEN_FIELDS} - {"most_common"}
-    return {f"_r_{rule}": ORDER_BY[rule] for rule in sorted(used)}
+    each with its window. Ranking once per rule is much cheaper than ordering per field."""
+    used = {rules.rule_for(f).rule for f in GOLDEN_FIELDS} - _BY_VALUE
+    return {f"_r_{rule}": WINDOW[rule] for rule in sorted(used)}
 
 
 def select_sql(rules: Survivorship) -> list[str]:
@@ -140,6 +166,18 @@ def select_sql(rules: Survivorship) -> list[str]:
         col, valid = quote_ident(name), valid_sql(name)
         if rule.rule == "most_common":
             pick = f"mode({col}) FILTER (WHERE {valid})"
+        elif rule.rule in ("max", "min"):
+            pick = f"{rule.rule}({col}) FILTER (WHERE {valid})"
+        elif rule.rule == "sum_channels":
+            # Each channel's latest value once; the total is text like every golden field.
+            pick = (f"CAST(sum(TRY_CAST({col} AS DECIMAL(18, 2))) FILTER "
+                    f"(WHERE {valid} AND _r_sum_channels = 1) AS VARCHAR)")
+            if name == "orders":
+                pick = (f"CAST(sum(TRY_CAST({col} AS BIGINT)) FILTER "
+                        f"(WHERE {valid} AND _r_sum_channels = 1) AS VARCHAR)")
+        elif rule.rule == "union":
+            pick = (f"nullif(array_to_string(list_sort(list_distinct(flatten(list("
+                    f"string_split({col}, ',')) FILTER (WHERE {valid})))), ','), '')")
         else:
             pick = f"arg_min({col}, _r_{rule.rule}) FILTER (WHERE {valid})"
         out.append(f"{pick} AS {col}")

@@ -260,6 +260,44 @@ CREATE TABLE deliveries (
 )""",
 ]
 
+ANALYSIS_DDL: list[str] = [
+    # What each channel spent per month (元), as a history: every import appends the months
+    # whose spend changed; the latest row per (channel, month) by seq is in force.
+    """
+CREATE TABLE channel_costs (
+    seq BIGINT NOT NULL,
+    channel VARCHAR NOT NULL,
+    month VARCHAR NOT NULL,             -- 'YYYY-MM'
+    spend DECIMAL(18, 2) NOT NULL,
+    recorded_at TIMESTAMP NOT NULL,
+    event_id BIGINT,
+    source_file VARCHAR,
+    source_row INTEGER
+)""",
+    """
+CREATE VIEW current_channel_costs AS
+SELECT channel, month, arg_max(spend, seq) AS spend, max(recorded_at) AS recorded_at
+FROM channel_costs GROUP BY channel, month""",
+    # The computed tags of each lead, as a history of changes: a tag given appends a row with
+    # active = true, a tag taken away one with active = false; the latest row per (lead, tag)
+    # by seq is in force (`current_lead_tags`).
+    """
+CREATE TABLE lead_tags (
+    seq BIGINT NOT NULL,
+    lead_id BIGINT NOT NULL,
+    tag VARCHAR NOT NULL,
+    active BOOLEAN NOT NULL,
+    rule VARCHAR,
+    recorded_at TIMESTAMP NOT NULL,
+    event_id BIGINT
+)""",
+    """
+CREATE VIEW current_lead_tags AS
+SELECT lead_id, tag, rule, recorded_at FROM (
+    SELECT *, row_number() OVER (PARTITION BY lead_id, tag ORDER BY seq DESC) AS _n
+    FROM lead_tags) WHERE _n = 1 AND active""",
+]
+
 
 def _records_ddl() -> str:
     columns = ",\n    ".join(f"{quote_ident(c)} {t}" for c, t in record_columns().items())
@@ -335,6 +373,7 @@ CREATE TABLE events (
         *LEADS_DDL,
         *QUALITY_DDL,
         *EVENTS_DDL,
+        *ANALYSIS_DDL,
     ],
 ]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -872,6 +872,9 @@ def write_channel_files(frame: pd.DataFrame, out_dir: str | Path, *, seed: int =
             continue
         style = _STYLES[name]
         path = out / f"{channel.slug}{style.suffix}"
+        # Customer activity (add_customer_activity) goes out under the template's headers.
+        extra = {c: h for c, h in CUSTOMER_HEADERS.items() if c in part.columns}
+        style = replace(style, headers={**style.headers, **extra})
         table = part[list(style.headers)].copy()
         # Trailing spaces where people paste into cells.
         spaced = rng.random(len(table)) < 0.03
@@ -1001,3 +1004,75 @@ def write_sample(out_dir: str | Path, *, seed: int = SAMPLE_SEED) -> list[Path]:
     frame = generate_leads(SAMPLE_ROWS, seed, channels=list(SAMPLE_CHANNELS))
     paths = write_channel_files(frame, out_dir, seed=seed)
     return [*paths, write_truth(frame, Path(out_dir) / "truth.csv")]
+
+
+# --- customers: conversions, orders and costs per channel --------------------------------------
+
+# The template's headers of the customer fields, as channels that report orders write them.
+CUSTOMER_HEADERS: dict[str, str] = {
+    "registered_at": "注册时间", "orders": "订单数", "total_amount": "累计消费金额",
+    "last_order_at": "最近消费时间", "status": "客户状态", "tags": "客户标签",
+}
+# Per channel: the share of its leads that buy, and what one lead costs (元), as marketing
+# teams see them: stores convert well and cost much, ad platforms convert little.
+CONVERSION: dict[str, float] = {"官网表单": 0.22, "微信公众号": 0.15, "线下门店": 0.4, "展会": 0.12,
+                                "呼叫中心": 0.18, "抖音广告": 0.06, "第三方平台": 0.04}
+COST_PER_LEAD: dict[str, float] = {"官网表单": 45, "微信公众号": 30, "线下门店": 150, "展会": 260,
+                                   "呼叫中心": 80, "抖音广告": 70, "第三方平台": 25}
+_CHANNEL_TAGS = ["VIP", "老客户", "企业客户", "价格敏感", "直播粉", "会员"]
+
+
+def add_customer_activity(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """The records of `frame` with what channels report about customers: registration time,
+    status, and for the share of each channel's leads in `CONVERSION` who bought, orders, total
+    spend (元) and the last order's time; now and then a tag the channel gave.
+
+    Example:
+        >>> leads = add_customer_activity(generate_leads(1000, seed=7))
+        >>> (leads["status"] == "已转化").mean() > 0
+        True
+    """
+    rng = np.random.default_rng(seed + 13)
+    out = frame.copy()
+    n = len(out)
+    updated = pd.to_datetime(out["updated_at"])
+    registered = updated - pd.to_timedelta(rng.integers(0, 30, n), unit="D")
+    bought = rng.random(n) < out["channel"].map(CONVERSION).fillna(0.1).to_numpy()
+    orders = np.where(bought, rng.geometric(0.45, n), 0)
+    per_order = np.round(rng.lognormal(6.8, 0.8, n), -1)
+    last = registered + pd.to_timedelta(rng.integers(1, 400, n), unit="D")
+    status = np.where(bought, "已转化", _pick(rng, ["新线索", "跟进中", "流失"], n, [0.4, 0.4, 0.2]))
+    out["registered_at"] = registered.dt.strftime("%Y-%m-%d %H:%M:%S")
+    out["status"] = status
+    out["orders"] = np.where(bought, orders.astype(str), "")
+    out["total_amount"] = np.where(bought, (orders * per_order).astype(np.int64).astype(str), "")
+    out["last_order_at"] = np.where(bought, last.dt.strftime("%Y-%m-%d"), "")
+    tagged = rng.random(n) < 0.08
+    out["tags"] = np.where(tagged, _pick(rng, _CHANNEL_TAGS, n), "")
+    return out
+
+
+def channel_costs(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """What each channel spent per month on the leads of `frame` (channel, month, spend 元):
+    its leads that month times `COST_PER_LEAD`, give or take a tenth, in hundreds.
+
+    Example:
+        >>> channel_costs(generate_leads(1000, seed=7)).columns.tolist()
+        ['channel', 'month', 'spend']
+    """
+    rng = np.random.default_rng(seed + 17)
+    month = pd.to_datetime(frame["updated_at"]).dt.strftime("%Y-%m")
+    counts = frame.assign(month=month).groupby(["channel", "month"]).size().reset_index(name="n")
+    noise = rng.uniform(0.9, 1.1, len(counts))
+    counts["spend"] = np.round(counts["n"] * counts["channel"].map(COST_PER_LEAD).fillna(50)
+                               * noise, -2)
+    return counts[["channel", "month", "spend"]]
+
+
+def write_costs_file(costs: pd.DataFrame, path: str | Path) -> Path:
+    """Write `channel_costs` as finance sends it: a CSV of 渠道, 月份, 花费(元)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    costs.rename(columns={"channel": "渠道", "month": "月份", "spend": "花费(元)"}).to_csv(
+        path, index=False, encoding="utf-8-sig")
+    return path

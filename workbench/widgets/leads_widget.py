@@ -9,6 +9,7 @@ import logging
 import ipywidgets as widgets
 import pandas as pd
 
+from workbench.analysis.tags import tags_of
 from workbench.errors import WorkbenchError
 from workbench.leads.lookup import find_leads, lead_row, recent_events
 from workbench.leads.merge import edit_lead
@@ -89,6 +90,10 @@ class LeadsWidget:
         row = lead_row(self.pool, self.lead_id)
         shown = {k: v for k, v in row.items() if k in (*GOLDEN_FIELDS, "members")
                  and v is not None and not (isinstance(v, float) and pd.isna(v))}
+        with self.pool.connect(read_only=True) as con:  # computed tags beside the channels'
+            computed = tags_of(con, self.lead_id)
+        if computed:
+            shown["客户标签"] = computed
         self.lead_view.value = _html(pd.DataFrame([shown]))
         self.story.value = _html(lead_history(self.pool, self.lead_id))
         current = row.get(self.field.value)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.fields import DERIVED_COLUMNS, STANDARD_FIELDS
-from workbench.ingest import regions
+from workbench.ingest import customer, regions
 from workbench.ingest.standardise.companies import _company_columns
 from workbench.ingest.standardise.dates import _date_series
 from workbench.ingest.standardise.emails import _email_columns
@@ -59,6 +59,13 @@ _SIMPLE_FIELDS: dict[str, Callable[[pd.Series], dict]] = {
     "remark": _cleaned("remark"),
     "channel": _cleaned("channel"),
     "source_id": _cleaned("source_id"),
+    # Customer fields (issue 13); their own parsers are in ingest/customer.py.
+    "registered_at": lambda v: {"registered_at": _date_series(v, True)},
+    "last_order_at": lambda v: {"last_order_at": _date_series(v, True)},
+    "orders": _per_cleaned(customer.standardise_orders, "orders"),
+    "total_amount": _per_cleaned(_amount, "total_amount"),
+    "status": _per_cleaned(customer.standardise_status, "status"),
+    "tags": _per_cleaned(customer.standardise_tags, "tags"),
     "province": _per_value(standardise_province, "province"),
     "city": _per_value(standardise_city, "city"),
     "birth_date": lambda v: {"birth_date": _date_series(v, False)},
