@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from workbench.cli.app import PoolCommand, PoolGroup
 from workbench.store.pool import Pool
 
 _ATTRIBUTION = click.Choice(["first", "last", "shared"])
@@ -16,7 +17,7 @@ def _show(frame) -> str:
     return frame.to_string(index=False, na_rep="—")
 
 
-@click.command("costs")
+@click.command("costs", cls=PoolCommand)
 @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False,
                                                         path_type=Path))
 @click.option("--history", is_flag=True, help="Show every change of the costs instead.")
@@ -58,7 +59,7 @@ def _with_period(func):
     return func
 
 
-@click.group("analysis")
+@click.group("analysis", cls=PoolGroup)
 def analysis_group():
     """Channel effectiveness, tags and segments over the golden leads."""
 
@@ -108,7 +109,7 @@ def segments_command(pool: Pool, since, until, as_of, k):
     click.echo(_show(chinese_summary(result)))
 
 
-@click.command("analyse")
+@click.command("analyse", cls=PoolCommand)
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the HTML report, the workbook and the executed notebook.")
 @_with_period
