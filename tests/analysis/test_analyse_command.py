@@ -8,8 +8,8 @@ import json
 import openpyxl
 import papermill
 import pytest
-from analysis_pool import AS_OF, build_pool, write_costs
 from click.testing import CliRunner
+from support.analysis_pool import AS_OF, build_pool, write_costs
 
 from workbench.cli import main
 from workbench.jobs.analyse import ANALYSIS_NOTEBOOK

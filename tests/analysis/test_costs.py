@@ -4,7 +4,7 @@ file names its row and column and changes nothing."""
 from __future__ import annotations
 
 import pytest
-from analysis_pool import write_costs
+from support.analysis_pool import write_costs
 
 from workbench.analysis.costs import cost_history, current_costs, import_costs, parse_month
 from workbench.errors import InputError

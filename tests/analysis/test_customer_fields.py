@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from analysis_pool import lead_of
+from support.analysis_pool import lead_of
 
 from workbench.ingest.customer import standardise_orders, standardise_status, standardise_tags
 from workbench.ingest.headers import map_headers

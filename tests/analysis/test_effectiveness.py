@@ -12,7 +12,7 @@ import math
 
 import openpyxl
 import pytest
-from analysis_pool import AS_OF
+from support.analysis_pool import AS_OF
 
 from workbench.analysis.advice import Condition, fired
 from workbench.analysis.customers import AnalysisSettings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analysis_pool import AS_OF, build_pool, lead_of, merge_people, write_csv
+from support.analysis_pool import AS_OF, build_pool, lead_of, merge_people, write_csv
 
 from workbench.analysis.conditions import Condition
 from workbench.analysis.customers import AnalysisSettings, customer_frame
