@@ -5,8 +5,8 @@ import appends only the months whose spend changed, under one history event; a f
 bad row changes nothing and the error names the file, row and column.
 
 Example:
-    >>> result = import_costs(Pool("data/leadpool.duckdb"), "渠道成本.xlsx")
-    >>> result.changed, result.event_id
+    result = import_costs(Pool("data/leadpool.duckdb"), "渠道成本.xlsx")
+    result.changed, result.event_id
     (12, 57)
 """
 
@@ -132,7 +132,7 @@ def import_costs(pool: Pool, path: str | Path, *, actor: str | None = None,
     appended to the history under one 'channel_costs' event.
 
     Example:
-        >>> import_costs(pool, "渠道成本.csv").changed
+        import_costs(pool, "渠道成本.csv").changed
         12
     """
     frame = read_costs(path)

@@ -8,9 +8,9 @@ Settings are a typed value (`AnalysisSettings`) that round-trips through JSON, s
 store the settings it ran with.
 
 Example:
-    >>> with pool.connect(read_only=True) as con:
-    ...     frame = customer_frame(con, AnalysisSettings(as_of="2026-06-30"))
-    >>> frame[["lead_id", "first_channel", "orders", "total_amount", "rfm"]].head()
+    with pool.connect(read_only=True) as con:
+            frame = customer_frame(con, AnalysisSettings(as_of="2026-06-30"))
+    frame[["lead_id", "first_channel", "orders", "total_amount", "rfm"]].head()
 """
 
 from __future__ import annotations

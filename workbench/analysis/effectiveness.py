@@ -17,8 +17,8 @@ With shared attribution the counts are fractional (a person from two channels is
 of each); the sums over channels are still the number of people.
 
 Example:
-    >>> table = channel_table(con, AnalysisSettings(attribution="shared"))
-    >>> chinese(table)[["渠道名称", "客户获取成本(元/人)", "优化建议"]]
+    table = channel_table(con, AnalysisSettings(attribution="shared"))
+    chinese(table)[["渠道名称", "客户获取成本(元/人)", "优化建议"]]
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def channel_table(con: duckdb.DuckDBPyConnection, settings: AnalysisSettings = D
     合计 row over all channels; figures as floats (NaN where undefined), advice as text.
 
     Example:
-        >>> channel_table(con, AnalysisSettings(attribution="last"))[["channel", "conversion"]]
+        channel_table(con, AnalysisSettings(attribution="last"))[["channel", "conversion"]]
     """
     settings.validate()
     sums = monthly_sums(con, settings, customers)

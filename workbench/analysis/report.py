@@ -7,9 +7,9 @@ can run as a formula) and `figures.json`. The notebook `customer_analysis.ipynb`
 values with charts, and `workbench analyse` runs it into an HTML report.
 
 Example:
-    >>> with pool.connect(read_only=True) as con:
-    ...     result = customer_analysis(con, AnalysisSettings(attribution="shared", k=4))
-    >>> write_analysis_files(result, "data/reports/customers")
+    with pool.connect(read_only=True) as con:
+            result = customer_analysis(con, AnalysisSettings(attribution="shared", k=4))
+    write_analysis_files(result, "data/reports/customers")
 """
 
 from __future__ import annotations

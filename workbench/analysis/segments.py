@@ -11,8 +11,8 @@ classic RFM quadrants): 重要价值客户 (spends much, bought lately), 重要�
 lately), 潜力发展客户 (spends little, lately), 一般维持客户 (spends little, not lately).
 
 Example:
-    >>> result = segment_customers(con, AnalysisSettings(k=4))
-    >>> result.silhouette, result.summary[["segment", "name", "size", "revenue_share"]]
+    result = segment_customers(con, AnalysisSettings(k=4))
+    result.silhouette, result.summary[["segment", "name", "size", "revenue_share"]]
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ tags of any past day can be read back. Tags a channel sent stay in the golden le
 field, beside the computed ones.
 
 Example:
-    >>> change = apply_tags(pool, AnalysisSettings(as_of="2026-06-30"))
-    >>> change.added, change.removed
+    change = apply_tags(pool, AnalysisSettings(as_of="2026-06-30"))
+    change.added, change.removed
     (1204, 37)
 """
 
@@ -135,7 +135,7 @@ def apply_tags(pool: Pool, settings: AnalysisSettings = DEFAULT_SETTINGS,
     """Materialise the computed tags: append what changed since the tags in force.
 
     Example:
-        >>> apply_tags(pool, AnalysisSettings(as_of="2026-06-30", dormant_days=90))
+        apply_tags(pool, AnalysisSettings(as_of="2026-06-30", dormant_days=90))
         TagChange(added=12, removed=3, event_id=41)
     """
     with pool.transaction() as con:

@@ -10,8 +10,8 @@ how long they have waited against the 2-hour promise. Personal values quoted in 
 masked: robot messages land in group chats.
 
 Example:
-    >>> set_recipient(pool, "李销售", "email", "li@example.com")
-    >>> send_due(pool, smtp=SmtpSettings("smtp.example.com", 587, "leads@example.com"))
+    set_recipient(pool, "李销售", "email", "li@example.com")
+    send_due(pool, smtp=SmtpSettings("smtp.example.com", 587, "leads@example.com"))
     {'sent': 3, 'failed': 0, 'dead': 0}
 """
 

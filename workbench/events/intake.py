@@ -10,8 +10,8 @@ others go through their rule. The inbox row is marked done after the pool commit
 process dies in between, the pool's own record of the event_id keeps it from applying twice.
 
 Example:
-    >>> result = ingest_file(pool, "app_events.jsonl")
-    >>> result.counts
+    result = ingest_file(pool, "app_events.jsonl")
+    result.counts
     {'applied': 12, 'parked': 1}
 """
 

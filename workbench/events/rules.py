@@ -9,7 +9,7 @@ triggering event and `workbench undo` reverses.
 Rules live in the pool as versions: switching one on or off appends a row to `event_rules`.
 
 Example:
-    >>> Rule.phone_changed().plan(event).edits
+    Rule.phone_changed().plan(event).edits
     (('phone', '+8613987654321'),)
 """
 

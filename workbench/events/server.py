@@ -17,8 +17,8 @@ One writer thread applies the inbox to the pool in batches (`intake.apply_pendin
 short transaction; when another process holds the pool the events wait in the inbox.
 
 Example:
-    >>> token = add_token(pool, "自有APP")
-    >>> serve(pool, host="127.0.0.1", port=8765)
+    token = add_token(pool, "自有APP")
+    serve(pool, host="127.0.0.1", port=8765)
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ def join_known_source_ids(con: duckdb.DuckDBPyConnection, batch_id: int, event_i
     records joined an existing lead.
 
     Example:
-        >>> join_known_source_ids(con, batch_id=7, event_id=31)
+        join_known_source_ids(con, batch_id=7, event_id=31)
         12
     """
     with Change(con) as change:

@@ -26,9 +26,9 @@ def write_analysis(pool: Pool, out_dir: str | os.PathLike, *, since: str = "", u
     """Run `notebooks/customer_analysis.ipynb` into `out_dir`: HTML, workbook, figures.json.
 
     Example:
-        >>> files = write_analysis(Pool("data/leadpool.duckdb"), "data/reports/customers",
-        ...                        attribution="shared", k=3)
-        >>> files.html, files.workbook
+        files = write_analysis(Pool("data/leadpool.duckdb"), "data/reports/customers",
+                                   attribution="shared", k=3)
+        files.html, files.workbook
     """
     if not pool.exists():
         raise InputError(f"There is no lead pool at '{pool.path}'.",

@@ -45,11 +45,11 @@ class ChangeResult:
     `apply_review`, `undo` and `restore_as_of` all return one.
 
     Example:
-        >>> from workbench.leads.merge import commit_merges
-        >>> result = commit_merges(pool, 0.98)
-        >>> result.event_id, result.clusters, result.records_moved
+        from workbench.leads.merge import commit_merges
+        result = commit_merges(pool, 0.98)
+        result.event_id, result.clusters, result.records_moved
         (11, 443, 709)
-        >>> print(result.summary())
+        print(result.summary())
         事件 11 merge：443 个簇 clusters，709 条记录换了线索 records moved，...
     """
 

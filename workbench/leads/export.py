@@ -110,7 +110,7 @@ def export_frame(pool: Pool, kind: str, frame: pd.DataFrame, out: str | Path, *,
     An unauthorised request for unmasked data is refused, and the refusal is an event too.
 
     Example:
-        >>> export_frame(pool, "leads", golden_leads(con), "线索.xlsx")
+        export_frame(pool, "leads", golden_leads(con), "线索.xlsx")
     """
     out = _check_suffix(Path(out))
     actor = actor or current_actor()

@@ -61,7 +61,7 @@ def recent_events(pool: Pool, limit: int = 20, *, mask: bool = True) -> pd.DataF
     `mask=False`.
 
     Example:
-        >>> recent_events(pool, 5)[["event_id", "kind", "reason", "undone"]]
+        recent_events(pool, 5)[["event_id", "kind", "reason", "undone"]]
     """
     with pool.connect(read_only=True) as con:
         frame = run(con, sql.recent_events_sql(), {"limit": int(limit)}).df()

@@ -171,9 +171,9 @@ def decide_pattern(pool: Pool, pattern: str, decision: str, *, actor: str | None
     """Decide every pending cluster of one pattern at once, as one undoable event.
 
     Example:
-        >>> result = decide_pattern(pool, "same mobile and name", "merge",
-        ...                         reason="same person, several mailboxes")
-        >>> result.event_id, result.clusters, result.records_moved
+        result = decide_pattern(pool, "same mobile and name", "merge",
+                                    reason="same person, several mailboxes")
+        result.event_id, result.clusters, result.records_moved
         (11, 155, 203)
     """
     with pool.transaction() as con:

@@ -206,10 +206,10 @@ def dedupe_pool(
         A `LinkResult`; `.summary()` is one line for a person.
 
     Example:
-        >>> result = dedupe_pool(Pool("data/leadpool.duckdb"))  # the sample pool keeps its model
-        >>> result.kind, result.records, result.trained, result.model_version
+        result = dedupe_pool(Pool("data/leadpool.duckdb"))  # the sample pool keeps its model
+        result.kind, result.records, result.trained, result.model_version
         ('full', 2478, False, 1)
-        >>> print(result.summary())
+        print(result.summary())
         Linked the whole pool: 2478 records, 3639 pairs scored, 1379 links at probability 0.5, ...
     """
     started = time.perf_counter()
@@ -575,7 +575,7 @@ def explain_pair(pool: Pool, record_id_l: int, record_id_r: int) -> pd.DataFrame
         match_probability.
 
     Example:
-        >>> explain_pair(pool, 5, 705).head(3)
+        explain_pair(pool, 5, 705).head(3)
           comparison        level  weight  verdict
         0       name   exact name    7.63   agrees
         1      phone  same mobile   26.38   agrees

@@ -59,10 +59,10 @@ def comparison_levels(model: LinkageModel) -> pd.DataFrame:
     """One row per comparison level: comparison, level (Splink's gamma), label, m, u, weight.
 
     Example:
-        >>> from workbench.linkage.model import load_model
-        >>> with pool.connect(read_only=True) as con:
-        ...     model = load_model(con)
-        >>> comparison_levels(model).query("comparison == 'phone'")[["level", "label", "weight"]].round(2)
+        from workbench.linkage.model import load_model
+        with pool.connect(read_only=True) as con:
+                model = load_model(con)
+        comparison_levels(model).query("comparison == 'phone'")[["level", "label", "weight"]].round(2)
             level                   label  weight
         8       6             same mobile   26.38
         9       5           same landline   11.85
@@ -181,7 +181,7 @@ def threshold_summary(pairs: pd.DataFrame, threshold: float, *,
     precision and recall from labels (None without them), and the model's own estimate.
 
     Example:
-        >>> threshold_summary(scored_pairs(pool), 0.9, labels=pair_labels(pool))
+        threshold_summary(scored_pairs(pool), 0.9, labels=pair_labels(pool))
         {'threshold': 0.9, 'threshold_weight': 3.17, 'pairs': 1849, 'pairs_above': 1327, 'clusters_above': 477, ...}
     """
     w = (pairs["match_weight"] if weights is None else weights).astype(float).to_numpy()

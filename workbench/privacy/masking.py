@@ -335,7 +335,7 @@ def authorise(pool, user: str, *, allow: bool = True, reason: str | None = None,
         InputError: the actor is not an administrator, or grants themselves.
 
     Example:
-        >>> authorise(Pool(), "zhao.gong", reason="数据分析师，经审批", actor="张经理")
+        authorise(Pool(), "zhao.gong", reason="数据分析师，经审批", actor="张经理")
         ['zhao.gong']
     """
     actor = actor or current_actor()

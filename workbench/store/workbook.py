@@ -124,7 +124,7 @@ def write_table(path: str | os.PathLike, frame: pd.DataFrame, *, sheet: str = "d
     '-12), and list cells (a lead's phones) are joined with ', '.
 
     Example:
-        >>> write_table("线索.csv", leads)
+        write_table("线索.csv", leads)
     """
     path = Path(path)
     flat = frame.apply(lambda column: column.map(_joined) if column.dtype == object else column)

@@ -1028,8 +1028,8 @@ def add_customer_activity(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     spend (元) and the last order's time; now and then a tag the channel gave.
 
     Example:
-        >>> leads = add_customer_activity(generate_leads(1000, seed=7))
-        >>> (leads["status"] == "已转化").mean() > 0
+        leads = add_customer_activity(generate_leads(1000, seed=7))
+        (leads["status"] == "已转化").mean() > 0
         True
     """
     rng = np.random.default_rng(seed + 13)

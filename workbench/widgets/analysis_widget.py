@@ -21,10 +21,10 @@ class AnalysisWidget:
     """Period, attribution and k in; the channel table and the segments out.
 
     Example:
-        >>> screen = AnalysisWidget(pool, as_of="2026-06-30")
-        >>> screen.attribution.value, screen.k.value = "shared", 3
-        >>> screen.run_button.click()
-        >>> screen.result.channels[["channel", "conversion"]]
+        screen = AnalysisWidget(pool, as_of="2026-06-30")
+        screen.attribution.value, screen.k.value = "shared", 3
+        screen.run_button.click()
+        screen.result.channels[["channel", "conversion"]]
     """
 
     def __init__(self, pool: Pool, *, as_of: str = "") -> None:

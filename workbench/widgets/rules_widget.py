@@ -28,7 +28,7 @@ class RulesWidget:
     send button.
 
     Example:
-        >>> RulesWidget(pool, events_file="app_events.jsonl")
+        RulesWidget(pool, events_file="app_events.jsonl")
     """
 
     def __init__(self, pool: Pool, *, events_file: str | Path | None = None) -> None:
