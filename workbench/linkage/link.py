@@ -36,6 +36,7 @@ from workbench.linkage.model import (
     splink_connection,
     train_model,
 )
+from workbench.store import sql as store_sql
 from workbench.store.pool import Pool, run
 from workbench.store.schema import LINK_FEATURES_DDL
 
@@ -454,7 +455,7 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None,
                               "`workbench dedupe` once to train one")
         columns = _record_columns(con)
         batch_ids = run(con, sql.batch_record_ids_sql(), {"batch_id": batch_id}).df()["record_id"]
-        stored = run(con, sql.row_count_sql("link_features")).fetchall()[0][0]
+        stored = run(con, store_sql.count_rows_sql("link_features")).fetchall()[0][0]
         must, cannot = _constraints(con)
         batch_input = records = None
         if len(batch_ids) and stored:
@@ -477,7 +478,7 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None,
         else:
             load_table(mem, "link_input", batch_input.link_input)
         log.info("batch %s: link input of %d records at %.1f s", batch_id,
-                 run(mem, sql.row_count_sql("link_input")).fetchall()[0][0],
+                 run(mem, store_sql.count_rows_sql("link_input")).fetchall()[0][0],
                  time.perf_counter() - started)
         run(mem, sql.new_link_input_sql())
         # Only pool records that share a blocking key with the batch can pair with it: score
@@ -492,7 +493,7 @@ def link_batch(pool: Pool, batch_id: int, *, threshold: float | None = None,
         new = db_api.register("li_new", table_name="wb_li_new")
         old = db_api.register("li_old", table_name="wb_li_old")
         parts = [linker.inference.predict_within(new, warning_mode="never")]
-        if run(mem, sql.row_count_sql("li_old")).fetchall()[0][0]:
+        if run(mem, store_sql.count_rows_sql("li_old")).fetchall()[0][0]:
             parts.append(linker.inference.predict_between(old, new, warning_mode="never"))
         run(mem, sql.predictions_union_sql([p.physical_name for p in parts]))
         _scored_pairs(mem, "wb_predictions", model, 0)

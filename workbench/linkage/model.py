@@ -28,6 +28,7 @@ import pandas as pd
 from workbench.errors import LinkageError
 from workbench.linkage import sql
 from workbench.linkage.names import names_agree_sql, names_differ_sql
+from workbench.store import sql as store_sql
 from workbench.store.pool import current_actor, run
 from workbench.store.sql import quote_ident
 
@@ -208,7 +209,7 @@ def prepare_link_input(
     run(con, sql.link_source_view_sql(source_projection(columns, id_column), source))
     run(con, sql.generic_values_sql("wb_link_source", generic_min_names))
     run(con, sql.capped_link_input_sql(table, id_column, MAX_NAME_BLOCK))
-    n = run(con, sql.row_count_sql(table)).fetchall()[0][0]
+    n = run(con, store_sql.count_rows_sql(table)).fetchall()[0][0]
     generic = run(con, sql.generic_counts_sql()).fetchall()
     if generic:
         log.info("generic contact values kept out of linkage: %s", dict(generic))
@@ -620,7 +621,7 @@ def train_model(
         >>> model.comparisons()[:4], model.threshold_kind
         (['name', 'phone', 'email', 'shared_contact'], 'probability')
     """
-    n = run(con, sql.row_count_sql(table)).fetchall()[0][0]
+    n = run(con, store_sql.count_rows_sql(table)).fetchall()[0][0]
     if n < 2:
         raise LinkageError(
             f"A model cannot be trained on {n} record(s). Import more records, or link with a "
@@ -787,7 +788,7 @@ def _training_sample(con: duckdb.DuckDBPyConnection, table: str, n: int, seed: i
         load_table(con, "wb_labelled_ids", pd.DataFrame({"unique_id": ids}))
     sample = f"{table}_training_sample"
     run(con, sql.training_sample_sql(sample, table, seed, keep, labelled))
-    count = run(con, sql.row_count_sql(sample)).fetchall()[0][0]
+    count = run(con, store_sql.count_rows_sql(sample)).fetchall()[0][0]
     log.info("training on a sample of %d of %d records", count, n)
     return sample, int(count)
 
@@ -803,7 +804,7 @@ def _train_from_labels(linker, con: duckdb.DuckDBPyConnection, labels: pd.DataFr
     con.register("wb_label_pairs", frame)
     run(con, sql.label_pairs_table_sql(table))
     con.unregister("wb_label_pairs")
-    count = run(con, sql.row_count_sql("wb_labels")).fetchall()[0][0]
+    count = run(con, store_sql.count_rows_sql("wb_labels")).fetchall()[0][0]
     if count:
         linker.training.estimate_m_from_pairwise_labels("wb_labels")
     return int(count)

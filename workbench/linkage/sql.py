@@ -640,11 +640,6 @@ def table_rows_sql(table: str) -> str:
     return f"SELECT * FROM {table}"
 
 
-def row_count_sql(table: str) -> str:
-    """How many rows `table` has."""
-    return f"SELECT count(*) FROM {table}"
-
-
 def describe_sql(table: str) -> str:
     """The columns of `table` (name first)."""
     return f"DESCRIBE {table}"
