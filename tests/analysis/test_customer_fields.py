@@ -85,7 +85,7 @@ def test_sums_are_not_logged_as_conflicts(customer_pool):
 
 
 def test_customers_are_the_same_with_or_without_the_leads_cache(tmp_path):
-    from analysis_pool import build_pool
+    from support.analysis_pool import build_pool
 
     from workbench.analysis.customers import AnalysisSettings, customer_frame
 
